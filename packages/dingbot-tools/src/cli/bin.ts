@@ -1,0 +1,19 @@
+import { nodeIo } from "./io.js";
+import { run } from "./run.js";
+
+/** Entry point of the `dingbot` executable: the only place that touches `process`. */
+export async function main(): Promise<void> {
+  const controller = new AbortController();
+  let interrupts = 0;
+  const stop = (): void => {
+    interrupts += 1;
+    // A second Ctrl-C means "now": leave without waiting for clean shutdown.
+    if (interrupts > 1) process.exit(130);
+    controller.abort();
+  };
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+  process.exitCode = await run(process.argv.slice(2), nodeIo(controller.signal));
+  process.off("SIGINT", stop);
+  process.off("SIGTERM", stop);
+}

@@ -1,0 +1,30 @@
+import { type CliIo, CliUsageError, EXIT } from "../io.js";
+import type { EmulatorFlags } from "./emulator.js";
+
+/** Starts the emulator and keeps it running until the io's signal aborts. */
+export async function runEmulator(flags: EmulatorFlags, io: CliIo): Promise<number> {
+  const port = parseInteger(flags.port, "--port");
+  const rateLimit = parseInteger(flags.rateLimit, "--rate-limit");
+  const rateWindowMs = parseInteger(flags.rateWindow, "--rate-window");
+  const { createEmulator } = await import("../../emulator/index.js");
+  const emulator = createEmulator({ rateLimit, rateWindowMs });
+  if (flags.state) {
+    const { loadStateFile } = await import("../../emulator/state-file.js");
+    await loadStateFile(emulator.store, flags.state, io.cwd);
+  }
+  const url = await emulator.listen(port, flags.host);
+  io.stdout(`DingTalk emulator listening on ${url}\nchat page: ${url}/\nexport DINGTALK_BASE_URL=${url}\n`);
+  await new Promise<void>((resolve) => {
+    if (io.signal.aborted) return resolve();
+    io.signal.addEventListener("abort", () => resolve(), { once: true });
+  });
+  await emulator.close();
+  return EXIT.OK;
+}
+
+/** Parses a non-negative integer flag or throws a usage error naming the flag. */
+export function parseInteger(value: string, flag: string): number {
+  if (!/^\d+$/.test(value))
+    throw new CliUsageError(`${flag} must be a whole number, got ${JSON.stringify(value)}`);
+  return Number(value);
+}

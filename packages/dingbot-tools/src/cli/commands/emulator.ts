@@ -1,0 +1,26 @@
+import type { RegisterCommand } from "./index.js";
+
+/** `dingbot emulator`: serves the DingTalk emulator. */
+export const registerEmulator: RegisterCommand = (program, io, setExit) => {
+  program
+    .command("emulator")
+    .description("run an offline emulator of DingTalk's robot APIs, with a chat page at /")
+    .option("--port <port>", "port to listen on", "8089")
+    .option("--host <host>", "address to bind", "127.0.0.1")
+    .option("--state <file>", "YAML or JSON file of robots, apps, users and conversations to create at start")
+    .option("--rate-limit <n>", "custom-robot messages allowed per window", "20")
+    .option("--rate-window <ms>", "length of the custom-robot rate window in ms", "60000")
+    .action(async (flags: EmulatorFlags) => {
+      const { runEmulator } = await import("./emulator-action.js");
+      setExit(await runEmulator(flags, io));
+    });
+};
+
+/** Flags of `dingbot emulator`. */
+export interface EmulatorFlags {
+  port: string;
+  host: string;
+  state?: string;
+  rateLimit: string;
+  rateWindow: string;
+}

@@ -1,0 +1,14 @@
+/**
+ * Every command of the CLI. A command module exports a `register` function that declares its flags
+ * with commander and imports its implementation lazily inside the action.
+ * @module
+ */
+import type { Command } from "commander";
+import type { CliIo } from "../io.js";
+import { registerEmulator } from "./emulator.js";
+
+/** Declares one command on the program; `setExit` records the command's exit code. */
+export type RegisterCommand = (program: Command, io: CliIo, setExit: (code: number) => void) => void;
+
+/** The commands, in the order `--help` lists them. */
+export const COMMANDS: RegisterCommand[] = [registerEmulator];

@@ -1,0 +1,67 @@
+/**
+ * run(argv, io) → exit code. Pure with respect to io: tests call it in-process.
+ * Each command module registers its flags; the heavy work is imported lazily inside its action, so
+ * `dingbot send` does not pay for the relay's or the emulator's imports.
+ * @module
+ */
+import { Command, CommanderError } from "commander";
+import { COMMANDS } from "./commands/index.js";
+import { CliFailure, type CliIo, CliUsageError, EXIT } from "./io.js";
+
+/** Version printed by `dingbot --version`. */
+export const VERSION = "0.1.0";
+
+/**
+ * Runs the CLI.
+ * @param argv - arguments after the executable (e.g. `["send", "--text", "hi"]`)
+ * @param io - streams, env, fetch and abort signal
+ * @returns the exit code: 0 ok, 1 failure, 2 usage
+ */
+export async function run(argv: string[], io: CliIo): Promise<number> {
+  let exitCode: number = EXIT.OK;
+  const program = new Command("dingbot")
+    .description(
+      "DingTalk robots from the shell: send, answer, notify, relay alerts, emulate DingTalk offline.",
+    )
+    .version(VERSION)
+    .showHelpAfterError("(run with --help for usage)")
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .exitOverride();
+  const setExit = (code: number): void => {
+    exitCode = code;
+  };
+  for (const register of COMMANDS) register(program, io, setExit);
+  for (const command of program.commands) command.exitOverride();
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return exitCode;
+  } catch (error) {
+    return reportError(error, io);
+  }
+}
+
+/** Prints an error the way every command does and maps it to an exit code. */
+export function reportError(error: unknown, io: CliIo): number {
+  if (error instanceof CommanderError) {
+    // Commander already printed the message; help and version are not errors.
+    if (
+      error.code === "commander.helpDisplayed" ||
+      error.code === "commander.version" ||
+      error.exitCode === 0
+    ) {
+      return EXIT.OK;
+    }
+    return EXIT.USAGE;
+  }
+  if (error instanceof CliUsageError) {
+    io.stderr(`error: ${error.message}\n${error.hint ? `hint: ${error.hint}\n` : ""}`);
+    return EXIT.USAGE;
+  }
+  if (error instanceof CliFailure) {
+    io.stderr(`error: ${error.message}\n`);
+    return error.exitCode;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  io.stderr(`error: ${message}\n`);
+  return EXIT.FAILURE;
+}

@@ -1,0 +1,5 @@
+/**
+ * The bot framework: middleware, context, and the HTTP and Stream transports.
+ * @module
+ */
+export {};

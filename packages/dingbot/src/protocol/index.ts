@@ -1,0 +1,13 @@
+/**
+ * The wire format, as pure data and functions: the single source of truth shared by the client, the bot
+ * and the emulator. No I/O here.
+ * @module
+ */
+export * from "./constants.js";
+export * from "./errcodes.js";
+export * from "./inbound/robot-message.js";
+export * from "./inbound/stream-frame.js";
+export * from "./outbound/at.js";
+export * from "./outbound/messages.js";
+export * from "./signing.js";
+export * from "./validate.js";
