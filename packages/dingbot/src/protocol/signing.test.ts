@@ -33,10 +33,15 @@ describe("sign()", () => {
 });
 
 describe("signWebhookUrl()", () => {
-  it.each(vectors)("puts the URL-encoded signature in the query like quote_plus ($ts)", ({ secret, ts, quoted }) => {
-    const url = signWebhookUrl("https://oapi.dingtalk.com/robot/send?access_token=abc", secret, Number(ts));
-    expect(url).toBe(`https://oapi.dingtalk.com/robot/send?access_token=abc&timestamp=${ts}&sign=${quoted}`);
-  });
+  it.each(vectors)(
+    "puts the URL-encoded signature in the query like quote_plus ($ts)",
+    ({ secret, ts, quoted }) => {
+      const url = signWebhookUrl("https://oapi.dingtalk.com/robot/send?access_token=abc", secret, Number(ts));
+      expect(url).toBe(
+        `https://oapi.dingtalk.com/robot/send?access_token=abc&timestamp=${ts}&sign=${quoted}`,
+      );
+    },
+  );
 });
 
 describe("verifySignature()", () => {
