@@ -20,6 +20,10 @@ export interface EmulatorOptions {
   sessionTtlMs?: number;
   /** How long the emulator waits for a bot's HTTP callback answer, in ms (default 5000). */
   callbackTimeoutMs?: number;
+  /** HTTP callbacks: attempts in all when the bot answers 5xx, times out or is unreachable (default 3). */
+  callbackAttempts?: number;
+  /** HTTP callbacks: wait before the first retry in ms, doubled for each further one (default 1000: 1 s, 2 s). */
+  callbackRetryDelayMs?: number;
   /** Stream: lifetime of a ticket in ms (default 90 s). */
   ticketTtlMs?: number;
   /** Stream: redeliver an unacked CALLBACK after this many ms (default 60 s). */
@@ -28,6 +32,10 @@ export interface EmulatorOptions {
   disconnectGraceMs?: number;
   /** Stream: interval of SYSTEM ping frames in ms (default 30 s). */
   pingIntervalMs?: number;
+  /** Stream: send a CALLBACK at most this many times before giving up on an ack (default 3). */
+  streamMaxDeliveries?: number;
+  /** Stream: close a connection that left this many SYSTEM pings in a row unanswered (default 2). */
+  streamMaxMissedPings?: number;
   /** Lifetime of app access tokens in seconds (default 7200). */
   tokenTtlSeconds?: number;
   /** Work notifications: how long a send task stays "processing" before it is done, in ms (default 300). */
@@ -46,10 +54,14 @@ export function resolveEmulatorOptions(options: EmulatorOptions = {}): ResolvedE
     blockMs: options.blockMs ?? WEBHOOK_BLOCK_MS,
     sessionTtlMs: options.sessionTtlMs ?? SESSION_WEBHOOK_TTL_MS,
     callbackTimeoutMs: options.callbackTimeoutMs ?? 5000,
+    callbackAttempts: options.callbackAttempts ?? 3,
+    callbackRetryDelayMs: options.callbackRetryDelayMs ?? 1000,
     ticketTtlMs: options.ticketTtlMs ?? STREAM_TICKET_TTL_MS,
     redeliverAfterMs: options.redeliverAfterMs ?? 60_000,
     disconnectGraceMs: options.disconnectGraceMs ?? 10_000,
     pingIntervalMs: options.pingIntervalMs ?? 30_000,
+    streamMaxDeliveries: options.streamMaxDeliveries ?? 3,
+    streamMaxMissedPings: options.streamMaxMissedPings ?? 2,
     tokenTtlSeconds: options.tokenTtlSeconds ?? 7200,
     notificationDelayMs: options.notificationDelayMs ?? 300,
   };

@@ -3,6 +3,7 @@
  * and the emulator. No I/O here.
  * @module
  */
+export * from "./api/index.js";
 export * from "./constants.js";
 export * from "./errcodes.js";
 export * from "./inbound/robot-message.js";

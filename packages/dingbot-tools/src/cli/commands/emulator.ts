@@ -10,6 +10,14 @@ export const registerEmulator: RegisterCommand = (program, io, setExit) => {
     .option("--state <file>", "YAML or JSON file of robots, apps, users and conversations to create at start")
     .option("--rate-limit <n>", "custom-robot messages allowed per window", "20")
     .option("--rate-window <ms>", "length of the custom-robot rate window in ms", "60000")
+    .option("--block <ms>", "how long a robot stays blocked after exceeding the rate limit, in ms", "600000")
+    .option("--session-ttl <ms>", "lifetime of a message's sessionWebhook in ms", "5400000")
+    .option("--callback-timeout <ms>", "how long to wait for a bot's HTTP callback answer, in ms", "5000")
+    .option(
+      "--callback-attempts <n>",
+      "attempts per HTTP callback when the bot answers 5xx or times out",
+      "3",
+    )
     .action(async (flags: EmulatorFlags) => {
       const { runEmulator } = await import("./emulator-action.js");
       setExit(await runEmulator(flags, io));
@@ -23,4 +31,8 @@ export interface EmulatorFlags {
   state?: string;
   rateLimit: string;
   rateWindow: string;
+  block: string;
+  sessionTtl: string;
+  callbackTimeout: string;
+  callbackAttempts: string;
 }

@@ -4,9 +4,35 @@
  * @module
  */
 import type { OnListenHook, RouteInstaller } from "../context.js";
+import { streamListenHook } from "../stream/listen-hook.js";
+import { installAppApi } from "./app-api.js";
+import { installControl } from "./control.js";
+import { installControlChat } from "./control-chat.js";
+import { installControlWorld } from "./control-world.js";
+import { installEventRoutes } from "./events.js";
+import { installFaults } from "./faults.js";
+import { installGateway } from "./gateway.js";
+import { installMessageRead } from "./message-read.js";
+import { installPageRoutes } from "./page.js";
+import { installSessionWebhook } from "./session-webhook.js";
+import { installStreamControl } from "./stream-control.js";
+import { installWebhook } from "./webhook.js";
 
 /** Route modules installed on every emulator app. */
-export const ROUTES: RouteInstaller[] = [];
+export const ROUTES: RouteInstaller[] = [
+  installControl,
+  installControlWorld,
+  installControlChat,
+  installFaults,
+  installEventRoutes,
+  installPageRoutes,
+  installWebhook,
+  installSessionWebhook,
+  installStreamControl,
+  installGateway,
+  installMessageRead,
+  installAppApi,
+];
 
 /** Hooks run when an emulator starts listening (e.g. the Stream WebSocket server). */
-export const LISTEN_HOOKS: OnListenHook[] = [];
+export const LISTEN_HOOKS: OnListenHook[] = [streamListenHook];

@@ -1,0 +1,169 @@
+// Issue 4 part 7: verified and routed text replies/s of `dingbot serve examples/answer-bot.ts` (the real CLI
+// process, from source) against a bare node:http server that reads the body and answers a fixed text reply
+// without verification. Same run, same load tool (autocannon), interleaved rounds, pre-signed requests (one
+// timestamp for the whole run: valid for an hour) and a distinct msgId per request, so every request is a
+// real reply and never a de-duplication hit (checked before and after each run).
+// Run: npm run bench -- bot-http   (env BENCH_SECONDS=10, BENCH_ROUNDS=4, BENCH_CONNECTIONS=50)
+import { spawn } from "node:child_process";
+import { createHmac } from "node:crypto";
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import autocannon from "autocannon";
+
+// ── child mode: the bare baseline server ───────────────────────────────────────────────────────────────
+if (process.argv[2] === "--bare-server") {
+  const reply = JSON.stringify({
+    msgtype: "text",
+    text: { content: "你剛剛發的消息是:[text]\n@user123" },
+    at: { atUserIds: ["user123"], isAtAll: false },
+  });
+  const server = createServer((req, res) => {
+    req.on("data", () => {});
+    req.on("end", () => {
+      res.writeHead(200, { "content-type": "application/json; charset=utf-8" });
+      res.end(reply);
+    });
+  });
+  server.listen(0, "127.0.0.1", () => process.stderr.write(`bare at http://127.0.0.1:${server.address().port}\n`));
+  process.on("SIGTERM", () => server.close(() => process.exit(0)));
+} else {
+  await main();
+}
+
+async function main() {
+  const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+  const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
+  const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+  const SECRET = "bench-app-secret-0123456789abcdefghijklmnopqrstuvwxyz";
+  const root = fileURLToPath(new URL("..", import.meta.url));
+  const logDir = mkdtempSync(join(tmpdir(), "dingbot-bench-"));
+  const logFile = join(logDir, "serve.log");
+
+  /** Starts a child and resolves with {url, stop} once it prints "at http://…". */
+  const startChild = (args, env, stdoutFd) =>
+    new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, args, {
+        cwd: root,
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+        stdio: ["ignore", stdoutFd ?? "ignore", "pipe"],
+      });
+      let err = "";
+      child.stderr.on("data", (c) => {
+        err += c;
+        const m = /at (http:\/\/127\.0\.0\.1:\d+)/.exec(err);
+        if (m) resolve({ url: m[1], pid: child.pid, stop: () => new Promise((r) => (child.on("close", r), child.kill("SIGTERM"))) });
+      });
+      child.on("close", (code) => reject(new Error(`child exited ${code}: ${err}`)));
+    });
+
+  const logFd = openSync(logFile, "w");
+  const serve = await startChild(
+    ["--conditions=dingbot:source", "--import", "tsx", "packages/dingbot-tools/src/cli/main.ts", "serve", "examples/answer-bot.ts", "--port", "0"],
+    { DINGTALK_APP_SECRET: SECRET },
+    logFd,
+  );
+  const bare = await startChild([fileURLToPath(import.meta.url), "--bare-server"], {});
+
+  const ts = String(Date.now());
+  const sign = createHmac("sha256", SECRET).update(`${ts}\n${SECRET}`).digest("base64");
+  const headers = { "content-type": "application/json; charset=utf-8", timestamp: ts, sign };
+  // Seed 001's group message for the "text" route; only msgId changes between requests.
+  const template = {
+    conversationId: "cidAsXSBLnA==",
+    atUsers: [{ dingtalkId: "$:LWCP_v1:$4xTgHFUDZ8Qi8qr3" }],
+    chatbotCorpId: "ding9f50b15bccd16741",
+    chatbotUserId: "$:LWCP_v1:$4xTgHFUDZ8Qi8qr3",
+    msgId: "__MSGID__",
+    senderNick: "楊xx",
+    isAdmin: true,
+    senderStaffId: "user123",
+    sessionWebhookExpiredTime: Date.now() + 5_400_000,
+    createAt: Date.now(),
+    senderCorpId: "ding9f50b15bccd16741",
+    conversationType: "2",
+    senderId: "$:LWCP_v1:$Ff09GIxxxxx",
+    conversationTitle: "機器人測試-TEST",
+    isInAtList: true,
+    sessionWebhook: "http://127.0.0.1:9/robot/sendBySession?session=bench",
+    text: { content: " text" },
+    robotCode: "dingbench",
+    msgtype: "text",
+  };
+  const [before, after] = JSON.stringify(template).split("__MSGID__");
+  let counter = 0;
+  const nextBody = () => `${before}msgBench${process.pid}x${++counter}==${after}`;
+
+  // Sanity: the served bot answers the routed text reply, and a repeated msgId is answered "empty".
+  const expected = '{"msgtype":"text","text":{"content":"你剛剛發的消息是:[text]\\n@user123"},"at":{"atUserIds":["user123"],"isAtAll":false}}';
+  const once = nextBody();
+  for (const [label, want] of [["first", expected], ["repeat", '{"msgtype":"empty"}']]) {
+    const got = await (await fetch(`${serve.url}/`, { method: "POST", headers, body: once })).text();
+    if (got !== want) throw new Error(`sanity (${label}): expected ${want}, got ${got}`);
+  }
+
+  const steal = () => {
+    const cpu = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1).map(Number);
+    return { steal: cpu[7] ?? 0, total: cpu.reduce((a, b) => a + b, 0) };
+  };
+  const load = (url, seconds) => {
+    const started = steal();
+    return autocannon({
+      url: `${url}/`,
+      connections: CONNECTIONS,
+      duration: seconds,
+      requests: [{ method: "POST", headers, setupRequest: (req) => ({ ...req, body: nextBody() }) }],
+    }).then((result) => {
+      const ended = steal();
+      const st = (100 * (ended.steal - started.steal)) / Math.max(1, ended.total - started.total);
+      return { rps: result.requests.average, p99: result.latency.p99, bad: result.errors + result.non2xx + result.timeouts, steal: st };
+    });
+  };
+
+  const countOutcomes = () => {
+    const text = readFileSync(logFile, "utf8");
+    const count = (s) => text.split(s).length - 1;
+    return { inline: count('"outcome":"inline"'), other: count('"msg":"callback"') - count('"outcome":"inline"') };
+  };
+
+  // Warm-up (JIT, tsx caches, sockets).
+  await load(serve.url, 2);
+  await load(bare.url, 2);
+  const startCounts = countOutcomes();
+  const rows = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const order = round % 2 === 0 ? ["serve", "bare"] : ["bare", "serve"];
+    const row = {};
+    for (const which of order) row[which] = await load(which === "serve" ? serve.url : bare.url, SECONDS);
+    rows.push(row);
+    console.log(
+      `round ${round + 1}: serve ${row.serve.rps.toFixed(0)} req/s p99 ${row.serve.p99} ms (steal ${row.serve.steal.toFixed(1)}%) | ` +
+        `bare ${row.bare.rps.toFixed(0)} req/s p99 ${row.bare.p99} ms (steal ${row.bare.steal.toFixed(1)}%) | ` +
+        `ratio ${(row.serve.rps / row.bare.rps).toFixed(2)}x, p99 ${(row.serve.p99 / Math.max(1, row.bare.p99)).toFixed(2)}x`,
+    );
+  }
+  await serve.stop();
+  await bare.stop();
+  closeSync(logFd);
+  const endCounts = countOutcomes();
+  rmSync(logDir, { recursive: true, force: true });
+
+  const median = (xs) => {
+    const s = [...xs].sort((a, b) => a - b);
+    return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  };
+  const rpsRatio = median(rows.map((r) => r.serve.rps / r.bare.rps));
+  const p99Ratio = median(rows.map((r) => r.serve.p99 / Math.max(1, r.bare.p99)));
+  const bad = rows.reduce((n, r) => n + r.serve.bad + r.bare.bad, 0);
+  const inline = endCounts.inline - startCounts.inline;
+  const other = endCounts.other - startCounts.other;
+  console.log(`connections=${CONNECTIONS} duration=${SECONDS}s rounds=${ROUNDS} (interleaved, order alternating)`);
+  console.log(`serve median ${median(rows.map((r) => r.serve.rps)).toFixed(0)} req/s, p99 ${median(rows.map((r) => r.serve.p99))} ms`);
+  console.log(`bare  median ${median(rows.map((r) => r.bare.rps)).toFixed(0)} req/s, p99 ${median(rows.map((r) => r.bare.p99))} ms`);
+  console.log(`throughput ratio (median of rounds) ${rpsRatio.toFixed(2)}x (goal >= 0.85x)`);
+  console.log(`p99 ratio (median of rounds) ${p99Ratio.toFixed(2)}x (goal <= 2x)`);
+  console.log(`errors/non-2xx/timeouts: ${bad}; measured callbacks answered with the routed reply: ${inline}, other outcomes (empty/dedupe/timeout): ${other}`);
+  if (other > 0) console.log("WARNING: some measured requests were not routed replies");
+}

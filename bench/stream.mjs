@@ -1,0 +1,127 @@
+// Stream mode end to end through the emulator: messages/s handled and acked by a dingbot stream bot vs the
+// official dingtalk-stream client (same trivial handler, each in its own process, interleaved rounds), plus
+// the time from a dropped socket to the next delivered message.
+// Run: npm run bench -- stream   (env BENCH_MESSAGES, BENCH_WINDOW, BENCH_ROUNDS, BENCH_DROPS)
+import { fork } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { createEmulator } from "dingbot-tools/emulator";
+
+const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 20_000);
+const WINDOW = Number(process.env.BENCH_WINDOW ?? 500);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const DROPS = Number(process.env.BENCH_DROPS ?? 5);
+
+const emulator = createEmulator({ pingIntervalMs: 30_000, redeliverAfterMs: 60_000 });
+const baseUrl = await emulator.listen(0);
+const hub = emulator.ctx.stream;
+
+function message(app, i) {
+  const now = Date.now();
+  return {
+    msgtype: "text",
+    text: { content: `bench ${i}` },
+    msgId: `msg${randomBytes(12).toString("base64")}`,
+    createAt: now,
+    conversationType: "1",
+    conversationId: "cidBench==",
+    senderId: "$:LWCP_v1:$bench",
+    senderNick: "压测",
+    senderStaffId: "user001",
+    sessionWebhook: `${baseUrl}/robot/sendBySession?session=${i}`,
+    sessionWebhookExpiredTime: now + 5_400_000,
+    chatbotUserId: app.chatbotUserId,
+    robotCode: app.robotCode,
+  };
+}
+
+async function startClient(kind) {
+  const app = emulator.store.createApp({ mode: "stream" });
+  const child = fork(new URL("./_stream-client.mjs", import.meta.url), [kind], {
+    execArgv: ["--conditions=dingbot:source", "--import", "tsx", ...(process.env.BENCH_PROF ? ["--cpu-prof", "--cpu-prof-dir=/tmp/h4prof"] : [])],
+    env: { ...process.env, BENCH_BASE_URL: baseUrl, BENCH_APP_KEY: app.appKey, BENCH_APP_SECRET: app.appSecret },
+  });
+  await new Promise((resolve, reject) => {
+    child.once("message", resolve);
+    child.once("exit", (code) => reject(new Error(`${kind} client exited with ${code}`)));
+  });
+  const stats = () =>
+    new Promise((resolve) => {
+      child.once("message", resolve);
+      child.send("stats");
+    });
+  return { app, child, stats, stop: () => child.send("exit") };
+}
+
+/** Pushes MESSAGES with at most WINDOW unacknowledged; resolves with msgs/s and the client's CPU per message. */
+async function throughput(kind) {
+  const client = await startClient(kind);
+  const bodies = Array.from({ length: MESSAGES }, (_, i) => message(client.app, i));
+  const before = await client.stats();
+  const started = process.hrtime.bigint();
+  let next = 0;
+  let undelivered = 0;
+  async function lane() {
+    while (next < bodies.length) {
+      const result = await hub.pushRobotMessage(client.app.appKey, bodies[next++]);
+      if (!result.delivered) undelivered += 1;
+    }
+  }
+  await Promise.all(Array.from({ length: WINDOW }, lane));
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const after = await client.stats();
+  client.stop();
+  const cpuUs = after.cpu.user + after.cpu.system - (before.cpu.user + before.cpu.system);
+  return {
+    rate: MESSAGES / seconds,
+    cpuUsPerMsg: cpuUs / MESSAGES,
+    handled: after.handled - before.handled,
+    undelivered,
+  };
+}
+
+/** Drops the client's socket, pushes one message at once, and times until it is acked. */
+async function reconnect(kind) {
+  const client = await startClient(kind);
+  const times = [];
+  for (let i = 0; i < DROPS; i += 1) {
+    // A connection that lived 6 s counts as healthy for dingbot (healthyAfterMs 5 s), so each drop is
+    // a first reconnect attempt, as after a real long-lived connection; the official client always waits 1 s.
+    await new Promise((resolve) => setTimeout(resolve, 6000));
+    const started = process.hrtime.bigint();
+    hub.disconnect(client.app.appKey, "drop");
+    const result = await hub.pushRobotMessage(client.app.appKey, message(client.app, i));
+    if (!result.delivered) throw new Error(`${kind}: message after drop not delivered`);
+    times.push(Number(process.hrtime.bigint() - started) / 1e6);
+  }
+  client.stop();
+  return times;
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const runs = { dingbot: [], official: [] };
+for (let round = 0; round < ROUNDS; round += 1) {
+  for (const kind of round % 2 === 0 ? ["dingbot", "official"] : ["official", "dingbot"]) {
+    const r = await throughput(kind);
+    runs[kind].push(r);
+    console.log(
+      `round ${round + 1} ${kind.padEnd(8)} ${r.rate.toFixed(0).padStart(7)} msg/s  client CPU ${r.cpuUsPerMsg.toFixed(1)} µs/msg  handled ${r.handled}  undelivered ${r.undelivered}`,
+    );
+  }
+}
+const rate = (kind) => median(runs[kind].map((r) => r.rate));
+const cpu = (kind) => median(runs[kind].map((r) => r.cpuUsPerMsg));
+console.log(
+  `\nmedian throughput: dingbot ${rate("dingbot").toFixed(0)} msg/s, official ${rate("official").toFixed(0)} msg/s, ratio ${(rate("dingbot") / rate("official")).toFixed(2)}×`,
+);
+console.log(
+  `median client CPU per message: dingbot ${cpu("dingbot").toFixed(1)} µs, official ${cpu("official").toFixed(1)} µs, ratio ${(cpu("official") / cpu("dingbot")).toFixed(2)}× in dingbot's favour`,
+);
+
+const drops = { dingbot: await reconnect("dingbot"), official: await reconnect("official") };
+for (const kind of ["dingbot", "official"]) {
+  console.log(
+    `dropped socket → next delivered message, ${kind}: median ${median(drops[kind]).toFixed(0)} ms (${drops[kind].map((t) => t.toFixed(0)).join(", ")})`,
+  );
+}
+await emulator.close();
+process.exit(0);

@@ -1,0 +1,42 @@
+import { type AppFlags, addAppFlags } from "./api-flags.js";
+import type { RegisterCommand } from "./index.js";
+
+/** `dingbot api`: calls any app-API endpoint with the cached token, like `gh api`. */
+export const registerApi: RegisterCommand = (program, io, setExit) => {
+  const command = program
+    .command("api")
+    .description("call any DingTalk app-API endpoint with the app's cached token and print the JSON answer")
+    .argument("<method>", "GET, POST, PUT, DELETE or PATCH")
+    .argument(
+      "<path>",
+      "/v1.0/… for the new API (token in a header), anything else for the old API (token in the query)",
+    )
+    .option("--data <json>", "JSON body: inline, @file, or - for stdin")
+    .option(
+      "-q, --query <key=value>",
+      "a query parameter, repeatable",
+      (v: string, p: string[]) => [...p, v],
+      [],
+    );
+  addAppFlags(command, { agent: false })
+    .addHelpText(
+      "after",
+      `
+Examples:
+  dingbot api POST /topapi/v2/user/get --data '{"userid":"manager1234"}'
+  dingbot api GET /v1.0/robot/oToMessages/readStatus -q robotCode=$DINGTALK_APP_KEY -q processQueryKey=…
+  dingbot api POST /v1.0/robot/groupMessages/send --data @body.json
+
+Exit codes: 0 ok, 1 DingTalk refused (its error is printed), 2 bad usage.`,
+    )
+    .action(async (method: string, path: string, flags: ApiFlags) => {
+      const { runApi } = await import("./api-action.js");
+      setExit(await runApi(method, path, flags, io));
+    });
+};
+
+/** Flags of `dingbot api`. */
+export interface ApiFlags extends AppFlags {
+  data?: string;
+  query: string[];
+}

@@ -1,0 +1,13 @@
+import type { RegisterCommand } from "./index.js";
+import { addTransportFlags, type TransportFlags } from "./serve-flags.js";
+
+/** `dingbot listen`: prints every message DingTalk delivers, as one JSON line each. */
+export const registerListen: RegisterCommand = (program, io, setExit) => {
+  const command = program
+    .command("listen")
+    .description("print every message DingTalk delivers to the robot as one JSON line (answers nothing)");
+  addTransportFlags(command).action(async (flags: TransportFlags) => {
+    const { runListen } = await import("./listen-action.js");
+    setExit(await runListen(flags, io));
+  });
+};

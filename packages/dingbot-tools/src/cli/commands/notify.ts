@@ -1,0 +1,48 @@
+import { addMessageFlags, type MessageFlags } from "../message-flags.js";
+import { type AppFlags, addAppFlags } from "./api-flags.js";
+import type { RegisterCommand } from "./index.js";
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+/** `dingbot notify`: a work notification (工作通知) to people, departments or everyone. */
+export const registerNotify: RegisterCommand = (program, io, setExit) => {
+  const command = program
+    .command("notify")
+    .description(
+      "send a work notification (工作通知) to people by mobile or userid, to departments, or to everyone",
+    )
+    .option("--mobile <mobile>", "a recipient's mobile number, repeatable", collect, [])
+    .option("--user-id <userId>", "a recipient's userid, repeatable", collect, [])
+    .option("--dept <deptId>", "a department id, repeatable", collect, [])
+    .option("--all", "everyone in the organisation");
+  addMessageFlags(command)
+    .option("--wait", "wait until DingTalk has processed the notification and print each recipient's outcome")
+    .option("--timeout <seconds>", "how long --wait waits", "60");
+  addAppFlags(command, { agent: true })
+    .addHelpText(
+      "after",
+      `
+Examples:
+  export DINGTALK_APP_KEY=… DINGTALK_APP_SECRET=… DINGTALK_AGENT_ID=…
+  dingbot notify --mobile 13800000000 --text '报销已审批' --wait
+  dingbot notify --user-id manager1234 --markdown @report.md --title 日报
+  dingbot notify --dept 1 --link https://e.com/r --title 周报 --text 本周进展
+
+Exit codes: 0 sent (with --wait: every recipient got it), 1 DingTalk refused or a recipient did not get it,
+2 bad usage or invalid message (nothing sent).`,
+    )
+    .action(async (flags: NotifyFlags) => {
+      const { runNotify } = await import("./notify-action.js");
+      setExit(await runNotify(flags, io));
+    });
+};
+
+/** Flags of `dingbot notify`. */
+export interface NotifyFlags extends MessageFlags, AppFlags {
+  mobile: string[];
+  userId: string[];
+  dept: string[];
+  all?: boolean;
+  wait?: boolean;
+  timeout: string;
+}

@@ -1,0 +1,38 @@
+import { type CliIo, CliFailure, CliUsageError, EXIT } from "../io.js";
+import type { RelayFlags } from "./relay.js";
+
+/** Loads a config for a CLI command; config problems become a failure listing them (exit 1). */
+export async function loadConfigForCli(file: string, io: CliIo) {
+  const { loadRelayConfig, RelayConfigError } = await import("../../relay/index.js");
+  const { resolve } = await import("node:path");
+  try {
+    return loadRelayConfig(resolve(io.cwd, file), io.env);
+  } catch (error) {
+    if (error instanceof RelayConfigError) throw new CliFailure(error.message);
+    throw error;
+  }
+}
+
+/** Runs the relay until the io's signal aborts. */
+export async function runRelay(flags: RelayFlags, io: CliIo): Promise<number> {
+  if (flags.port !== undefined && !/^\d+$/.test(flags.port)) {
+    throw new CliUsageError(`--port must be a whole number, got ${JSON.stringify(flags.port)}`);
+  }
+  const config = await loadConfigForCli(flags.config, io);
+  const { createRelay, TemplateError, StoreUnavailableError } = await import("../../relay/index.js");
+  let relay: Awaited<ReturnType<typeof createRelay>>;
+  try {
+    relay = await createRelay(config, { env: io.env, fetch: io.fetch });
+  } catch (error) {
+    if (error instanceof TemplateError || error instanceof StoreUnavailableError) throw new CliFailure(error.message);
+    throw error;
+  }
+  const url = await relay.start(flags.port === undefined ? undefined : Number(flags.port));
+  io.stderr(`dingbot relay listening on ${url} (${config.routes.length} routes, store: ${relay.store.kind})\n`);
+  await new Promise<void>((resolve) => {
+    if (io.signal.aborted) return resolve();
+    io.signal.addEventListener("abort", () => resolve(), { once: true });
+  });
+  await relay.stop();
+  return EXIT.OK;
+}

@@ -1,0 +1,52 @@
+import type { RegisterCommand } from "./index.js";
+
+/** Flags of `dingbot relay`. */
+export interface RelayFlags {
+  config: string;
+  port?: string;
+}
+
+/** Flags of `dingbot relay check`. */
+export interface RelayCheckFlags {
+  sendTest?: boolean;
+}
+
+/** Flags of `dingbot relay dlq`. */
+export interface RelayDlqFlags {
+  config: string;
+  output?: string;
+}
+
+/** `dingbot relay`: the durable alert relay, its config check and its dead-letter list. */
+export const registerRelay: RegisterCommand = (program, io, setExit) => {
+  const relay = program
+    .command("relay")
+    .description("relay Alertmanager, Grafana, GitHub and JSON webhooks into DingTalk groups, durably")
+    .option("-c, --config <file>", "relay config (YAML)", "relay.yaml")
+    .option("--port <port>", "override listen.port")
+    .action(async (flags: RelayFlags) => {
+      const { runRelay } = await import("./relay-action.js");
+      setExit(await runRelay(flags, io));
+    });
+  relay
+    .command("check")
+    .description("validate a relay config and its templates; --send-test posts a test message to each robot")
+    .argument("[file]", "relay config (YAML)")
+    .option("--send-test", "send a test message to every robot")
+    .action(async (file: string | undefined, flags: RelayCheckFlags) => {
+      const { runRelayCheck } = await import("./relay-check-action.js");
+      setExit(await runRelayCheck(file ?? relay.opts<RelayFlags>().config, flags, io));
+    });
+  relay
+    .command("dlq")
+    .description("list, retry or drop dead-lettered messages")
+    .argument("[action]", "list | retry | drop", "list")
+    .argument("[id]", "dead letter id (retry, drop)")
+    .option("-c, --config <file>", "relay config (YAML)")
+    .option("--output <format>", "text or json", "text")
+    .action(async (action: string, id: string | undefined, flags: Partial<RelayDlqFlags>) => {
+      const { runRelayDlq } = await import("./relay-dlq-action.js");
+      const config = flags.config ?? relay.opts<RelayFlags>().config;
+      setExit(await runRelayDlq(action, id, { ...flags, config }, io));
+    });
+};

@@ -1,0 +1,93 @@
+import type { RobotTemplateMessage } from "dingbot/protocol";
+import { type CliIo, CliUsageError, EXIT } from "../io.js";
+import { buildMessageFromFlags } from "../message-flags.js";
+import { appClient, credentials, printer, reportAppError } from "./api-common.js";
+import type { RobotSendFlags } from "./robot.js";
+
+/** Runs `dingbot robot send`. */
+export async function runRobotSend(flags: RobotSendFlags, io: CliIo): Promise<number> {
+  const print = printer(io, flags.output, [flags.appSecret, io.env.DINGTALK_APP_SECRET]);
+  try {
+    if (flags.userId.length === 0 && !flags.conversationId) {
+      throw new CliUsageError(
+        "no recipient: give --user-id (repeatable) or --conversation-id",
+        "e.g. dingbot robot send --user-id manager1234 --text hi",
+      );
+    }
+    if (flags.userId.length > 0 && flags.conversationId) {
+      throw new CliUsageError(
+        "--user-id and --conversation-id exclude each other",
+        "send 1:1 or to a group, one per command",
+      );
+    }
+    const template = await buildTemplate(flags, io);
+    const client = appClient(flags, io, credentials(flags, io, false), print, flags.robotCode);
+    if (flags.conversationId) {
+      const { processQueryKey } = await client.robot.sendToGroup(flags.conversationId, template, {
+        signal: io.signal,
+      });
+      if (print.json) print.out(`${JSON.stringify({ ok: true, processQueryKey })}\n`);
+      else
+        print.out(
+          `sent ${template.msgKey} to group ${flags.conversationId} (processQueryKey ${processQueryKey})\n`,
+        );
+      return EXIT.OK;
+    }
+    const result = await client.robot.sendToUsers(flags.userId, template, { signal: io.signal });
+    const failed = [...result.invalidUserIds, ...result.flowControlledUserIds];
+    if (print.json) print.out(`${JSON.stringify({ ok: failed.length === 0, ...result })}\n`);
+    else {
+      const sent = flags.userId.length - failed.length;
+      print.out(
+        `sent ${template.msgKey} to ${sent} of ${new Set(flags.userId).size} people (processQueryKey ${result.processQueryKeys.join(", ")})\n`,
+      );
+      for (const id of result.invalidUserIds) print.out(`${id}: NOT sent — no such userid\n`);
+      for (const id of result.flowControlledUserIds)
+        print.out(`${id}: NOT sent — throttled by DingTalk (flow control)\n`);
+    }
+    return failed.length === 0 ? EXIT.OK : EXIT.FAILURE;
+  } catch (error) {
+    return reportAppError(error, print);
+  }
+}
+
+/** `--msg-key` + `--param`, or the ordinary message flags converted to a template. */
+async function buildTemplate(flags: RobotSendFlags, io: CliIo): Promise<RobotTemplateMessage> {
+  const { check, formatIssues, isMsgKey, MSG_KEYS, MSG_PARAM_SCHEMAS } = await import("dingbot/protocol");
+  if (flags.msgKey === undefined) {
+    if (flags.param.length > 0) throw new CliUsageError("--param needs --msg-key");
+    const { toRobotTemplate } = await import("dingbot/client");
+    const body = await buildMessageFromFlags(flags, io);
+    if ((body.msgtype === "text" || body.msgtype === "markdown") && body.at) {
+      throw new CliUsageError(
+        "--at-* flags do not apply to robot OpenAPI messages",
+        "drop --at-mobile / --at-user-id / --at-all",
+      );
+    }
+    return toRobotTemplate(body);
+  }
+  if (!isMsgKey(flags.msgKey)) {
+    throw new CliUsageError(
+      `unknown --msg-key ${JSON.stringify(flags.msgKey)}`,
+      `use one of ${MSG_KEYS.join(", ")}`,
+    );
+  }
+  const param: Record<string, string> = {};
+  for (const pair of flags.param) {
+    const eq = pair.indexOf("=");
+    if (eq <= 0)
+      throw new CliUsageError(
+        `--param ${JSON.stringify(pair)} is not key=value`,
+        "e.g. --param content=hello",
+      );
+    param[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  const checked = check(MSG_PARAM_SCHEMAS[flags.msgKey], param);
+  if (!checked.ok) {
+    throw new CliUsageError(
+      `--msg-key ${flags.msgKey}: ${formatIssues(checked.issues)}`,
+      "give each field of the template with --param key=value",
+    );
+  }
+  return { msgKey: flags.msgKey, msgParam: JSON.stringify(param) };
+}

@@ -1,0 +1,45 @@
+import { addMessageFlags, type MessageFlags } from "../message-flags.js";
+import { type AppFlags, addAppFlags } from "./api-flags.js";
+import type { RegisterCommand } from "./index.js";
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+/** `dingbot robot send`: a message from the app's robot through the OpenAPI, 1:1 or to a group. */
+export const registerRobot: RegisterCommand = (program, io, setExit) => {
+  const robot = program.command("robot").description("the app robot's OpenAPI (api.dingtalk.com)");
+  const send = robot
+    .command("send")
+    .description("send a robot message 1:1 to people (20 per call) or to a group, without a webhook")
+    .option("--user-id <userId>", "a recipient's userid, repeatable", collect, [])
+    .option("--conversation-id <id>", "the group's openConversationId")
+    .option("--robot-code <code>", "the robot (default: the app key, as for internal apps)")
+    .option(
+      "--msg-key <key>",
+      "a message template: sampleText, sampleMarkdown, sampleLink, sampleActionCard…",
+    )
+    .option("--param <key=value>", "a field of the template's msgParam, repeatable", collect, []);
+  addMessageFlags(send);
+  addAppFlags(send, { agent: false })
+    .addHelpText(
+      "after",
+      `
+Examples:
+  dingbot robot send --user-id manager1234 --text '构建完成'
+  dingbot robot send --conversation-id cid… --msg-key sampleMarkdown --param title=日报 --param text='**完成**'
+
+Exit codes: 0 sent to everyone, 1 DingTalk refused or a userid was invalid, 2 bad usage (nothing sent).`,
+    )
+    .action(async (flags: RobotSendFlags) => {
+      const { runRobotSend } = await import("./robot-action.js");
+      setExit(await runRobotSend(flags, io));
+    });
+};
+
+/** Flags of `dingbot robot send`. */
+export interface RobotSendFlags extends MessageFlags, AppFlags {
+  userId: string[];
+  conversationId?: string;
+  robotCode?: string;
+  msgKey?: string;
+  param: string[];
+}

@@ -1,0 +1,150 @@
+import {
+  ApiError,
+  HttpError,
+  type Logger,
+  RequestError,
+  redactText,
+  ValidationError,
+  WebhookClient,
+} from "dingbot/client";
+import { describeErrcode } from "dingbot/protocol";
+import { type CliIo, CliUsageError, EXIT } from "../io.js";
+import { buildMessageFromFlags } from "../message-flags.js";
+import type { SendFlags } from "./send.js";
+
+/** Stands in for the webhook when `--dry-run` has none: only used to validate, never contacted. */
+const DRY_RUN_WEBHOOK = "https://oapi.dingtalk.com/robot/send?access_token=dry-run";
+
+/** What `--output json` prints. */
+interface SendReport {
+  ok: boolean;
+  msgtype?: string;
+  errcode?: number;
+  errmsg?: string;
+  parts?: number;
+  attempts?: number;
+  kind?: string;
+  meaning?: string;
+  hint?: string;
+  error?: string;
+}
+
+/**
+ * Runs `dingbot send`: builds the message from flags, validates it, and posts it (or prints it with --dry-run).
+ * Every line it prints goes through redaction with the token and the secret.
+ */
+export async function runSend(flags: SendFlags, io: CliIo): Promise<number> {
+  const webhook = flags.webhook ?? io.env.DINGTALK_WEBHOOK;
+  const secret = flags.secret ?? io.env.DINGTALK_SECRET;
+  const token = tokenOf(webhook);
+  const secrets = [token, secret, webhook];
+  const clean = (text: string): string => redactText(text, secrets);
+  const out = (text: string): void => io.stdout(clean(text));
+  const err = (text: string): void => io.stderr(clean(text));
+  const json = flags.output === "json";
+  const fail = (code: number, report: SendReport, lines: string[]): number => {
+    if (json) out(`${JSON.stringify(report)}\n`);
+    err(lines.map((line) => `${line}\n`).join(""));
+    return code;
+  };
+
+  try {
+    const message = await buildMessageFromFlags(flags, io);
+    if (!webhook && !flags.dryRun) {
+      throw new CliUsageError(
+        "no webhook: pass --webhook URL or set DINGTALK_WEBHOOK",
+        "copy the URL from the group's settings → 智能群助手 → your custom robot",
+      );
+    }
+    const client = new WebhookClient({
+      url: webhook ?? DRY_RUN_WEBHOOK,
+      ...(secret ? { secret } : {}),
+      keywords: flags.keyword,
+      ...(flags.baseUrl !== undefined ? { baseUrl: flags.baseUrl } : {}),
+      env: io.env,
+      fetch: io.fetch,
+      // One process sends one message: nothing to queue, and a rate-limit answer should fail fast with its hint.
+      rateLimit: false,
+      retries: { retryRateLimited: false },
+      ...(flags.verbose ? { logger: stderrLogger(err) } : {}),
+    });
+    if (flags.dryRun) {
+      const bodies = client.prepare(message);
+      for (const body of bodies) out(`${JSON.stringify(body)}\n`);
+      return EXIT.OK;
+    }
+    const result = await client.send(message, { signal: io.signal });
+    if (json) {
+      out(
+        `${JSON.stringify({ ok: true, msgtype: message.msgtype, errcode: 0, errmsg: result.errmsg, parts: result.parts, attempts: result.attempts } satisfies SendReport)}\n`,
+      );
+    } else {
+      out(
+        `sent ${message.msgtype} message (errcode 0${result.attempts > 1 ? `, after ${result.attempts} attempts` : ""})\n`,
+      );
+    }
+    return EXIT.OK;
+  } catch (error) {
+    if (error instanceof CliUsageError) {
+      return fail(
+        EXIT.USAGE,
+        { ok: false, error: error.message, ...(error.hint ? { hint: error.hint } : {}) },
+        [`error: ${error.message}`, ...(error.hint ? [`hint: ${error.hint}`] : [])],
+      );
+    }
+    if (error instanceof ValidationError) {
+      return fail(EXIT.USAGE, { ok: false, error: error.message }, [
+        `error: ${error.message}`,
+        "nothing was sent",
+      ]);
+    }
+    if (error instanceof ApiError) {
+      const info = error.errcode !== undefined ? describeErrcode(error.errcode, error.errmsg) : undefined;
+      const meaning = info?.meaning ?? "DingTalk refused the request";
+      return fail(
+        EXIT.FAILURE,
+        {
+          ok: false,
+          ...(error.errcode !== undefined ? { errcode: error.errcode } : {}),
+          errmsg: error.errmsg,
+          kind: error.kind,
+          meaning,
+          ...(error.hint ? { hint: error.hint } : {}),
+        },
+        [
+          `error: DingTalk refused the message: errcode ${error.errcode ?? error.apiCode ?? error.status} (${meaning}): ${error.errmsg}`,
+          ...(error.hint ? [`hint: ${error.hint}`] : []),
+        ],
+      );
+    }
+    if (error instanceof HttpError || error instanceof RequestError) {
+      const hint =
+        error instanceof HttpError
+          ? "the server is not DingTalk or the emulator: check --base-url / DINGTALK_BASE_URL and the webhook URL"
+          : "check the network or proxy, and --base-url / DINGTALK_BASE_URL if you use the emulator";
+      return fail(EXIT.FAILURE, { ok: false, error: error.message, hint }, [
+        `error: ${error.message}`,
+        `hint: ${hint}`,
+      ]);
+    }
+    throw error;
+  }
+}
+
+/** The access token of a webhook URL, to mask wherever it might be printed. */
+function tokenOf(webhook: string | undefined): string | undefined {
+  if (!webhook) return undefined;
+  try {
+    const url = new URL(webhook);
+    return url.searchParams.get("access_token") ?? url.searchParams.get("session") ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** --verbose: one line per log call on stderr (the client already redacts URLs; `write` redacts again). */
+function stderrLogger(write: (text: string) => void): Logger {
+  const line = (level: string) => (obj: object, msg?: string) =>
+    write(`[${level}] ${msg ?? ""} ${JSON.stringify(obj)}\n`);
+  return { debug: line("debug"), info: line("info"), warn: line("warn"), error: line("error") };
+}

@@ -1,0 +1,27 @@
+import { type CliIo, CliUsageError } from "../io.js";
+import { loadBot } from "../load-bot.js";
+import type { TransportFlags } from "./serve-flags.js";
+import { createCliLogger } from "./serve-logger.js";
+import { runBotUntilAborted } from "./serve-run.js";
+import { resolveTransportSettings } from "./serve-transport.js";
+
+/** Loads FILE and answers DingTalk's callbacks with it until the io's signal aborts. */
+export async function runServe(file: string, flags: TransportFlags, io: CliIo): Promise<number> {
+  const settings = resolveTransportSettings(flags, io.env);
+  const bot = await loadBot(file, io.cwd);
+  const logger = createCliLogger(io.stdout);
+  try {
+    bot.configure({
+      appKey: settings.appKey,
+      appSecret: settings.appSecret,
+      robotCode: settings.appKey,
+      baseUrl: settings.baseUrl,
+      logger,
+      fetch: io.fetch,
+    });
+  } catch (error) {
+    // configure validates the base URL (http(s) only).
+    throw new CliUsageError(error instanceof Error ? error.message : String(error));
+  }
+  return runBotUntilAborted(bot, settings, io, logger, `answering ${file}`);
+}

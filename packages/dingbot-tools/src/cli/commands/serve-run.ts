@@ -1,0 +1,42 @@
+/**
+ * Shared by serve and listen: start a bot on the chosen transport, wait for Ctrl-C, stop cleanly.
+ * @module
+ */
+
+import type { Logger } from "dingbot";
+import type { Bot } from "dingbot/bot";
+import { CliFailure, type CliIo, EXIT } from "../io.js";
+import { chooseTransport, type TransportSettings } from "./serve-transport.js";
+
+/**
+ * Runs the bot until io.signal aborts.
+ * @returns exit code 0 after a clean stop
+ * @throws CliFailure when the transport cannot start (e.g. the port is taken)
+ */
+export async function runBotUntilAborted(
+  bot: Bot,
+  settings: TransportSettings,
+  io: CliIo,
+  logger: Logger,
+  what: string,
+): Promise<number> {
+  const chosen = chooseTransport(settings, logger);
+  try {
+    await bot.start(chosen.transport);
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (code === "EADDRINUSE") throw new CliFailure(`port ${settings.port} is already in use (try --port)`);
+    throw new CliFailure(`could not start: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  io.stderr(`dingbot: ${what} at ${chosen.describe()} (Ctrl-C to stop)\n`);
+  const fatal = await new Promise<unknown>((resolve) => {
+    if (io.signal.aborted) return resolve(undefined);
+    io.signal.addEventListener("abort", () => resolve(undefined), { once: true });
+    // A transport that gives up on its own (Stream mode: the secret was revoked) ends the command.
+    chosen.finished?.catch((error: unknown) => resolve(error ?? new Error("the transport stopped")));
+  });
+  await bot.stop();
+  if (fatal) throw new CliFailure(`stopped: ${fatal instanceof Error ? fatal.message : String(fatal)}`);
+  io.stderr("dingbot: stopped\n");
+  return EXIT.OK;
+}

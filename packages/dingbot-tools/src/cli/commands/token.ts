@@ -1,0 +1,31 @@
+import { Option } from "commander";
+import { type AppFlags, addAppFlags } from "./api-flags.js";
+import type { RegisterCommand } from "./index.js";
+
+/** `dingbot token`: gets (or reuses) the app's access token and shows when it expires. */
+export const registerToken: RegisterCommand = (program, io, setExit) => {
+  const command = program
+    .command("token")
+    .description(
+      "get the app's access token (cached between runs) and show when it expires; --show prints it",
+    )
+    .addOption(
+      new Option(
+        "--style <style>",
+        "oapi: old gettoken (access_token query); api: new oauth2/accessToken (header)",
+      )
+        .choices(["oapi", "api"])
+        .default("oapi"),
+    )
+    .option("--show", "print the token itself (it is a credential: keep it out of logs)");
+  addAppFlags(command, { agent: false }).action(async (flags: TokenFlags) => {
+    const { runToken } = await import("./token-action.js");
+    setExit(await runToken(flags, io));
+  });
+};
+
+/** Flags of `dingbot token`. */
+export interface TokenFlags extends AppFlags {
+  style: "oapi" | "api";
+  show?: boolean;
+}

@@ -1,0 +1,163 @@
+/**
+ * Delivers a person's message to an app robot's bot as DingTalk does: a signed HTTP callback (protocol
+ * section 2.1, retried with the same msgId after 5xx or timeouts) or a Stream CALLBACK frame.
+ * @module
+ */
+import { setTimeout as sleep } from "node:timers/promises";
+import {
+  CALLBACK_SIGN_HEADER,
+  CALLBACK_TIMESTAMP_HEADER,
+  check,
+  formatIssues,
+  RobotMessageBodySchema,
+  sign,
+} from "dingbot/protocol";
+import type { DeliveryResult, EmulatorContext } from "./context.js";
+import type { AppRecord } from "./store.js";
+
+/** Settings of {@link deliverHttp}. */
+export interface HttpDeliveryOptions {
+  /** The bot's callback URL. */
+  url: string;
+  /** The app's secret: the key of the `sign` header. */
+  appSecret: string;
+  /** The callback body. */
+  body: Record<string, unknown>;
+  /** Per-attempt timeout in ms (response headers and body). */
+  timeoutMs: number;
+  /** Attempts in all. */
+  attempts: number;
+  /** Wait before the first retry in ms; doubled for each further retry. */
+  retryDelayMs: number;
+  /** Clock for the `timestamp` header (the emulator's clock). */
+  now: () => number;
+  fetch?: typeof fetch;
+}
+
+/** Outcome of one attempt: done (with or without a reply), retryable, or final failure. */
+type Attempt =
+  | { kind: "done"; inlineReply?: Record<string, unknown>; error?: string }
+  | { kind: "retry"; error: string }
+  | { kind: "fail"; error: string };
+
+/**
+ * POSTs the callback, signed afresh for every attempt, and reads the bot's inline reply.
+ * A 2xx answer is delivered; its body is a reply when it is a robot message, nothing when it is empty,
+ * `{"msgtype":"empty"}` or a 204. 5xx, timeouts and unreachable bots are retried; other statuses are not.
+ * @param options - where, what and how patiently
+ */
+export async function deliverHttp(options: HttpDeliveryOptions): Promise<DeliveryResult> {
+  const doFetch = options.fetch ?? globalThis.fetch;
+  const payload = JSON.stringify(options.body);
+  let lastError = "not attempted";
+  for (let attempt = 1; attempt <= options.attempts; attempt++) {
+    if (attempt > 1) await sleep(options.retryDelayMs * 2 ** (attempt - 2));
+    const outcome = await attemptOnce(doFetch, options, payload);
+    if (outcome.kind === "done") {
+      return {
+        delivered: true,
+        attempts: attempt,
+        ...(outcome.inlineReply ? { inlineReply: outcome.inlineReply } : {}),
+        ...(outcome.error ? { error: outcome.error } : {}),
+      };
+    }
+    lastError = outcome.error;
+    if (outcome.kind === "fail") return { delivered: false, attempts: attempt, error: lastError };
+  }
+  return { delivered: false, attempts: options.attempts, error: lastError };
+}
+
+async function attemptOnce(
+  doFetch: typeof fetch,
+  options: HttpDeliveryOptions,
+  payload: string,
+): Promise<Attempt> {
+  const timestamp = String(options.now());
+  let response: Response;
+  let text: string;
+  try {
+    response = await doFetch(options.url, {
+      method: "POST",
+      headers: {
+        "Content-Type": "application/json; charset=utf-8",
+        [CALLBACK_TIMESTAMP_HEADER]: timestamp,
+        // Raw base64 in a header: no URL-encoding, unlike the custom robot's query parameter.
+        [CALLBACK_SIGN_HEADER]: sign(options.appSecret, timestamp),
+      },
+      body: payload,
+      signal: AbortSignal.timeout(options.timeoutMs),
+    });
+    text = await response.text();
+  } catch (error) {
+    const name = error instanceof Error ? error.name : "";
+    if (name === "TimeoutError" || name === "AbortError") {
+      return { kind: "retry", error: `the bot did not answer within ${options.timeoutMs} ms` };
+    }
+    const cause =
+      error instanceof Error && error.cause instanceof Error ? error.cause.message : String(error);
+    return { kind: "retry", error: `cannot reach the bot's callback URL: ${cause}` };
+  }
+  if (response.status >= 500) return { kind: "retry", error: `the bot answered HTTP ${response.status}` };
+  if (response.status < 200 || response.status >= 300) {
+    return { kind: "fail", error: `the bot answered HTTP ${response.status}` };
+  }
+  return readInlineReply(text);
+}
+
+/** Interprets a 2xx answer's body. */
+function readInlineReply(text: string): Attempt {
+  if (text.trim() === "") return { kind: "done" };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return { kind: "done", error: "the bot's answer is not JSON; no reply was posted" };
+  }
+  if (parsed && typeof parsed === "object" && (parsed as { msgtype?: unknown }).msgtype === "empty") {
+    return { kind: "done" };
+  }
+  const result = check(RobotMessageBodySchema, parsed);
+  if (!result.ok) {
+    return { kind: "done", error: `the bot's answer is not a valid message: ${formatIssues(result.issues)}` };
+  }
+  return { kind: "done", inlineReply: parsed as Record<string, unknown> };
+}
+
+/**
+ * Delivers a callback body to an app's bot in the app's mode.
+ * @param ctx - the emulator (options, and the stream hub for stream-mode apps)
+ * @param app - the receiving app
+ * @param body - the callback body
+ * @param fetchImpl - fetch for HTTP mode (tests may inject one)
+ */
+export async function deliver(
+  ctx: EmulatorContext,
+  app: AppRecord,
+  body: Record<string, unknown>,
+  fetchImpl: typeof fetch = globalThis.fetch,
+): Promise<DeliveryResult> {
+  if (app.mode === "stream") {
+    if (!ctx.stream) {
+      return {
+        delivered: false,
+        attempts: 0,
+        error: "stream mode: the emulator's Stream server is not running (start the emulator with listen())",
+      };
+    }
+    return ctx.stream.pushRobotMessage(app.appKey, body);
+  }
+  if (!app.callbackUrl) {
+    return { delivered: false, attempts: 0, error: `app ${app.name} has no callbackUrl (HTTP mode)` };
+  }
+  const { options } = ctx;
+  return deliverHttp({
+    url: app.callbackUrl,
+    appSecret: app.appSecret,
+    body,
+    timeoutMs: options.callbackTimeoutMs,
+    attempts: options.callbackAttempts,
+    retryDelayMs: options.callbackRetryDelayMs,
+    now: options.now,
+    fetch: fetchImpl,
+  });
+}

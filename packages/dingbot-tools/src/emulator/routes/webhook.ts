@@ -1,0 +1,111 @@
+/**
+ * `POST /robot/send?access_token=…[&timestamp=…&sign=…]`: the group custom robot (protocol section 1).
+ * Always HTTP 200 with `errcode`/`errmsg`; checks run in the order method → token → 加签 → IP whitelist →
+ * Content-Type → size → JSON → msgtype → fields → keywords → rate window.
+ * @module
+ */
+import { createHash } from "node:crypto";
+import { getConnInfo } from "@hono/node-server/conninfo";
+import { ROBOT_SEND_PATH, WEBHOOK_MAX_BODY_BYTES } from "dingbot/protocol";
+import type { Context } from "hono";
+import type { EmulatorContext, RouteInstaller } from "../context.js";
+import { runtimeOf } from "../runtime.js";
+import { checkIp, checkKeywords, checkSign } from "../security.js";
+import type { RobotRecord } from "../store.js";
+import { applyFault } from "./webhook-faults.js";
+import { type Refusal, readMessageBody } from "./webhook-request.js";
+
+/** The errmsg DingTalk answers when a robot is throttled (errcode 410100). */
+export const RATE_LIMIT_ERRMSG = "发送速度太快而限流，请降低发送速度";
+
+/** Installs `/robot/send`. */
+export const installWebhook: RouteInstaller = (app, ctx) => {
+  app.all(ROBOT_SEND_PATH, (c) => handleSend(c, ctx));
+};
+
+/**
+ * A short, stable id for a robot in message records that does not reveal its token.
+ * @param accessToken - the robot's token
+ */
+export function robotSenderId(accessToken: string): string {
+  return `robot-${createHash("sha256").update(accessToken).digest("hex").slice(0, 10)}`;
+}
+
+/**
+ * The client's address from the socket; undefined under `app.request()` unless the caller passes
+ * `{ incoming: { socket: { remoteAddress } } }` as the env.
+ */
+export function clientAddress(c: Context): string | undefined {
+  // Without a socket (app.request() with no env) getConnInfo would throw; exceptions are slow on a hot path.
+  const env = c.env as { incoming?: { socket?: unknown }; server?: { incoming?: { socket?: unknown } } } | undefined;
+  if (!env?.incoming?.socket && !env?.server?.incoming?.socket) return undefined;
+  return getConnInfo(c).remote.address;
+}
+
+async function handleSend(c: Context, ctx: EmulatorContext): Promise<Response> {
+  const { store, options } = ctx;
+  const endpoint = `${c.req.method} ${ROBOT_SEND_PATH}`;
+  // URLSearchParams decodes exactly once with form rules ('+' is a space), which is how quote_plus encodes.
+  const query = new URL(c.req.url).searchParams;
+  const accessToken = query.get("access_token") || undefined;
+  let robot: RobotRecord | undefined;
+  const refuse = (refusal: Refusal): Response => {
+    store.recordRejection({
+      endpoint,
+      ...(robot ? { subject: robot.name } : {}),
+      errcode: refusal.errcode,
+      errmsg: refusal.errmsg,
+      reason: refusal.reason,
+    });
+    return c.json({ errcode: refusal.errcode, errmsg: refusal.errmsg });
+  };
+
+  const faulted = await applyFault(c, ctx, accessToken, endpoint);
+  if (faulted) return faulted;
+  if (c.req.method !== "POST") return refuse({ errcode: 43002, errmsg: "需要POST请求", reason: "method" });
+  if (!accessToken) return refuse({ errcode: 40035, errmsg: "缺少参数 access_token", reason: "token" });
+  robot = store.robots.get(accessToken);
+  if (!robot) return refuse({ errcode: 300005, errmsg: "token is not exist", reason: "token" });
+
+  if (robot.secret) {
+    const failure = checkSign(
+      robot.secret,
+      query.get("timestamp") ?? undefined,
+      query.get("sign") ?? undefined,
+      options.now(),
+    );
+    if (failure) return refuse({ errcode: 310000, ...failure });
+  }
+  const ipFailure = robot.ipWhitelist.length > 0 ? checkIp(robot.ipWhitelist, clientAddress(c)) : undefined;
+  if (ipFailure) return refuse({ errcode: 310000, ...ipFailure });
+
+  const read = await readMessageBody(c, WEBHOOK_MAX_BODY_BYTES);
+  if (!read.ok) return refuse(read);
+  const body = read.body;
+  const keywordFailure = checkKeywords(robot.keywords, body);
+  if (keywordFailure) return refuse({ errcode: 310000, ...keywordFailure });
+
+  // msgUuid is DingTalk's idempotency key: a retry with the same value is acknowledged but not repeated.
+  if (
+    typeof body.msgUuid === "string" &&
+    body.msgUuid !== "" &&
+    isDuplicate(ctx, accessToken, body.msgUuid)
+  ) {
+    return c.json({ errcode: 0, errmsg: "ok" });
+  }
+  const decision = runtimeOf(ctx).rate.take(accessToken, options.now());
+  if (!decision.ok) return refuse({ errcode: 410100, errmsg: RATE_LIMIT_ERRMSG, reason: "rate-limit" });
+
+  store.recordMessage({
+    conversationId: robot.conversationId,
+    sender: { kind: "robot", id: robotSenderId(accessToken), name: robot.name },
+    via: "webhook",
+    body,
+    accessToken,
+  });
+  return c.json({ errcode: 0, errmsg: "ok" });
+}
+
+function isDuplicate(ctx: EmulatorContext, accessToken: string, msgUuid: string): boolean {
+  return ctx.store.messages.some((m) => m.accessToken === accessToken && m.body.msgUuid === msgUuid);
+}

@@ -1,0 +1,100 @@
+/**
+ * The frames the emulator's Stream server sends (protocol sections 3.3 and 3.6), built in one place.
+ * @module
+ */
+import { randomBytes } from "node:crypto";
+import { ROBOT_MESSAGE_TOPIC } from "dingbot/protocol";
+
+/** Largest frame the emulator sends: the Java SDK refuses frames of 256 KiB and more. */
+export const MAX_FRAME_BYTES = 256 * 1024;
+
+/** A frame as the server writes it. */
+export interface ServerFrame {
+  specVersion: "1.0";
+  type: "SYSTEM" | "EVENT" | "CALLBACK";
+  headers: Record<string, string>;
+  data: string;
+}
+
+let counter = 0;
+
+/** A messageId in DingTalk's style, e.g. `212ca9d7_974_1898c159aa6_1783b`. */
+export function newMessageId(now: number): string {
+  counter = (counter + 1) % 0xfffff;
+  return `${randomBytes(4).toString("hex")}_${counter.toString(16)}_${now.toString(16)}_${randomBytes(3).toString("hex")}`;
+}
+
+/** SYSTEM ping; the client echoes `data`. */
+export function pingFrame(now: number): ServerFrame {
+  const messageId = newMessageId(now);
+  return {
+    specVersion: "1.0",
+    type: "SYSTEM",
+    headers: { topic: "ping", messageId, contentType: "application/json", time: String(now) },
+    data: JSON.stringify({ opaque: randomBytes(8).toString("hex") }),
+  };
+}
+
+/** SYSTEM disconnect: the server will close the socket after a grace period. */
+export function disconnectFrame(now: number, reason = "connection is expired"): ServerFrame {
+  return {
+    specVersion: "1.0",
+    type: "SYSTEM",
+    headers: {
+      topic: "disconnect",
+      messageId: newMessageId(now),
+      contentType: "application/json",
+      time: String(now),
+    },
+    data: JSON.stringify({ reason }),
+  };
+}
+
+/** CALLBACK carrying a robot message; `body` must already be validated. */
+export function robotCallbackFrame(
+  messageId: string,
+  appId: string,
+  now: number,
+  body: Record<string, unknown>,
+): ServerFrame {
+  return {
+    specVersion: "1.0",
+    type: "CALLBACK",
+    headers: {
+      appId,
+      contentType: "application/json",
+      messageId,
+      time: String(now),
+      topic: ROBOT_MESSAGE_TOPIC,
+    },
+    data: JSON.stringify(body),
+  };
+}
+
+/** What a control call asks to push as an EVENT. */
+export interface EventInput {
+  eventType: string;
+  data: Record<string, unknown>;
+  corpId: string;
+  unifiedAppId: string;
+}
+
+/** EVENT frame. The topic is the event type (protocol 3.3 leaves it open; see docs/stream-mode.md). */
+export function eventFrame(messageId: string, now: number, input: EventInput): ServerFrame {
+  return {
+    specVersion: "1.0",
+    type: "EVENT",
+    headers: {
+      topic: input.eventType,
+      messageId,
+      contentType: "application/json",
+      time: String(now),
+      eventType: input.eventType,
+      eventId: randomBytes(16).toString("hex"),
+      eventBornTime: String(now),
+      eventCorpId: input.corpId,
+      eventUnifiedAppId: input.unifiedAppId,
+    },
+    data: JSON.stringify(input.data),
+  };
+}

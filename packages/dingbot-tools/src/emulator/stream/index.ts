@@ -1,0 +1,9 @@
+/**
+ * The emulator's Stream mode: tickets, the WebSocket server and its hub.
+ * @module
+ */
+export type { DisconnectHow, EventDeliveryResult } from "./hub.js";
+export { StreamServer } from "./hub.js";
+export { STREAM_CONNECT_PATH, streamListenHook, streamServerOf } from "./listen-hook.js";
+export type { ConnectionInfo } from "./server-connection.js";
+export { TicketBook, ticketBookOf } from "./tickets.js";

@@ -1,0 +1,147 @@
+/**
+ * The relay's configuration schema (relay.yaml), checked once at start-up.
+ * The tools package may use zod directly here: the config is not part of DingTalk's wire format.
+ * @module
+ */
+import { z } from "zod";
+
+/** Where the outbox lives: one SQLite file (default), or Redis shared by several relay instances. */
+export const StoreConfigSchema = z.union([
+  z.strictObject({
+    sqlite: z.string().min(1),
+    /** `normal` (default) survives a killed process; `full` also survives power loss, slower. */
+    synchronous: z.enum(["normal", "full"]).optional(),
+  }),
+  z.strictObject({
+    redis: z.string().regex(/^rediss?:\/\//, "must be a redis:// or rediss:// URL"),
+    /** Prefix of every Redis key, so several relays can share one Redis. */
+    prefix: z.string().min(1).optional(),
+  }),
+]);
+
+/** One DingTalk custom robot the relay posts to. */
+export const RobotConfigSchema = z.strictObject({
+  webhook: z.url({ protocol: /^https?$/ }),
+  secret: z.string().min(1).optional(),
+  keywords: z.array(z.string().min(1)).max(10).optional(),
+  /** Messages per window for this robot (DingTalk: 20). */
+  rateLimit: z.int().positive().optional(),
+  /** Length of the rate window in ms (DingTalk: 60000). */
+  rateWindowMs: z.int().positive().optional(),
+});
+
+const SOURCES = ["alertmanager", "grafana", "github", "generic"] as const;
+
+/** One inbound webhook path and where its alerts go. */
+export const RouteConfigSchema = z.strictObject({
+  path: z.string().regex(/^\/[A-Za-z0-9._~\-/]*$/, "must start with / and contain only URL path characters"),
+  source: z.enum(SOURCES),
+  robots: z.array(z.string().min(1)).min(1),
+  /** Label matchers: `value` (equal), `"!=value"`, `"=~regex"`, `"!~regex"`. */
+  match: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+  atMobiles: z.array(z.string().min(1)).optional(),
+  atUserIds: z.array(z.string().min(1)).optional(),
+  atAll: z.boolean().optional(),
+  /** Liquid template file (relative to the config file), replacing the built-in one. */
+  template: z.string().min(1).optional(),
+  /** JSON file to dry-render a generic route's template against at start-up. */
+  sample: z.string().min(1).optional(),
+  /** Message title (Liquid); defaults to the template's first heading. */
+  title: z.string().min(1).optional(),
+  /** GitHub: the webhook secret that signs `X-Hub-Signature-256`. */
+  secret: z.string().min(1).optional(),
+  /** Language of the built-in templates. */
+  language: z.enum(["zh", "en"]).optional(),
+});
+
+/** Scheduling and retry limits; the defaults are DingTalk's real values. */
+export const LimitsConfigSchema = z.strictObject({
+  rateLimit: z.int().positive().optional(),
+  rateWindowMs: z.int().positive().optional(),
+  /** Longest an alert may wait in the outbox before it must be sent (folded if need be). */
+  maxWaitMs: z.int().positive().optional(),
+  /** Transient failures tolerated per alert before it is dead-lettered. */
+  maxAttempts: z.int().positive().optional(),
+  retryBaseMs: z.int().positive().optional(),
+  retryMaxMs: z.int().positive().optional(),
+  /** Timeout of one send to DingTalk. */
+  requestTimeoutMs: z.int().positive().optional(),
+  /** Largest accepted webhook body, in bytes. */
+  maxBodyBytes: z.int().positive().optional(),
+});
+
+/** The whole relay.yaml. */
+export const RelayConfigSchema = z
+  .strictObject({
+    listen: z
+      .strictObject({ host: z.string().min(1).optional(), port: z.int().min(0).max(65535).optional() })
+      .optional(),
+    store: StoreConfigSchema.optional(),
+    /** Overrides DINGTALK_BASE_URL (e.g. the emulator). */
+    baseUrl: z.url({ protocol: /^https?$/ }).optional(),
+    language: z.enum(["zh", "en"]).optional(),
+    /** IANA time zone of times in messages (default Asia/Shanghai). */
+    timezone: z
+      .string()
+      .refine((zone) => {
+        try {
+          new Intl.DateTimeFormat("en", { timeZone: zone });
+          return true;
+        } catch {
+          return false;
+        }
+      }, "unknown time zone")
+      .optional(),
+    log: z
+      .strictObject({ level: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]) })
+      .optional(),
+    limits: LimitsConfigSchema.optional(),
+    robots: z.record(z.string().regex(/^[A-Za-z0-9_-]+$/, "robot names use letters, digits, - and _"), RobotConfigSchema),
+    routes: z.array(RouteConfigSchema).min(1),
+  })
+  .superRefine((config, ctx) => {
+    const robots = new Set(Object.keys(config.robots));
+    const sourceByPath = new Map<string, string>();
+    config.routes.forEach((route, index) => {
+      route.robots.forEach((name, j) => {
+        if (!robots.has(name)) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["routes", index, "robots", j],
+            message: `unknown robot "${name}" (known: ${[...robots].join(", ") || "none"})`,
+          });
+        }
+      });
+      const earlier = sourceByPath.get(route.path);
+      if (earlier && earlier !== route.source) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["routes", index, "source"],
+          message: `path ${route.path} is already a ${earlier} route; one path has one source`,
+        });
+      }
+      sourceByPath.set(route.path, route.source);
+      if (route.path === "/healthz" || route.path === "/metrics") {
+        ctx.addIssue({ code: "custom", path: ["routes", index, "path"], message: `${route.path} is reserved` });
+      }
+      for (const [label, value] of Object.entries(route.match ?? {})) {
+        const text = String(value);
+        if (text.startsWith("=~") || text.startsWith("!~")) {
+          try {
+            new RegExp(text.slice(2));
+          } catch {
+            ctx.addIssue({ code: "custom", path: ["routes", index, "match", label], message: "invalid regex" });
+          }
+        }
+      }
+    });
+  });
+
+/** relay.yaml after validation (before defaults). */
+export type RelayConfigInput = z.infer<typeof RelayConfigSchema>;
+/** One robot entry. */
+export type RobotConfigInput = z.infer<typeof RobotConfigSchema>;
+/** One route entry. */
+export type RouteConfigInput = z.infer<typeof RouteConfigSchema>;
+/** Source kinds the relay understands. */
+export type SourceKind = (typeof SOURCES)[number];

@@ -1,0 +1,93 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { loadRelayConfig, parseRelayConfig, RelayConfigError } from "./config.js";
+
+const VALID = `listen: { host: 127.0.0.1, port: 9000 }
+store: { sqlite: ./relay.db }
+robots:
+  ops: { webhook: "https://oapi.dingtalk.com/robot/send?access_token=abc", secret: "\${OPS_SECRET}", keywords: [告警] }
+  oncall: { webhook: "https://oapi.dingtalk.com/robot/send?access_token=def" }
+routes:
+  - { path: /alertmanager, source: alertmanager, robots: [ops] }
+  - { path: /critical, source: alertmanager, robots: [oncall], match: { severity: critical }, atMobiles: ["13800000000"] }
+  - { path: /github, source: github, robots: [ops], secret: "\${GITHUB_WEBHOOK_SECRET}" }
+`;
+const ENV = { OPS_SECRET: "SECops", GITHUB_WEBHOOK_SECRET: "gh" };
+
+function problems(text: string, env: Record<string, string> = ENV) {
+  try {
+    parseRelayConfig(text, "/etc/relay.yaml", env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(RelayConfigError);
+    return (error as RelayConfigError).problems;
+  }
+  throw new Error("expected a RelayConfigError");
+}
+
+describe("parseRelayConfig()", () => {
+  it("reads the issue's example config and fills defaults", () => {
+    const config = parseRelayConfig(VALID, "/etc/relay.yaml", ENV);
+    expect(config.listen).toEqual({ host: "127.0.0.1", port: 9000 });
+    expect(config.store).toEqual({ kind: "sqlite", path: "/etc/relay.db", synchronous: "normal" });
+    expect(config.robots.get("ops")).toMatchObject({ secret: "SECops", keywords: ["告警"], rateLimit: 20, rateWindowMs: 60_000 });
+    expect(config.routes[1]).toMatchObject({ index: 1, match: { severity: "critical" }, language: "zh" });
+    expect(config.routes[2]?.secret).toBe("gh");
+    expect(config.limits.maxWaitMs).toBe(60_000);
+  });
+
+  it("names an unset environment variable, its key and its line", () => {
+    const [problem] = problems(VALID, { OPS_SECRET: "x" });
+    expect(problem).toEqual({
+      key: "routes.2.secret",
+      line: 9,
+      message: "environment variable GITHUB_WEBHOOK_SECRET is not set",
+    });
+  });
+
+  it("names the key and line of a schema error", () => {
+    const bad = VALID.replace("source: alertmanager, robots: [oncall]", "source: prometheus, robots: [oncall]");
+    const [problem] = problems(bad);
+    expect(problem?.key).toBe("routes.1.source");
+    expect(problem?.line).toBe(8);
+  });
+
+  it("reports a route that names an unknown robot", () => {
+    const [problem] = problems(VALID.replace("robots: [ops] }\n  - { path: /critical", "robots: [opz] }\n  - { path: /critical"));
+    expect(problem).toMatchObject({ key: "routes.0.robots.0", line: 7 });
+    expect(problem?.message).toContain('unknown robot "opz"');
+  });
+
+  it("reports unknown keys and missing required keys at their parent's line", () => {
+    const unknown = problems(VALID.replace("listen: { host", "listen: { hots: x, host"));
+    expect(unknown[0]).toMatchObject({ key: "listen", line: 1 });
+    const missing = problems("robots: {}\n");
+    expect(missing.map((p) => p.key)).toContain("routes");
+  });
+
+  it("reports YAML syntax errors with their line", () => {
+    const [problem] = problems("robots:\n  ops: { webhook: [\n");
+    expect(problem?.key).toBe("(yaml)");
+    expect(problem?.line).toBeGreaterThanOrEqual(2);
+  });
+
+  it("keeps $$ as a literal dollar", () => {
+    const config = parseRelayConfig(VALID.replace("${OPS_SECRET}", "SEC$$1"), "/etc/relay.yaml", ENV);
+    expect(config.robots.get("ops")?.secret).toBe("SEC$1");
+  });
+
+  it("rejects invalid regex matchers and reserved paths", () => {
+    const bad = VALID.replace("severity: critical", 'severity: "=~(crit"').replace("path: /github", "path: /metrics");
+    const keys = problems(bad).map((p) => p.key);
+    expect(keys).toEqual(expect.arrayContaining(["routes.1.match.severity", "routes.2.path"]));
+  });
+
+  it("says so when the file cannot be read, and error messages carry file:line", () => {
+    expect(() => loadRelayConfig("/nonexistent/relay.yaml")).toThrow(/cannot read/);
+    const dir = mkdtempSync(join(tmpdir(), "relay-config-"));
+    const file = join(dir, "relay.yaml");
+    writeFileSync(file, "robots: {}\nroutes: []\n");
+    expect(() => loadRelayConfig(file, {})).toThrow(`${file}:2: routes:`);
+  });
+});

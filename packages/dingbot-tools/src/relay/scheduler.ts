@@ -1,0 +1,254 @@
+/**
+ * One robot's outbox scheduler. It never sends more than the robot's limit in any rate window, counting
+ * sends in the store's persistent log (so the limit holds across restarts and, with Redis, across
+ * instances); folds the backlog into digests when single messages would not keep up; and acts on
+ * DingTalk's answer: wait out the window, retry with backoff, or dead-letter with the reason.
+ * @module
+ */
+import { type Logger, messages, RequestError, type RobotMessageBody } from "dingbot";
+import { classifyFailure } from "./classify.js";
+import type { ResolvedLimits, ResolvedRobot } from "./config.js";
+import { foldDigest } from "./digest.js";
+import type { RelayMetrics } from "./metrics.js";
+import type { Sender } from "./sender.js";
+import type { RelayStore } from "./store/store.js";
+import type { OutboxEntry, RenderedMessage } from "./types.js";
+
+/** Entries read per scheduling step: enough to fold a storm into one digest. */
+const FETCH_LIMIT = 5000;
+
+/** What a scheduler needs. */
+export interface SchedulerDeps {
+  store: RelayStore;
+  sender: Sender;
+  metrics: RelayMetrics;
+  logger: Logger;
+  limits: ResolvedLimits;
+  language: "zh" | "en";
+  now: () => number;
+  random: () => number;
+  /** Identity of this relay process (Redis leases). */
+  owner: string;
+  /** How often an idle scheduler looks at the store (Redis: other instances enqueue). */
+  pollMs: number;
+  /** Lease lifetime (Redis): another instance takes over this long after this one dies. */
+  leaseMs: number;
+}
+
+/** Computes how long to wait before a send is allowed, from the send log (ascending times). */
+export function slotWaitMs(sends: readonly number[], now: number, rules: readonly { windowMs: number; limit: number }[]): number {
+  let wait = 0;
+  for (const rule of rules) {
+    const inside = sends.filter((at) => at > now - rule.windowMs);
+    if (inside.length >= rule.limit) {
+      const oldestThatMustLeave = inside[inside.length - rule.limit] as number;
+      wait = Math.max(wait, oldestThatMustLeave + rule.windowMs - now + 1);
+    }
+  }
+  return wait;
+}
+
+/** Free slots right now under every rule. */
+function freeSlots(sends: readonly number[], now: number, rules: readonly { windowMs: number; limit: number }[]): number {
+  return Math.min(...rules.map((rule) => rule.limit - sends.filter((at) => at > now - rule.windowMs).length));
+}
+
+/** The scheduler of one robot. */
+export class RobotScheduler {
+  private stopped = true;
+  private wakeUp: (() => void) | undefined;
+  /** Set by wake(): new entries may have arrived since the last step read the store. */
+  private woken = false;
+  private running: Promise<void> | undefined;
+  private readonly rules: { windowMs: number; limit: number }[];
+  /** Safety margin so a send never lands inside DingTalk's window a hair early. */
+  private readonly marginMs: number;
+
+  constructor(
+    readonly robot: ResolvedRobot,
+    private readonly deps: SchedulerDeps,
+  ) {
+    // Sends are logged when DingTalk has answered, which is never earlier than when it counted them, so the
+    // margin only absorbs clock granularity and drift.
+    this.marginMs = Math.min(150, Math.ceil(robot.rateWindowMs / 400));
+    const windowMs = robot.rateWindowMs + this.marginMs;
+    this.rules = [{ windowMs, limit: robot.rateLimit }];
+    // A wait bound shorter than the window keeps one slot in reserve over the last (window - bound) ms, so a
+    // slot always frees up within the bound (see docs/relay.md).
+    const bound = deps.limits.maxWaitMs;
+    if (bound < robot.rateWindowMs && robot.rateLimit >= 2) {
+      this.rules.push({ windowMs: windowMs - bound, limit: robot.rateLimit - 1 });
+    }
+  }
+
+  /** Starts the loop. */
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.running = this.loop();
+  }
+
+  /** Tells an idle loop that new entries arrived. */
+  wake(): void {
+    this.woken = true;
+    this.wakeUp?.();
+  }
+
+  /** Stops after the send in flight, if any. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wake();
+    await this.running;
+    await this.deps.store.release(this.robot.name, this.deps.owner).catch(() => undefined);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    if (this.stopped || this.woken) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, Math.max(1, Math.min(ms, 2_147_483_647)));
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wakeUp = done;
+    });
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.stopped) {
+      let waitMs: number;
+      this.woken = false;
+      try {
+        waitMs = await this.step();
+      } catch (error) {
+        this.deps.logger.error(
+          { robot: this.robot.name, err: error instanceof Error ? error.message : String(error) },
+          "scheduler step failed; retrying",
+        );
+        waitMs = 1000;
+      }
+      if (waitMs > 0) await this.sleep(waitMs);
+    }
+  }
+
+  /**
+   * Makes one scheduling decision and acts on it.
+   * @returns how long to wait before the next decision (0: go on at once)
+   */
+  async step(): Promise<number> {
+    const { store, now, pollMs, leaseMs, owner } = this.deps;
+    const robot = this.robot.name;
+    // In-process enqueues wake the loop at once; polling still picks up what other processes wrote (Redis
+    // instances, `dingbot relay dlq retry`).
+    const idleMs = store.kind === "sqlite" ? Math.max(pollMs, 1000) : pollMs;
+    if (!(await store.lease(robot, owner, leaseMs))) return pollMs;
+    const start = now();
+    const blocked = await store.blockedUntil(robot);
+    if (blocked > start) return Math.min(blocked - start, idleMs);
+    const ready = await store.ready(robot, start, FETCH_LIMIT);
+    if (ready.length === 0) {
+      const due = await store.nextDueAt(robot);
+      return due === undefined ? idleMs : Math.min(Math.max(due - start, 1), idleMs);
+    }
+    const longest = Math.max(...this.rules.map((rule) => rule.windowMs));
+    const sends = await store.sendsSince(robot, start - longest);
+    const wait = slotWaitMs(sends, start, this.rules);
+    if (wait > 0) return Math.min(wait, idleMs);
+    // Single messages while they fit in the free slots; otherwise the whole backlog becomes a digest.
+    if (ready.length <= freeSlots(sends, start, this.rules)) {
+      const entry = ready[0] as OutboxEntry;
+      await this.deliver([entry], entry, "single");
+    } else {
+      const digest = foldDigest(ready, this.deps.language);
+      const single = digest.entries.length === 1 ? digest.entries[0] : undefined;
+      await this.deliver(digest.entries, single ?? digest.message, single ? "single" : "digest");
+    }
+    return 0;
+  }
+
+  private body(message: RenderedMessage): RobotMessageBody {
+    const at = {
+      ...(message.atMobiles.length ? { atMobiles: message.atMobiles } : {}),
+      ...(message.atUserIds.length ? { atUserIds: message.atUserIds } : {}),
+      ...(message.atAll ? { isAtAll: true } : {}),
+    };
+    return messages.markdown(message.title, message.text, Object.keys(at).length ? { at } : {});
+  }
+
+  private async deliver(entries: OutboxEntry[], message: RenderedMessage, kind: "single" | "digest"): Promise<void> {
+    const { store, sender, metrics, now, logger, limits } = this.deps;
+    const robot = this.robot.name;
+    const startedAt = now();
+    // Logged at the latest moment the request could reach DingTalk, so a crash mid-send still counts it.
+    const handle = await store.logSend(robot, startedAt + limits.requestTimeoutMs);
+    let failure: unknown;
+    try {
+      await sender.send(robot, this.body(message));
+    } catch (error) {
+      failure = error;
+    }
+    const doneAt = now();
+    // A request that timed out or lost its connection may still reach DingTalk later: count it one timeout
+    // later than now, so the window cannot be overrun by a late arrival.
+    const unknownOutcome = failure instanceof RequestError;
+    await store.updateSend(robot, handle, unknownOutcome ? doneAt + limits.requestTimeoutMs : doneAt);
+    metrics.sendSeconds.observe({ robot }, (doneAt - startedAt) / 1000);
+    const ids = entries.map((entry) => entry.id);
+    const alerts = entries.reduce((n, entry) => n + entry.lines.length, 0);
+    if (failure === undefined) {
+      await store.remove(ids);
+      metrics.sent.inc({ robot, kind });
+      if (kind === "digest") metrics.folded.inc({ robot }, alerts);
+      for (const entry of entries) {
+        const waited = doneAt - entry.createdAt;
+        metrics.waitSeconds.observe({ robot }, waited / 1000);
+        metrics.maxWaitMs = Math.max(metrics.maxWaitMs, waited);
+      }
+      logger.debug({ robot, kind, entries: entries.length, alerts }, "delivered");
+      return;
+    }
+    await this.handleFailure(failure, entries, doneAt);
+  }
+
+  private async handleFailure(failure: unknown, entries: OutboxEntry[], at: number): Promise<void> {
+    const { store, metrics, logger, limits, random } = this.deps;
+    const robot = this.robot.name;
+    const verdict = classifyFailure(failure);
+    const ids = entries.map((entry) => entry.id);
+    if (verdict.action === "wait-window") {
+      metrics.rateLimited.inc({ robot });
+      logger.warn({ robot, reason: verdict.reason }, "DingTalk throttled the robot; waiting out the rate window");
+      await store.block(robot, at + this.robot.rateWindowMs + this.marginMs);
+      return;
+    }
+    if (verdict.action === "dead-letter") {
+      metrics.deadLettered.inc({ robot }, entries.length);
+      logger.error({ robot, reason: verdict.reason, entries: ids }, "DingTalk refused for good; dead-lettered");
+      await store.deadLetter(ids, verdict.reason, at);
+      return;
+    }
+    const exhausted = entries.filter((entry) => entry.attempts + 1 >= limits.maxAttempts);
+    const again = entries.filter((entry) => entry.attempts + 1 < limits.maxAttempts);
+    if (exhausted.length > 0) {
+      const reason = `gave up after ${limits.maxAttempts} attempts: ${verdict.reason}`;
+      metrics.deadLettered.inc({ robot }, exhausted.length);
+      logger.error({ robot, reason, entries: exhausted.map((e) => e.id) }, "retries exhausted; dead-lettered");
+      await store.deadLetter(
+        exhausted.map((entry) => entry.id),
+        reason,
+        at,
+      );
+    }
+    if (again.length > 0) {
+      metrics.retried.inc({ robot }, again.length);
+      logger.warn({ robot, reason: verdict.reason, entries: again.length }, "send failed; retrying with backoff");
+      await store.reschedule(
+        again.map((entry) => {
+          const cap = Math.min(limits.retryMaxMs, limits.retryBaseMs * 2 ** entry.attempts);
+          // Full jitter, never below half the step, so retries of a storm do not arrive together.
+          return { id: entry.id, nextAt: at + Math.round(cap * (0.5 + random() / 2)) };
+        }),
+      );
+    }
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * Helpers every source adapter uses to read untrusted JSON without trusting its shape.
+ * @module
+ */
+
+/** Whether a value is a plain JSON object. */
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Keeps the string-ish entries of an object (numbers and booleans become strings). */
+export function stringRecord(value: unknown): Record<string, string> {
+  if (!isRecord(value)) return {};
+  const out: Record<string, string> = {};
+  for (const [key, item] of Object.entries(value)) {
+    if (typeof item === "string") out[key] = item;
+    else if (typeof item === "number" || typeof item === "boolean") out[key] = String(item);
+  }
+  return out;
+}
+
+/** Reads a string field, or undefined. */
+export function str(value: unknown): string | undefined {
+  return typeof value === "string" && value.length > 0 ? value : undefined;
+}
+
+/** Splits a mention list given as a label or annotation (`"138…,139…"` or `"138… 139…"`). */
+export function splitList(value: string | undefined): string[] {
+  if (!value) return [];
+  return value
+    .split(/[\s,;，]+/)
+    .map((item) => item.trim())
+    .filter(Boolean);
+}
+
+/**
+ * Mentions an alert asks for itself, through labels or annotations named `atMobiles` / `at_mobiles` and
+ * `atUserIds` / `at_user_ids` (annotations win over labels).
+ */
+export function mentionsOf(
+  labels: Record<string, string>,
+  annotations: Record<string, string>,
+): { atMobiles: string[]; atUserIds: string[] } {
+  const pick = (...keys: string[]): string | undefined => {
+    for (const source of [annotations, labels]) for (const key of keys) if (source[key]) return source[key];
+    return undefined;
+  };
+  return {
+    atMobiles: splitList(pick("atMobiles", "at_mobiles", "atmobiles")),
+    atUserIds: splitList(pick("atUserIds", "at_user_ids", "atuserids")),
+  };
+}
+
+/** Alertmanager and Grafana use this zero time for "not ended yet". */
+export const ZERO_TIME = "0001-01-01T00:00:00Z";

@@ -1,0 +1,258 @@
+/**
+ * The default store: one SQLite file in WAL mode. A webhook's entries are inserted in one transaction, which
+ * has committed (and survives a killed process) before the relay answers 2xx.
+ * synchronous=NORMAL survives process crashes; `synchronous: full` also survives power loss.
+ * @module
+ */
+import Database from "better-sqlite3";
+import type { DeadLetter, NewOutboxEntry, OutboxEntry } from "../types.js";
+import { type RelayStore, StoreUnavailableError } from "./store.js";
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS outbox (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  robot TEXT NOT NULL,
+  route INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  next_at INTEGER NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  message TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS outbox_due ON outbox (robot, next_at, id);
+CREATE TABLE IF NOT EXISTS dead (
+  id INTEGER PRIMARY KEY,
+  robot TEXT NOT NULL,
+  route INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  attempts INTEGER NOT NULL,
+  dead_at INTEGER NOT NULL,
+  reason TEXT NOT NULL,
+  message TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sends (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  robot TEXT NOT NULL,
+  at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sends_robot ON sends (robot, at);
+CREATE TABLE IF NOT EXISTS blocks (robot TEXT PRIMARY KEY, until INTEGER NOT NULL);
+`;
+
+interface Row {
+  id: number;
+  robot: string;
+  route: number;
+  created_at: number;
+  next_at: number;
+  attempts: number;
+  message: string;
+}
+
+type StoredMessage = Omit<NewOutboxEntry, "robot" | "route" | "createdAt">;
+
+function toMessage(entry: NewOutboxEntry): string {
+  const { robot: _robot, route: _route, createdAt: _createdAt, ...message } = entry;
+  return JSON.stringify(message);
+}
+
+function fromRow(row: Row): OutboxEntry {
+  return {
+    ...(JSON.parse(row.message) as StoredMessage),
+    id: String(row.id),
+    robot: row.robot,
+    route: row.route,
+    createdAt: row.created_at,
+    nextAt: row.next_at,
+    attempts: row.attempts,
+  };
+}
+
+/** Options of {@link SqliteStore}. */
+export interface SqliteStoreOptions {
+  path: string;
+  synchronous?: "normal" | "full";
+}
+
+/** SQLite implementation of {@link RelayStore}. */
+export class SqliteStore implements RelayStore {
+  readonly kind = "sqlite";
+  private readonly db: Database.Database;
+  private readonly statements;
+
+  /**
+   * Opens (and creates) the database.
+   * @throws StoreUnavailableError when the file cannot be opened
+   */
+  constructor(options: SqliteStoreOptions) {
+    try {
+      this.db = new Database(options.path);
+      this.db.pragma("journal_mode = WAL");
+      this.db.pragma(`synchronous = ${options.synchronous === "full" ? "FULL" : "NORMAL"}`);
+      this.db.pragma("busy_timeout = 5000");
+      this.db.exec(SCHEMA);
+    } catch (error) {
+      throw new StoreUnavailableError(`cannot open SQLite store ${options.path}: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+    const db = this.db;
+    this.statements = {
+      insert: db.prepare(
+        "INSERT INTO outbox (robot, route, created_at, next_at, message) VALUES (?, ?, ?, ?, ?)",
+      ),
+      ready: db.prepare("SELECT * FROM outbox WHERE robot = ? AND next_at <= ? ORDER BY id LIMIT ?"),
+      nextDue: db.prepare("SELECT MIN(next_at) AS due FROM outbox WHERE robot = ?"),
+      depth: db.prepare("SELECT COUNT(*) AS n FROM outbox WHERE robot = ?"),
+      remove: db.prepare("DELETE FROM outbox WHERE id = ?"),
+      reschedule: db.prepare("UPDATE outbox SET attempts = attempts + 1, next_at = ? WHERE id = ?"),
+      toDead: db.prepare(
+        "INSERT INTO dead (id, robot, route, created_at, attempts, dead_at, reason, message) SELECT id, robot, route, created_at, attempts, ?, ?, message FROM outbox WHERE id = ?",
+      ),
+      logSend: db.prepare("INSERT INTO sends (robot, at) VALUES (?, ?)"),
+      updateSend: db.prepare("UPDATE sends SET at = ? WHERE id = ?"),
+      sendsSince: db.prepare("SELECT at FROM sends WHERE robot = ? AND at > ? ORDER BY at"),
+      pruneSends: db.prepare("DELETE FROM sends WHERE robot = ? AND at < ?"),
+      blocked: db.prepare("SELECT until FROM blocks WHERE robot = ?"),
+      block: db.prepare("INSERT INTO blocks (robot, until) VALUES (?, ?) ON CONFLICT(robot) DO UPDATE SET until = excluded.until"),
+      listDead: db.prepare("SELECT * FROM dead ORDER BY id"),
+      getDead: db.prepare("SELECT * FROM dead WHERE id = ?"),
+      dropDead: db.prepare("DELETE FROM dead WHERE id = ?"),
+      revive: db.prepare(
+        "INSERT INTO outbox (robot, route, created_at, next_at, attempts, message) VALUES (?, ?, ?, ?, 0, ?)",
+      ),
+    };
+  }
+
+  private run<T>(what: string, work: () => T): Promise<T> {
+    try {
+      return Promise.resolve(work());
+    } catch (error) {
+      return Promise.reject(new StoreUnavailableError(`SQLite store: ${what} failed: ${(error as Error).message}`, { cause: error }));
+    }
+  }
+
+  enqueue(entries: readonly NewOutboxEntry[]): Promise<void> {
+    return this.run("enqueue", () =>
+      this.db.transaction(() => {
+        for (const entry of entries) {
+          this.statements.insert.run(entry.robot, entry.route, entry.createdAt, entry.createdAt, toMessage(entry));
+        }
+      })(),
+    );
+  }
+
+  ready(robot: string, now: number, limit: number): Promise<OutboxEntry[]> {
+    return this.run("read", () => (this.statements.ready.all(robot, now, limit) as Row[]).map(fromRow));
+  }
+
+  nextDueAt(robot: string): Promise<number | undefined> {
+    return this.run("read", () => (this.statements.nextDue.get(robot) as { due: number | null }).due ?? undefined);
+  }
+
+  depth(robot: string): Promise<number> {
+    return this.run("read", () => (this.statements.depth.get(robot) as { n: number }).n);
+  }
+
+  remove(ids: readonly string[]): Promise<void> {
+    return this.run("remove", () =>
+      this.db.transaction(() => {
+        for (const id of ids) this.statements.remove.run(Number(id));
+      })(),
+    );
+  }
+
+  reschedule(updates: readonly { id: string; nextAt: number }[]): Promise<void> {
+    return this.run("reschedule", () =>
+      this.db.transaction(() => {
+        for (const update of updates) this.statements.reschedule.run(update.nextAt, Number(update.id));
+      })(),
+    );
+  }
+
+  deadLetter(ids: readonly string[], reason: string, now: number): Promise<void> {
+    return this.run("dead-letter", () =>
+      this.db.transaction(() => {
+        for (const id of ids) {
+          this.statements.toDead.run(now, reason, Number(id));
+          this.statements.remove.run(Number(id));
+        }
+      })(),
+    );
+  }
+
+  logSend(robot: string, at: number): Promise<string> {
+    return this.run("log send", () => {
+      // Old entries only matter for one rate window; a day is far more than any window.
+      this.statements.pruneSends.run(robot, at - 86_400_000);
+      return String(this.statements.logSend.run(robot, at).lastInsertRowid);
+    });
+  }
+
+  updateSend(_robot: string, handle: string, at: number): Promise<void> {
+    return this.run("log send", () => {
+      this.statements.updateSend.run(at, Number(handle));
+    });
+  }
+
+  sendsSince(robot: string, since: number): Promise<number[]> {
+    return this.run("read", () => (this.statements.sendsSince.all(robot, since) as { at: number }[]).map((r) => r.at));
+  }
+
+  blockedUntil(robot: string): Promise<number> {
+    return this.run("read", () => (this.statements.blocked.get(robot) as { until: number } | undefined)?.until ?? 0);
+  }
+
+  block(robot: string, until: number): Promise<void> {
+    return this.run("block", () => {
+      this.statements.block.run(robot, until);
+    });
+  }
+
+  lease(): Promise<boolean> {
+    return Promise.resolve(true);
+  }
+
+  release(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  listDead(): Promise<DeadLetter[]> {
+    return this.run("read", () =>
+      (this.statements.listDead.all() as (Row & { dead_at: number; reason: string })[]).map((row) => ({
+        ...fromRow({ ...row, next_at: row.dead_at }),
+        deadAt: row.dead_at,
+        reason: row.reason,
+      })),
+    );
+  }
+
+  retryDead(id: string, now: number): Promise<boolean> {
+    return this.run("retry", () =>
+      this.db.transaction(() => {
+        const row = this.statements.getDead.get(Number(id)) as Row | undefined;
+        if (!row) return false;
+        this.statements.revive.run(row.robot, row.route, row.created_at, now, row.message);
+        this.statements.dropDead.run(Number(id));
+        return true;
+      })(),
+    );
+  }
+
+  dropDead(id: string): Promise<boolean> {
+    return this.run("drop", () => this.statements.dropDead.run(Number(id)).changes > 0);
+  }
+
+  healthy(): Promise<boolean> {
+    try {
+      this.db.prepare("SELECT 1").get();
+      return Promise.resolve(true);
+    } catch {
+      return Promise.resolve(false);
+    }
+  }
+
+  close(): Promise<void> {
+    if (this.db.open) this.db.close();
+    return Promise.resolve();
+  }
+}

@@ -1,0 +1,121 @@
+import { describe, expect, it } from "vitest";
+import { BotError } from "../errors.js";
+import type { Logger } from "../logger.js";
+import { sign } from "../protocol/signing.js";
+import { groupText, recordingResponder, T0, updateOf } from "./_fixtures.js";
+import { Bot } from "./bot.js";
+import { httpServerTransport } from "./transports/http.js";
+
+const SECRET = "teTLGS3xZVLp6Z99mXvgVpINOUyJqFsKJ3jLb7crFdjRsJ3_77E-kxhlIbBGbNjX";
+
+function memoryLogger(): Logger & { lines: string[] } {
+  const lines: string[] = [];
+  const write = (obj: object, msg?: string) => {
+    lines.push(`${msg ?? ""} ${JSON.stringify(obj)}`);
+  };
+  return { lines, debug: write, info: write, warn: write, error: write };
+}
+
+describe("Bot", () => {
+  describe("handleUpdate()", () => {
+    it("wraps a throw in BotError, calls bot.catch, then rejects", async () => {
+      const bot = new Bot({ now: () => T0 });
+      const caught: BotError[] = [];
+      bot.catch((error) => {
+        caught.push(error);
+      });
+      bot.use(() => {
+        throw new Error("boom");
+      });
+      await expect(bot.handleUpdate(updateOf(groupText("x")), recordingResponder())).rejects.toBeInstanceOf(
+        BotError,
+      );
+      expect(caught).toHaveLength(1);
+      expect(caught[0]?.error).toEqual(new Error("boom"));
+    });
+
+    it("logs a throw without the app secret when no catch handler is set", async () => {
+      const logger = memoryLogger();
+      const bot = new Bot({ now: () => T0, logger, appSecret: SECRET });
+      bot.use(() => {
+        throw new Error(`failed with ${SECRET}`);
+      });
+      await bot.handleUpdate(updateOf(groupText("x")), recordingResponder()).catch(() => {});
+      expect(logger.lines.join("\n")).toContain("bot handler failed");
+      expect(logger.lines.join("\n")).not.toContain(SECRET);
+    });
+
+    it("delivers a repeated msgId to the handlers once", async () => {
+      const bot = new Bot({ now: () => T0 });
+      let hits = 0;
+      bot.use(() => {
+        hits += 1;
+      });
+      const message = groupText("x");
+      await bot.handleUpdate(updateOf(message), recordingResponder());
+      await bot.handleUpdate(updateOf(message), recordingResponder());
+      await bot.handleUpdate(updateOf(groupText("x")), recordingResponder());
+      expect(hits).toBe(2);
+    });
+
+    it("delivers repeats when dedupe is off", async () => {
+      const bot = new Bot({ now: () => T0, dedupe: false });
+      let hits = 0;
+      bot.use(() => {
+        hits += 1;
+      });
+      const message = groupText("x");
+      await bot.handleUpdate(updateOf(message), recordingResponder());
+      await bot.handleUpdate(updateOf(message), recordingResponder());
+      expect(hits).toBe(2);
+    });
+  });
+
+  describe("options", () => {
+    it("refuses a non-http baseUrl and a bad replyTimeoutMs when constructed", () => {
+      expect(() => new Bot({ baseUrl: "ftp://x" })).toThrow(TypeError);
+      expect(() => new Bot({ replyTimeoutMs: 0 })).toThrow(TypeError);
+    });
+
+    it("configure() fills options the author left out and keeps the ones set", async () => {
+      const bot = new Bot({ robotCode: "mine" });
+      bot.configure({ robotCode: "cli", appKey: "key" });
+      let code: string | undefined;
+      bot.use((ctx) => {
+        code = ctx.robotCode;
+      });
+      await bot.handleUpdate(updateOf(groupText("x", { robotCode: undefined })), recordingResponder());
+      expect(code).toBe("mine");
+    });
+  });
+
+  describe("start() / stop()", () => {
+    it("serves callbacks through a transport until stopped", async () => {
+      const bot = new Bot();
+      bot.hears("ping", (ctx) => ctx.replyText("pong"));
+      const transport = httpServerTransport({ appSecret: SECRET, port: 0 });
+      await bot.start(transport);
+      const url = transport.url;
+      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      const ts = String(Date.now());
+      const response = await fetch(`${url}/`, {
+        method: "POST",
+        headers: { timestamp: ts, sign: sign(SECRET, ts), "content-type": "application/json" },
+        body: JSON.stringify(groupText("ping")),
+      });
+      expect(await response.json()).toEqual({ msgtype: "text", text: { content: "pong" } });
+      await bot.stop();
+      await expect(fetch(`${url}/`, { method: "POST" })).rejects.toThrow();
+    });
+
+    it("refuses to start twice", async () => {
+      const bot = new Bot();
+      const transport = httpServerTransport({ appSecret: SECRET, port: 0 });
+      await bot.start(transport);
+      await expect(bot.start(httpServerTransport({ appSecret: SECRET, port: 0 }))).rejects.toThrow(
+        /already running/,
+      );
+      await bot.stop();
+    });
+  });
+});

@@ -1,0 +1,172 @@
+/**
+ * Bot: the middleware stack plus the one way in (`handleUpdate`), error handling and the transport's
+ * lifecycle. It never knows which transport is running.
+ * @module
+ */
+import { resolveBaseUrls } from "../client/base-url.js";
+import { BotError } from "../errors.js";
+import { type Logger, silentLogger } from "../logger.js";
+import { redactText } from "../redact.js";
+import { Composer, type MiddlewareFn } from "./composer.js";
+import { Context } from "./context.js";
+import { type DedupeOptions, dedupe } from "./middleware/dedupe.js";
+import { type ApiFallback, Replier, type ReplierConfig } from "./replier.js";
+import type { Responder, Transport, Update } from "./transports/transport.js";
+
+/** Options of {@link Bot}. Every field is optional; `dingbot serve` fills the credentials from env. */
+export interface BotOptions {
+  /** The app's appKey (also the robotCode of internal apps). */
+  appKey?: string;
+  /** The app's appSecret; used by the OpenAPI fallback, never logged. */
+  appSecret?: string;
+  /** Robot code used when a message carries none (defaults to appKey). */
+  robotCode?: string;
+  logger?: Logger;
+  fetch?: typeof fetch;
+  /** Clock, epoch ms (sessionWebhook expiry, dedupe TTL). */
+  now?: () => number;
+  /** Host standing in for DingTalk (the emulator); default `DINGTALK_BASE_URL` or DingTalk itself. */
+  baseUrl?: string;
+  /** Time limit of one sessionWebhook POST, in ms (default 10 000). */
+  replyTimeoutMs?: number;
+  /** Replies through the robot OpenAPI once the sessionWebhook expired. */
+  apiFallback?: ApiFallback;
+  /** msgId de-duplication (on by default); `false` turns it off. */
+  dedupe?: DedupeOptions | false;
+}
+
+/** Handles errors thrown by middleware. */
+export type BotErrorHandler = (error: BotError) => unknown;
+
+const DEFAULT_REPLY_TIMEOUT_MS = 10_000;
+const done: () => Promise<void> = async () => {};
+
+/**
+ * A DingTalk robot: add middleware, then run it with a transport.
+ * @example
+ * const bot = new Bot();
+ * bot.hears("ping", (ctx) => ctx.replyText("pong", { at: true }));
+ * export default bot; // dingbot serve bot.ts --port 3000
+ */
+export class Bot extends Composer<Context> {
+  #options: BotOptions;
+  #config!: ReplierConfig;
+  #errorHandler: BotErrorHandler | undefined;
+  #transport: Transport | undefined;
+  #abort: AbortController | undefined;
+
+  /**
+   * @param options - credentials, injected fetch/clock/logger, delivery settings
+   * @throws TypeError for an invalid option (baseUrl not http(s), replyTimeoutMs not positive)
+   */
+  constructor(options: BotOptions = {}) {
+    super();
+    this.#options = { ...options };
+    this.#resolve();
+    if (options.dedupe !== false) {
+      this.use(dedupe({ now: () => this.#config.now(), ...(options.dedupe ?? {}) }));
+    }
+  }
+
+  /** The logger the bot writes to. */
+  get logger(): Logger {
+    return this.#config.logger;
+  }
+
+  /**
+   * Fills in options the bot was constructed without; options the bot's author set win.
+   * `dingbot serve` uses it to inject credentials, the base URL and its logger.
+   * @throws TypeError for an invalid option
+   */
+  configure(defaults: Omit<BotOptions, "dedupe">): this {
+    const merged: BotOptions = { ...this.#options };
+    for (const [key, value] of Object.entries(defaults) as [keyof BotOptions, unknown][]) {
+      if (merged[key] === undefined && value !== undefined) (merged as Record<string, unknown>)[key] = value;
+    }
+    this.#options = merged;
+    this.#resolve();
+    return this;
+  }
+
+  /** Sets the handler for errors thrown by middleware (default: log them). */
+  catch(handler: BotErrorHandler): this {
+    this.#errorHandler = handler;
+    return this;
+  }
+
+  /**
+   * Runs one update through the middleware. The only way in, for every transport.
+   * @throws BotError when middleware threw, after `bot.catch`'s handler ran, so the transport can
+   *   report failure (the HTTP transport answers 500)
+   */
+  async handleUpdate(update: Update, responder: Responder): Promise<void> {
+    const replier = new Replier(update, responder, this.#config);
+    const ctx = new Context(update, replier, this.#config.logger, this.#config.robotCode);
+    const run: MiddlewareFn<Context> = this.middleware();
+    try {
+      await run(ctx, done);
+    } catch (error) {
+      const botError = error instanceof BotError ? error : new BotError(error, ctx);
+      await this.#reportError(botError, update.id);
+      throw botError;
+    }
+  }
+
+  /**
+   * Starts receiving updates through a transport; resolves once it is receiving.
+   * @example
+   * await bot.start(httpServerTransport({ appSecret, port: 3000 }));
+   */
+  async start(transport: Transport): Promise<void> {
+    if (this.#transport) throw new Error("the bot is already running; call stop() first");
+    this.#transport = transport;
+    this.#abort = new AbortController();
+    await transport.start((update, responder) => this.handleUpdate(update, responder), this.#abort.signal);
+  }
+
+  /** Stops the transport started by {@link start}. */
+  async stop(): Promise<void> {
+    const transport = this.#transport;
+    this.#transport = undefined;
+    this.#abort?.abort();
+    this.#abort = undefined;
+    await transport?.stop();
+  }
+
+  async #reportError(error: BotError, msgId: string): Promise<void> {
+    if (!this.#errorHandler) {
+      this.#config.logger.error(
+        { msgId, err: redactText(error.message, this.#config.secrets) },
+        "bot handler failed",
+      );
+      return;
+    }
+    try {
+      await this.#errorHandler(error);
+    } catch (handlerError) {
+      const message = handlerError instanceof Error ? handlerError.message : String(handlerError);
+      this.#config.logger.error(
+        { msgId, err: redactText(message, this.#config.secrets) },
+        "bot.catch handler threw",
+      );
+    }
+  }
+
+  /** Validates the options and resolves them once into the replier's fully-specified config. */
+  #resolve(): void {
+    const o = this.#options;
+    const replyTimeoutMs = o.replyTimeoutMs ?? DEFAULT_REPLY_TIMEOUT_MS;
+    if (!(replyTimeoutMs > 0)) throw new TypeError("replyTimeoutMs must be a positive number of ms");
+    const oapiBase = resolveBaseUrls(o.baseUrl).oapi;
+    this.#config = {
+      fetch: o.fetch ?? globalThis.fetch,
+      now: o.now ?? Date.now,
+      logger: o.logger ?? silentLogger,
+      oapiBase,
+      replyTimeoutMs,
+      apiFallback: o.apiFallback,
+      robotCode: o.robotCode ?? o.appKey,
+      secrets: [o.appSecret],
+    };
+  }
+}

@@ -1,0 +1,177 @@
+/**
+ * Context: one inbound message with camel-cased getters over DingTalk's fields, and reply helpers.
+ * @module
+ */
+import type { Logger } from "../logger.js";
+import type { AtUser, InboundMessage } from "../protocol/inbound/robot-message.js";
+import type { At } from "../protocol/outbound/at.js";
+import { type ActionCardButton, type FeedCardLink, messages } from "../protocol/outbound/messages.js";
+import type { Replier, ReplyResult } from "./replier.js";
+import type { ReplyBody, Update } from "./transports/transport.js";
+
+/** Who a text or markdown reply mentions: `true` for the sender, or an explicit `at` object. */
+export interface ReplyMentionOptions {
+  at?: boolean | At;
+}
+
+/** The message a handler is answering, and the ways to answer it. */
+export class Context {
+  /** What the last matching `hears` or `command` captured (the text, the RegExp match, the arguments). */
+  match: string | RegExpMatchArray | undefined;
+  /** Free space for middleware to pass data down the stack. */
+  readonly state: Record<string, unknown> = {};
+  #text: string | undefined | null = null;
+
+  /**
+   * @param update - the update the transport delivered
+   * @param replier - delivers replies for this update
+   * @param logger - the bot's logger
+   * @param robotCode - the bot's configured robotCode, used when the message carries none
+   */
+  constructor(
+    readonly update: Update,
+    private readonly replier: Replier,
+    readonly logger: Logger,
+    private readonly defaultRobotCode?: string,
+  ) {}
+
+  /** The inbound message, typed by `msgtype` (narrowed inside `bot.on(...)`). */
+  get message(): InboundMessage {
+    return this.update.message;
+  }
+  /** The message's `msgtype`. */
+  get msgtype(): InboundMessage["msgtype"] {
+    return this.update.message.msgtype;
+  }
+  /** DingTalk's message id (`msgId`), the de-duplication key. */
+  get msgId(): string {
+    return this.update.message.msgId;
+  }
+  /** The conversation (`cid…`); for groups this is the openConversationId the OpenAPI wants. */
+  get conversationId(): string {
+    return this.update.message.conversationId;
+  }
+  /** `"1"` for a 1:1 chat, `"2"` for a group. */
+  get conversationType(): "1" | "2" {
+    return this.update.message.conversationType;
+  }
+  /** Whether the message came from a group chat. */
+  get isGroup(): boolean {
+    return this.update.message.conversationType === "2";
+  }
+  /** Whether the message came from a 1:1 chat. */
+  get isPrivate(): boolean {
+    return this.update.message.conversationType === "1";
+  }
+  /** The group's title (groups only). */
+  get conversationTitle(): string | undefined {
+    return this.update.message.conversationTitle;
+  }
+  /** The sender's userId in the organisation; absent for external users. */
+  get senderStaffId(): string | undefined {
+    return this.update.message.senderStaffId;
+  }
+  /** The sender's display name. */
+  get senderNick(): string | undefined {
+    return this.update.message.senderNick;
+  }
+  /** The sender's encrypted id (`$:LWCP_v1:$…`). */
+  get senderId(): string {
+    return this.update.message.senderId;
+  }
+  /** The people the message mentions (the robot itself among them). */
+  get atUsers(): AtUser[] {
+    return this.update.message.atUsers ?? [];
+  }
+  /** Whether the robot was @-mentioned. */
+  get isInAtList(): boolean {
+    return this.update.message.isInAtList ?? false;
+  }
+  /** The robot's encrypted id. */
+  get chatbotUserId(): string | undefined {
+    return this.update.message.chatbotUserId;
+  }
+  /** The robot code (for internal apps, the appKey). */
+  get robotCode(): string | undefined {
+    return this.update.message.robotCode ?? this.defaultRobotCode;
+  }
+  /**
+   * The text of a text message (or the text parts of a rich-text message, joined), with the space
+   * DingTalk leaves where the @-mention was (and any trailing whitespace) trimmed; undefined for other types.
+   */
+  get text(): string | undefined {
+    if (this.#text === null) this.#text = extractText(this.update.message);
+    return this.#text;
+  }
+
+  /**
+   * Sends any reply body; the first reply goes inline in the HTTP response while it is open,
+   * later ones through the sessionWebhook, then the OpenAPI fallback.
+   * @throws ValidationError, ApiError, HttpError, RequestError, ReplyUnavailableError (see Replier.send)
+   */
+  reply(body: ReplyBody): Promise<ReplyResult> {
+    return this.replier.send(body);
+  }
+  /**
+   * Replies with text.
+   * @param options - `at: true` mentions the sender
+   * @example
+   * await ctx.replyText(`you said: ${ctx.text}`, { at: true });
+   */
+  replyText(text: string, options: ReplyMentionOptions = {}): Promise<ReplyResult> {
+    return this.reply(messages.text(text, this.#mention(options)));
+  }
+  /** Replies with markdown; `title` shows in the notification. */
+  replyMarkdown(title: string, text: string, options: ReplyMentionOptions = {}): Promise<ReplyResult> {
+    return this.reply(messages.markdown(title, text, this.#mention(options)));
+  }
+  /** Replies with an action card whose whole surface opens one URL (整体跳转). */
+  replyActionCard(card: {
+    title: string;
+    text: string;
+    singleTitle: string;
+    singleURL: string;
+  }): Promise<ReplyResult> {
+    return this.reply(messages.actionCard(card));
+  }
+  /** Replies with an action card of independent buttons (独立跳转), vertical unless `horizontal`. */
+  replyButtons(card: {
+    title: string;
+    text: string;
+    buttons: ActionCardButton[];
+    horizontal?: boolean;
+  }): Promise<ReplyResult> {
+    return this.reply(messages.buttonsCard(card));
+  }
+  /** Replies with a feed card of linked items. */
+  replyFeedCard(links: FeedCardLink[]): Promise<ReplyResult> {
+    return this.reply(messages.feedCard(links));
+  }
+  /** Answers the HTTP callback with `{"msgtype":"empty"}` (no reply) if nothing was sent yet. */
+  noReply(): Promise<ReplyResult> {
+    return this.reply({ msgtype: "empty" });
+  }
+
+  #mention(options: ReplyMentionOptions): { at?: At } {
+    if (options.at === undefined || options.at === false) return {};
+    if (options.at !== true) return { at: options.at };
+    const staffId = this.senderStaffId;
+    if (!staffId) {
+      // External senders have no staffId, and DingTalk can only @ by userId or mobile.
+      this.logger.debug({ msgId: this.msgId }, "sender has no staffId; replying without a mention");
+      return {};
+    }
+    return { at: { atUserIds: [staffId], isAtAll: false } };
+  }
+}
+
+function extractText(message: InboundMessage): string | undefined {
+  if (message.msgtype === "text") return message.text.content.trim();
+  if (message.msgtype === "richText") {
+    return message.content.richText
+      .map((part) => part.text ?? "")
+      .join("")
+      .trim();
+  }
+  return undefined;
+}

@@ -1,0 +1,254 @@
+/**
+ * The HTTP callback transport's logic, independent of the server API: routing, signature check,
+ * bounded body, schema check, dispatch with an inline-reply window. http.ts adapts it to Web
+ * Request/Response, http-node.ts to node:http (without building a Request per call, which is slow on Node 20).
+ * @module
+ */
+import type { Logger } from "../../logger.js";
+import { ROBOT_MESSAGE_TOPIC } from "../../protocol/constants.js";
+import { type InboundMessage, InboundMessageSchema } from "../../protocol/inbound/robot-message.js";
+import { verifySignature } from "../../protocol/signing.js";
+import { check } from "../../protocol/validate.js";
+import type { Dispatch, ReplyBody, Responder } from "./transport.js";
+
+/** Options of the HTTP callback transport. */
+export interface HttpTransportOptions {
+  /** The app's appSecret: the key of the callback signature. */
+  appSecret: string;
+  /** The callback path (default `/`); a trailing slash does not matter. */
+  path?: string;
+  /** How long a handler may take to answer inline, in ms, before the callback is answered with "empty" (default 2500). */
+  timeoutMs?: number;
+  /** Largest accepted body, in bytes (default 256 KiB). */
+  maxBodyBytes?: number;
+  /** Clock, epoch ms (signature window). */
+  now?: () => number;
+  /** Receives one line per callback (never headers, signatures or the sessionWebhook). */
+  logger?: Logger;
+}
+
+/** Default inline-reply window: below the ~3 s DingTalk is said to wait (protocol 2.4, UNCERTAIN). */
+export const HTTP_DEFAULT_TIMEOUT_MS = 2500;
+/** Default body limit. DingTalk's messages are a few KiB. */
+export const HTTP_DEFAULT_MAX_BODY_BYTES = 256 * 1024;
+
+/** What the core needs from one HTTP request. */
+export interface HttpCall {
+  method: string;
+  /** The path, without the query. */
+  path: string;
+  /** A request header (lower-case name), or null/undefined when absent. */
+  header(name: string): string | null | undefined;
+  /** Reads the body, stopping as soon as it exceeds `maxBytes`. */
+  readBody(maxBytes: number): Promise<Uint8Array | "too-large" | "unreadable">;
+}
+
+/** What the core answers. */
+export interface HttpAnswer {
+  status: number;
+  /** JSON text. */
+  body: string;
+  headers?: Record<string, string>;
+  /** The request body was not read to the end; the adapter should close the connection. */
+  closeConnection?: boolean;
+}
+
+/** The core handler. */
+export type HttpCallHandler = (call: HttpCall) => Promise<HttpAnswer>;
+
+/** Marks Web handlers built by this transport, so toNodeListener can skip the Request/Response round trip. */
+export const CALL_HANDLER: unique symbol = Symbol.for("dingbot.http.callHandler");
+
+const EMPTY_REPLY = '{"msgtype":"empty"}';
+const MISSING_HEADERS = "missing timestamp or sign header";
+const REASONS = {
+  missing: MISSING_HEADERS,
+  malformed: "malformed timestamp or sign header",
+  stale: "timestamp is more than an hour away from the server clock",
+  mismatch: "signature does not match",
+} as const;
+
+const answer = (status: number, error: string, extra: Partial<HttpAnswer> = {}): HttpAnswer => ({
+  status,
+  body: JSON.stringify({ error }),
+  ...extra,
+});
+
+/** Resolved options. */
+interface HttpConfig {
+  appSecret: string;
+  path: string;
+  timeoutMs: number;
+  maxBodyBytes: number;
+  now: () => number;
+  logger: Logger | undefined;
+}
+
+/**
+ * Validates options once, when given.
+ * @throws TypeError naming the bad option
+ */
+export function resolveHttpOptions(options: HttpTransportOptions): HttpConfig {
+  if (typeof options.appSecret !== "string" || options.appSecret.length === 0) {
+    throw new TypeError("appSecret is required: the callback signature is keyed with it");
+  }
+  const path = normalisePath(options.path ?? "/");
+  if (!path.startsWith("/")) throw new TypeError(`path must start with "/": ${JSON.stringify(options.path)}`);
+  const timeoutMs = options.timeoutMs ?? HTTP_DEFAULT_TIMEOUT_MS;
+  if (!(timeoutMs > 0)) throw new TypeError("timeoutMs must be a positive number of ms");
+  const maxBodyBytes = options.maxBodyBytes ?? HTTP_DEFAULT_MAX_BODY_BYTES;
+  if (!(maxBodyBytes > 0)) throw new TypeError("maxBodyBytes must be a positive number of bytes");
+  return {
+    appSecret: options.appSecret,
+    path,
+    timeoutMs,
+    maxBodyBytes,
+    now: options.now ?? Date.now,
+    logger: options.logger,
+  };
+}
+
+function normalisePath(path: string): string {
+  return path.length > 1 && path.endsWith("/") ? path.slice(0, -1) : path;
+}
+
+/**
+ * Builds the core handler around a dispatch function (usually `bot.handleUpdate`).
+ * @param dispatch - receives each verified, validated update
+ * @param options - secret, path, limits, clock, logger
+ * @throws TypeError for invalid options
+ */
+export function createCallHandler(dispatch: Dispatch, options: HttpTransportOptions): HttpCallHandler {
+  const config = resolveHttpOptions(options);
+  return async (call) => {
+    try {
+      return await handleCall(call, dispatch, config);
+    } catch (error) {
+      // Only our own bug gets here; a bad request never should.
+      config.logger?.error(
+        { err: error instanceof Error ? error.name : "unknown" },
+        "callback handling failed",
+      );
+      return answer(500, "internal error");
+    }
+  };
+}
+
+async function handleCall(call: HttpCall, dispatch: Dispatch, config: HttpConfig): Promise<HttpAnswer> {
+  if (normalisePath(call.path) !== config.path) return reject(config, answer(404, "not found"), "path");
+  if (call.method !== "POST") {
+    return reject(config, answer(405, "method not allowed", { headers: { allow: "POST" } }), "method");
+  }
+  const verdict = verifySignature(
+    config.appSecret,
+    call.header("timestamp"),
+    call.header("sign"),
+    config.now(),
+  );
+  if (!verdict.ok) {
+    // Answer before reading the body: unauthenticated clients do not get to make us buffer anything.
+    const status = verdict.reason === "missing" ? 401 : 403;
+    return reject(config, answer(status, REASONS[verdict.reason], { closeConnection: true }), verdict.reason);
+  }
+  const raw = await call.readBody(config.maxBodyBytes);
+  if (raw === "too-large") {
+    return reject(
+      config,
+      answer(413, `body larger than ${config.maxBodyBytes} bytes`, { closeConnection: true }),
+      "size",
+    );
+  }
+  if (raw === "unreadable") return reject(config, answer(400, "body could not be read"), "body");
+  const message = parseMessage(raw);
+  if (typeof message === "string") return reject(config, answer(400, message), "body");
+  return runHandler(message, dispatch, config);
+}
+
+function reject(config: HttpConfig, result: HttpAnswer, reason: string): HttpAnswer {
+  config.logger?.warn({ status: result.status, reason }, "callback rejected");
+  return result;
+}
+
+/** Parses and checks the body; a string is the reason it was refused. */
+function parseMessage(raw: Uint8Array): InboundMessage | string {
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString("utf8"));
+  } catch {
+    return "body is not JSON";
+  }
+  const checked = check(InboundMessageSchema, value);
+  if (!checked.ok) {
+    const first = checked.issues[0];
+    return `body is not a robot message${first ? ` (${first.path}: ${first.message})` : ""}`.slice(0, 200);
+  }
+  return checked.value;
+}
+
+type Outcome =
+  | { kind: "inline"; body: ReplyBody }
+  | { kind: "done" }
+  | { kind: "error" }
+  | { kind: "timeout" };
+
+/** Dispatches, answering with the first inline reply, "empty" when done or timed out, 500 when it threw. */
+async function runHandler(
+  message: InboundMessage,
+  dispatch: Dispatch,
+  config: HttpConfig,
+): Promise<HttpAnswer> {
+  const started = config.now();
+  let open = true;
+  let settleInline!: (outcome: Outcome) => void;
+  const inline = new Promise<Outcome>((resolve) => {
+    settleInline = resolve;
+  });
+  const responder: Responder = {
+    ack: async () => {},
+    replyInline: async (body) => {
+      if (!open) return false;
+      open = false;
+      settleInline({ kind: "inline", body });
+      return true;
+    },
+  };
+  const update = {
+    id: message.msgId,
+    topic: ROBOT_MESSAGE_TOPIC,
+    message,
+    receivedAt: started,
+    via: "http" as const,
+  };
+  // The bot has logged the error and called bot.catch; here it only decides the status.
+  const handled = dispatch(update, responder).then(
+    (): Outcome => ({ kind: "done" }),
+    (): Outcome => ({ kind: "error" }),
+  );
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<Outcome>((resolve) => {
+    timer = setTimeout(() => resolve({ kind: "timeout" }), config.timeoutMs);
+  });
+  const outcome = await Promise.race([inline, handled, timeout]);
+  open = false;
+  clearTimeout(timer);
+  config.logger?.info(
+    {
+      msgId: message.msgId,
+      msgtype: message.msgtype,
+      conversationType: message.conversationType,
+      // "empty" when the handler chose not to answer (noReply), "done" when it finished without a word.
+      outcome: outcome.kind === "inline" && outcome.body.msgtype === "empty" ? "empty" : outcome.kind,
+      ms: config.now() - started,
+    },
+    "callback",
+  );
+  switch (outcome.kind) {
+    case "inline":
+      return { status: 200, body: JSON.stringify(outcome.body) };
+    case "error":
+      return answer(500, "handler failed");
+    default:
+      // Done without replying, or still working: later replies go through the sessionWebhook.
+      return { status: 200, body: EMPTY_REPLY };
+  }
+}

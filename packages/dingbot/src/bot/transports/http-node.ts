@@ -1,0 +1,168 @@
+/**
+ * node:http glue for the HTTP callback transport: a request listener and a small server.
+ * For handlers built by httpTransport it feeds node's request straight into the core, skipping the
+ * Web Request/Response objects (they cost more than the whole verification on Node 20).
+ * @module
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { Readable } from "node:stream";
+import { CALL_HANDLER, type HttpAnswer, type HttpCall, type HttpCallHandler } from "./http-core.js";
+
+/** A server started by {@link listenHttp}. */
+export interface RunningHttpServer {
+  /** Base URL, e.g. `http://127.0.0.1:3000`. */
+  readonly url: string;
+  readonly port: number;
+  readonly server: Server;
+  /** Stops listening and closes open connections. */
+  close(): Promise<void>;
+}
+
+/** A node:http request listener. */
+export type NodeListener = (req: IncomingMessage, res: ServerResponse) => void;
+
+/**
+ * Turns a Web handler (e.g. from httpTransport) into a node:http request listener.
+ * @param handler - `(Request) => Promise<Response>`
+ * @example
+ * createServer(toNodeListener(httpTransport(bot, { appSecret }))).listen(3000);
+ */
+export function toNodeListener(handler: (request: Request) => Promise<Response>): NodeListener {
+  const core = (handler as unknown as Record<symbol, HttpCallHandler | undefined>)[CALL_HANDLER];
+  if (core) return coreListener(core);
+  return (req, res) => {
+    bridge(handler, req, res).catch(() =>
+      writeAnswer(res, req, { status: 500, body: '{"error":"internal error"}' }),
+    );
+  };
+}
+
+/** A listener that feeds node's request straight into the core. */
+export function coreListener(core: HttpCallHandler): NodeListener {
+  return (req, res) => {
+    core(fromNode(req)).then(
+      (result) => writeAnswer(res, req, result),
+      () => writeAnswer(res, req, { status: 500, body: '{"error":"internal error"}' }),
+    );
+  };
+}
+
+/**
+ * Serves a core handler on node:http.
+ * @param core - the core handler
+ * @param port - 0 picks a free port
+ * @param host - address to bind
+ */
+export function listenHttp(core: HttpCallHandler, port: number, host: string): Promise<RunningHttpServer> {
+  const server = createServer(coreListener(core));
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      const actual = (server.address() as AddressInfo).port;
+      resolve({
+        url: `http://${host.includes(":") ? `[${host}]` : host}:${actual}`,
+        port: actual,
+        server,
+        close: () =>
+          new Promise<void>((done) => {
+            server.close(() => done());
+            // Keep-alive sockets would hold close() open.
+            server.closeAllConnections();
+          }),
+      });
+    });
+  });
+}
+
+function fromNode(req: IncomingMessage): HttpCall {
+  const url = req.url ?? "/";
+  const q = url.indexOf("?");
+  let path = q === -1 ? url : url.slice(0, q);
+  if (!path.startsWith("/")) {
+    try {
+      path = new URL(path).pathname;
+    } catch {
+      path = "";
+    }
+  }
+  return {
+    method: req.method ?? "GET",
+    path,
+    header: (name) => {
+      const value = req.headers[name];
+      return Array.isArray(value) ? value.join(", ") : value;
+    },
+    readBody: (maxBytes) => readNodeBody(req, maxBytes),
+  };
+}
+
+function readNodeBody(req: IncomingMessage, maxBytes: number): Promise<Buffer | "too-large" | "unreadable"> {
+  const declared = Number(req.headers["content-length"]);
+  if (declared > maxBytes) return Promise.resolve("too-large");
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    const finish = (result: Buffer | "too-large" | "unreadable"): void => {
+      req.off("data", onData);
+      req.off("end", onEnd);
+      req.off("error", onError);
+      req.off("aborted", onError);
+      resolve(result);
+    };
+    const onData = (chunk: Buffer): void => {
+      total += chunk.length;
+      // Stop collecting at once; the connection is closed after the 413 goes out.
+      if (total > maxBytes) finish("too-large");
+      else chunks.push(chunk);
+    };
+    const onEnd = (): void => finish(Buffer.concat(chunks, total));
+    const onError = (): void => finish("unreadable");
+    req.on("data", onData);
+    req.on("end", onEnd);
+    req.on("error", onError);
+    req.on("aborted", onError);
+  });
+}
+
+function writeAnswer(res: ServerResponse, req: IncomingMessage, result: HttpAnswer): void {
+  if (res.headersSent || res.destroyed) return;
+  const body = Buffer.from(result.body);
+  const headers: Record<string, string | number> = {
+    "content-type": "application/json; charset=utf-8",
+    "content-length": body.length,
+    ...result.headers,
+  };
+  if (result.closeConnection) {
+    headers.connection = "close";
+    // The unread rest of the body must not be drained into memory or parsed as the next request.
+    res.once("finish", () => req.destroy());
+  }
+  res.writeHead(result.status, headers);
+  res.end(body);
+}
+
+async function bridge(
+  handler: (request: Request) => Promise<Response>,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const host = req.headers.host ?? "localhost";
+  const headers = new Headers();
+  for (const [key, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(", ") : value);
+  }
+  const hasBody = req.method !== "GET" && req.method !== "HEAD";
+  const request = new Request(`http://${host}${req.url ?? "/"}`, {
+    method: req.method ?? "GET",
+    headers,
+    ...(hasBody ? { body: Readable.toWeb(req) as ReadableStream<Uint8Array>, duplex: "half" } : {}),
+  } as RequestInit);
+  const response = await handler(request);
+  const out: Record<string, string> = {};
+  response.headers.forEach((value, key) => {
+    out[key] = value;
+  });
+  writeAnswer(res, req, { status: response.status, body: await response.text(), headers: out });
+}

@@ -1,0 +1,332 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { Logger } from "../../logger.js";
+import { sign } from "../../protocol/signing.js";
+import { groupText, type SessionServer, startSessionServer, T0 } from "../_fixtures.js";
+import { Bot } from "../bot.js";
+import { httpTransport } from "./http.js";
+import { toNodeListener } from "./http-node.js";
+
+const SECRET = "teTLGS3xZVLp6Z99mXvgVpINOUyJqFsKJ3jLb7crFdjRsJ3_77E-kxhlIbBGbNjX";
+const HOUR = 3_600_000;
+
+function memoryLogger(): Logger & { text(): string } {
+  const lines: string[] = [];
+  const write = (obj: object, msg?: string) => {
+    lines.push(`${msg ?? ""} ${JSON.stringify(obj)}`);
+  };
+  return { text: () => lines.join("\n"), debug: write, info: write, warn: write, error: write };
+}
+
+interface Setup {
+  bot: Bot;
+  calls: string[];
+  logger: ReturnType<typeof memoryLogger>;
+  handler: ReturnType<typeof httpTransport>;
+}
+
+/** An echo bot behind the transport, with a fixed clock at T0. */
+function setup(options: { timeoutMs?: number; maxBodyBytes?: number; path?: string } = {}): Setup {
+  const logger = memoryLogger();
+  const bot = new Bot({ now: () => T0, logger });
+  const calls: string[] = [];
+  bot.use(async (ctx, next) => {
+    calls.push(ctx.msgId);
+    await next();
+  });
+  bot.hears("boom", () => {
+    throw new Error(`exploded, secret ${SECRET}`);
+  });
+  bot.hears("ping", (ctx) => ctx.replyText("pong"));
+  const handler = httpTransport(bot, { appSecret: SECRET, now: () => T0, logger, ...options });
+  return { bot, calls, logger, handler };
+}
+
+interface RequestOptions {
+  secret?: string;
+  timestamp?: string | null;
+  sign?: string | null;
+  method?: string;
+  path?: string;
+  body?: BodyInit | null;
+  headers?: Record<string, string>;
+}
+
+function callback(message: unknown, options: RequestOptions = {}): Request {
+  const timestamp = options.timestamp === undefined ? String(T0) : options.timestamp;
+  const signature =
+    options.sign === undefined ? sign(options.secret ?? SECRET, timestamp ?? "") : options.sign;
+  const headers: Record<string, string> = {
+    "content-type": "application/json; charset=utf-8",
+    ...options.headers,
+  };
+  if (timestamp !== null) headers.timestamp = timestamp;
+  if (signature !== null) headers.sign = signature;
+  const method = options.method ?? "POST";
+  return new Request(`http://bot.local${options.path ?? "/"}`, {
+    method,
+    headers,
+    ...(method === "GET" || method === "HEAD"
+      ? {}
+      : { body: options.body === undefined ? JSON.stringify(message) : options.body }),
+  });
+}
+
+describe("httpTransport()", () => {
+  describe("accepts", () => {
+    it("a correctly signed callback and answers the first reply inline", async () => {
+      const { handler, calls } = setup();
+      const response = await handler(callback(groupText("ping")));
+      expect(response.status).toBe(200);
+      expect(response.headers.get("content-type")).toContain("application/json");
+      expect(await response.json()).toEqual({ msgtype: "text", text: { content: "pong" } });
+      expect(calls).toHaveLength(1);
+    });
+
+    it("a timestamp exactly one hour away in either direction", async () => {
+      const { handler } = setup();
+      for (const ts of [T0 - HOUR, T0 + HOUR]) {
+        const response = await handler(callback(groupText("ping"), { timestamp: String(ts) }));
+        expect(response.status).toBe(200);
+      }
+    });
+
+    it("the configured path with or without a trailing slash, and answers empty when nothing matched", async () => {
+      const { handler } = setup({ path: "/dd_robot/" });
+      const a = await handler(callback(groupText("hello"), { path: "/dd_robot/" }));
+      const b = await handler(callback(groupText("hello"), { path: "/dd_robot?x=1" }));
+      expect([a.status, b.status]).toEqual([200, 200]);
+      expect(await a.json()).toEqual({ msgtype: "empty" });
+    });
+  });
+
+  describe("rejects, without calling the bot,", () => {
+    const cases: Array<[string, RequestOptions, number]> = [
+      ["a stale timestamp (more than an hour old)", { timestamp: String(T0 - HOUR - 1) }, 403],
+      ["a future timestamp (more than an hour ahead)", { timestamp: String(T0 + HOUR + 1) }, 403],
+      ["a wrong signature", { sign: sign(SECRET, T0 + 1) }, 403],
+      ["a signature made with another secret", { secret: "not-the-app-secret" }, 403],
+      ["a missing timestamp header", { timestamp: null }, 401],
+      ["a missing sign header", { sign: null }, 401],
+      ["a garbled timestamp", { timestamp: "12ab" }, 403],
+      ["a garbled sign", { sign: "%%%not base64%%%" }, 403],
+      ["a truncated sign", { sign: sign(SECRET, T0).slice(0, 20) }, 403],
+      ["malformed JSON", { body: '{"msgtype": "text",' }, 400],
+      ["JSON that is not a robot message", { body: '{"msgtype":"text","text":{"content":"x"}}' }, 400],
+      ["a JSON array", { body: "[]" }, 400],
+      ["an empty body", { body: "" }, 400],
+      ["an oversized body", { body: "x".repeat(2000) }, 413],
+      ["a GET", { method: "GET" }, 405],
+      ["a PUT", { method: "PUT" }, 405],
+      ["another path", { path: "/other" }, 404],
+    ];
+    it.each(cases)("%s", async (_name, options, status) => {
+      const { handler, calls } = setup({ maxBodyBytes: 1000 });
+      const response = await handler(callback(groupText("ping"), options));
+      expect(response.status).toBe(status);
+      const body = (await response.json()) as { error: string };
+      expect(body.error.length).toBeGreaterThan(0);
+      expect(body.error.length).toBeLessThan(200);
+      expect(calls).toEqual([]);
+    });
+
+    it("a 405 names the allowed method", async () => {
+      const { handler } = setup();
+      const response = await handler(callback(null, { method: "GET" }));
+      expect(response.headers.get("allow")).toBe("POST");
+    });
+
+    it("an oversized streamed body without content-length", async () => {
+      const { handler, calls } = setup({ maxBodyBytes: 1000 });
+      let pulled = 0;
+      const stream = new ReadableStream<Uint8Array>({
+        pull(controller) {
+          pulled += 1;
+          // Endless: the transport has to stop reading by itself.
+          controller.enqueue(new Uint8Array(512));
+        },
+      });
+      const request = new Request("http://bot.local/", {
+        method: "POST",
+        headers: { timestamp: String(T0), sign: sign(SECRET, T0) },
+        body: stream,
+        duplex: "half",
+      } as RequestInit);
+      const response = await handler(request);
+      expect(response.status).toBe(413);
+      expect(pulled).toBeLessThan(10);
+      expect(calls).toEqual([]);
+    });
+  });
+
+  it("lets a repeated msgId (DingTalk's retry) reach the handlers once", async () => {
+    const { handler, calls } = setup();
+    const message = groupText("ping");
+    const first = await handler(callback(message));
+    const second = await handler(callback(message));
+    expect(await first.json()).toEqual({ msgtype: "text", text: { content: "pong" } });
+    expect(second.status).toBe(200);
+    expect(await second.json()).toEqual({ msgtype: "empty" });
+    expect(calls).toEqual([message.msgId]);
+  });
+
+  it("answers 500 when a handler throws, calls bot.catch, logs without secrets, and keeps serving", async () => {
+    const { handler, bot, logger } = setup();
+    const caught: string[] = [];
+    bot.catch((error) => {
+      caught.push((error.error as Error).message.slice(0, 9));
+    });
+    const failed = await handler(callback(groupText("boom")));
+    expect(failed.status).toBe(500);
+    expect(await failed.json()).toEqual({ error: "handler failed" });
+    expect(caught).toEqual(["exploded,"]);
+    const next = await handler(callback(groupText("ping")));
+    expect(next.status).toBe(200);
+    const logs = logger.text();
+    expect(logs).toContain('"outcome":"error"');
+    expect(logs).not.toContain(SECRET);
+    expect(logs).not.toContain(sign(SECRET, T0));
+    expect(logs).not.toContain("session=");
+  });
+
+  describe("with a slow handler", () => {
+    let session: SessionServer;
+    beforeEach(async () => {
+      session = await startSessionServer();
+    });
+    afterEach(async () => {
+      await session.close();
+    });
+
+    it("answers empty after timeoutMs and delivers the late reply through the sessionWebhook", async () => {
+      const logger = memoryLogger();
+      const bot = new Bot({ now: () => T0, logger });
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const delivered = new Promise<unknown>((resolve) => {
+        bot.use(async (ctx) => {
+          await released;
+          resolve(await ctx.replyMarkdown("late", "**done**"));
+        });
+      });
+      const handler = httpTransport(bot, { appSecret: SECRET, now: () => T0, timeoutMs: 50, logger });
+      const response = await handler(callback(groupText("slow", { sessionWebhook: session.webhook })));
+      expect(response.status).toBe(200);
+      expect(await response.json()).toEqual({ msgtype: "empty" });
+      release();
+      expect(await delivered).toEqual({ via: "session-webhook" });
+      expect(session.received).toEqual([
+        { msgtype: "markdown", markdown: { title: "late", text: "**done**" } },
+      ]);
+      expect(logger.text()).toContain('"outcome":"timeout"');
+    });
+
+    it("answers inline as soon as the handler replies, while it keeps working", async () => {
+      const bot = new Bot({ now: () => T0 });
+      let finish!: () => void;
+      bot.use(async (ctx) => {
+        await ctx.replyText("first");
+        await new Promise<void>((resolve) => {
+          finish = resolve;
+        });
+        await ctx.replyText("second");
+      });
+      const handler = httpTransport(bot, { appSecret: SECRET, now: () => T0, timeoutMs: 60_000 });
+      const response = await handler(callback(groupText("x", { sessionWebhook: session.webhook })));
+      expect(await response.json()).toEqual({ msgtype: "text", text: { content: "first" } });
+      finish();
+      await expect.poll(() => session.received).toEqual([{ msgtype: "text", text: { content: "second" } }]);
+    });
+  });
+
+  it("refuses to be built without an appSecret or with a bad limit", () => {
+    const bot = new Bot();
+    expect(() => httpTransport(bot, { appSecret: "" })).toThrow(TypeError);
+    expect(() => httpTransport(bot, { appSecret: SECRET, timeoutMs: 0 })).toThrow(TypeError);
+    expect(() => httpTransport(bot, { appSecret: SECRET, maxBodyBytes: -1 })).toThrow(TypeError);
+    expect(() => httpTransport(bot, { appSecret: SECRET, path: "nope" })).toThrow(TypeError);
+  });
+});
+
+describe("toNodeListener()", () => {
+  async function serve(
+    listener: ReturnType<typeof toNodeListener>,
+  ): Promise<{ url: string; close(): Promise<void> }> {
+    const server = createServer(listener);
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    return {
+      url,
+      close: () =>
+        new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        }),
+    };
+  }
+
+  it("serves the transport on node:http", async () => {
+    const { handler } = setup();
+    const server = await serve(toNodeListener(handler));
+    try {
+      const ok = await fetch(`${server.url}/`, {
+        method: "POST",
+        headers: { timestamp: String(T0), sign: sign(SECRET, T0) },
+        body: JSON.stringify(groupText("ping")),
+      });
+      expect(await ok.json()).toEqual({ msgtype: "text", text: { content: "pong" } });
+      const bad = await fetch(`${server.url}/`, { method: "POST", body: "{}" });
+      expect(bad.status).toBe(401);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("stops reading an oversized chunked body, answers 413, and keeps serving", async () => {
+    const { handler, calls } = setup({ maxBodyBytes: 1000 });
+    const server = await serve(toNodeListener(handler));
+    try {
+      const body = new ReadableStream<Uint8Array>({
+        start(controller) {
+          for (let i = 0; i < 64; i++) controller.enqueue(new Uint8Array(1024));
+          controller.close();
+        },
+      });
+      const response = await fetch(`${server.url}/`, {
+        method: "POST",
+        headers: { timestamp: String(T0), sign: sign(SECRET, T0) },
+        body,
+        duplex: "half",
+      } as RequestInit).catch(() => undefined);
+      // The server may close the socket before the client finishes sending; either way nothing reached the bot.
+      if (response) expect(response.status).toBe(413);
+      expect(calls).toEqual([]);
+      const after = await fetch(`${server.url}/`, {
+        method: "POST",
+        headers: { timestamp: String(T0), sign: sign(SECRET, T0) },
+        body: JSON.stringify(groupText("ping")),
+      });
+      expect(after.status).toBe(200);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("bridges any other Web handler", async () => {
+    const server = await serve(
+      toNodeListener(
+        async (request) =>
+          new Response(`${request.method} ${new URL(request.url).pathname} ${await request.text()}`),
+      ),
+    );
+    try {
+      const response = await fetch(`${server.url}/x?y=1`, { method: "POST", body: "hi" });
+      expect(await response.text()).toBe("POST /x hi");
+    } finally {
+      await server.close();
+    }
+  });
+});

@@ -1,0 +1,216 @@
+/**
+ * What the Stream client does with each frame (protocol 3.3–3.6): CALLBACK robot messages become
+ * Updates (validated, de-duplicated, acked per the ack policy), EVENTs go to `onEvent`, SYSTEM pings are
+ * echoed, SYSTEM disconnect moves to a new socket. Unknown frames are ignored, never fatal.
+ * @module
+ */
+import type { Logger } from "../../../logger.js";
+import {
+  check,
+  type DownstreamFrame,
+  DownstreamFrameSchema,
+  formatIssues,
+  InboundMessageSchema,
+  ROBOT_MESSAGE_TOPIC,
+} from "../../../protocol/index.js";
+import type { Dispatch, Responder, Update } from "../transport.js";
+import type { Link } from "./connection.js";
+import type { DedupeCache } from "./dedupe-cache.js";
+
+/** When the transport acknowledges a robot message. */
+export type StreamAckPolicy = "on-receipt" | "after-handler";
+
+/** What an EVENT handler answers: `SUCCESS` (consumed) or `LATER` (redeliver). */
+export type EventStatus = "SUCCESS" | "LATER";
+
+/** An EVENT frame as the transport hands it to `onEvent`. */
+export interface StreamEvent {
+  headers: Record<string, unknown>;
+  /** The parsed `data`, or the raw text when it is not JSON. */
+  data: unknown;
+}
+
+/** Counters, for tests, logs and benchmarks. */
+export interface StreamStats {
+  /** Robot messages handed to the bot. */
+  dispatched: number;
+  /** Frames dropped as redeliveries of something already seen. */
+  duplicates: number;
+  /** Ack frames sent (robot messages, events and pings). */
+  acks: number;
+  /** Handlers that threw or rejected. */
+  failures: number;
+  /** Reconnects scheduled. */
+  reconnects: number;
+}
+
+/** What the router needs from the transport. */
+export interface FrameRouterConfig {
+  ackPolicy: StreamAckPolicy;
+  dedupe: DedupeCache;
+  logger: Logger;
+  now(): number;
+  onEvent: ((event: StreamEvent) => EventStatus | Promise<EventStatus>) | undefined;
+  stats: StreamStats;
+  /** Registers a running handler so stop() can wait for it. */
+  track(run: Promise<void>): void;
+}
+
+const OK_RESPONSE = JSON.stringify({ response: null });
+
+/** An ack frame as text; `data` is already a JSON string. */
+function ackText(messageId: string, code: number, message: string, data: string): string {
+  return JSON.stringify({ code, headers: { contentType: "application/json", messageId }, message, data });
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Routes the frames of every socket of one transport. */
+export class FrameRouter {
+  /** Set by Transport.start(). */
+  dispatch: Dispatch | undefined;
+
+  constructor(private readonly config: FrameRouterConfig) {}
+
+  /** Handles one text frame that arrived on `link`. */
+  route(text: string, link: Link): void {
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      this.config.logger.warn({}, "stream frame is not JSON; ignored");
+      return;
+    }
+    const parsed = check(DownstreamFrameSchema, json);
+    if (!parsed.ok) {
+      this.config.logger.warn(
+        { issues: formatIssues(parsed.issues) },
+        "stream frame has an unexpected shape; ignored",
+      );
+      return;
+    }
+    const frame = parsed.value;
+    if (frame.type === "CALLBACK") this.#callback(frame, link);
+    else if (frame.type === "EVENT") this.#event(frame, link);
+    else this.#system(frame, link);
+  }
+
+  #send(link: Link, text: string): void {
+    this.config.stats.acks += 1;
+    link.send(text);
+  }
+
+  #callback(frame: DownstreamFrame, link: Link): void {
+    const messageId = frame.headers.messageId;
+    if (!messageId) return;
+    if (frame.headers.topic !== ROBOT_MESSAGE_TOPIC) {
+      // 404 is the protocol's "topic not supported" answer; the server stops redelivering.
+      this.#send(link, ackText(messageId, 404, "topic not supported", OK_RESPONSE));
+      return;
+    }
+    const update = this.#toUpdate(frame.data, messageId, link);
+    if (update) this.#run(update, messageId, link);
+  }
+
+  /** Parses and validates the robot message; acks and returns undefined for invalid bodies and duplicates. */
+  #toUpdate(data: string, messageId: string, link: Link): Update | undefined {
+    let body: unknown;
+    try {
+      body = JSON.parse(data);
+    } catch {
+      body = undefined;
+    }
+    const parsed = check(InboundMessageSchema, body);
+    if (!parsed.ok) {
+      this.config.logger.warn(
+        { messageId, issues: formatIssues(parsed.issues) },
+        "stream robot message failed validation; acked with 400",
+      );
+      this.#send(link, ackText(messageId, 400, "invalid message", OK_RESPONSE));
+      return undefined;
+    }
+    const message = parsed.value;
+    if (this.config.dedupe.hasAny(messageId, message.msgId)) {
+      this.config.stats.duplicates += 1;
+      // Ack again so the server stops redelivering; the handler already saw it.
+      this.#send(link, ackText(messageId, 200, "OK", OK_RESPONSE));
+      return undefined;
+    }
+    this.config.dedupe.add(messageId, message.msgId);
+    return {
+      id: message.msgId,
+      topic: ROBOT_MESSAGE_TOPIC,
+      message,
+      receivedAt: this.config.now(),
+      via: "stream",
+    };
+  }
+
+  /** Runs the handler; acks on receipt or when it settles (500 if it threw), exactly once. */
+  #run(update: Update, messageId: string, link: Link): void {
+    const { stats, logger } = this.config;
+    let acked = false;
+    const ack = (code: number, text: string): void => {
+      if (acked) return;
+      acked = true;
+      this.#send(link, ackText(messageId, code, text, OK_RESPONSE));
+    };
+    const responder: Responder = { ack: async () => ack(200, "OK") };
+    if (this.config.ackPolicy === "on-receipt") ack(200, "OK");
+    stats.dispatched += 1;
+    const dispatch = this.dispatch;
+    const run = (async () => {
+      try {
+        if (dispatch) await dispatch(update, responder);
+        ack(200, "OK");
+      } catch (error) {
+        stats.failures += 1;
+        logger.error({ msgId: update.id, err: errorText(error) }, "stream handler failed");
+        // 500 is the protocol's "internal error" ack; docs/stream-mode.md says what the server does with it.
+        ack(500, "handler failed");
+      }
+    })();
+    this.config.track(run);
+  }
+
+  #event(frame: DownstreamFrame, link: Link): void {
+    const messageId = frame.headers.messageId;
+    if (!messageId) return;
+    let data: unknown = frame.data;
+    try {
+      data = JSON.parse(frame.data);
+    } catch {
+      // Keep the raw text.
+    }
+    const answer = (status: EventStatus): void =>
+      this.#send(link, ackText(messageId, 200, "OK", JSON.stringify({ status, message: "" })));
+    const handler = this.config.onEvent;
+    if (!handler) {
+      answer("SUCCESS");
+      return;
+    }
+    const run = (async () => {
+      try {
+        answer(await handler({ headers: frame.headers, data }));
+      } catch (error) {
+        this.config.logger.error({ messageId, err: errorText(error) }, "stream event handler failed");
+        answer("LATER");
+      }
+    })();
+    this.config.track(run);
+  }
+
+  #system(frame: DownstreamFrame, link: Link): void {
+    const { topic, messageId } = frame.headers;
+    if (topic === "ping" && messageId) {
+      this.#send(link, ackText(messageId, 200, "OK", frame.data));
+    } else if (topic === "disconnect") {
+      // Ack first (as the Go SDK does) so the server does not resend it, then move to a new socket.
+      if (messageId) this.#send(link, ackText(messageId, 200, "OK", frame.data));
+      this.config.logger.info({}, "stream server asked to disconnect; moving to a new connection");
+      link.retire();
+    }
+  }
+}

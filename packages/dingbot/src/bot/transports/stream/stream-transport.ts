@@ -1,0 +1,192 @@
+/**
+ * `streamTransport()`: receives robot messages over DingTalk Stream mode (protocol section 3) and hands
+ * them to the bot. Acks every frame, echoes SYSTEM pings, follows SYSTEM disconnect to a fresh
+ * connection, de-duplicates redeliveries across reconnects, and drains in-flight handlers on stop.
+ * @module
+ */
+import { WebSocket as WsWebSocket } from "ws";
+import { resolveBaseUrls } from "../../../client/base-url.js";
+import { type Logger, silentLogger } from "../../../logger.js";
+import { ROBOT_MESSAGE_TOPIC } from "../../../protocol/index.js";
+import type { Transport } from "../transport.js";
+import { Backoff, type BackoffOptions } from "./backoff.js";
+import {
+  type StateListener,
+  StreamConnection,
+  type StreamState,
+  type WebSocketConstructor,
+} from "./connection.js";
+import { DedupeCache } from "./dedupe-cache.js";
+import {
+  type EventStatus,
+  FrameRouter,
+  type StreamAckPolicy,
+  type StreamEvent,
+  type StreamStats,
+} from "./frame-router.js";
+import { type GatewayTicket, openGateway } from "./gateway.js";
+
+export type { EventStatus, StreamAckPolicy, StreamEvent, StreamStats } from "./frame-router.js";
+
+/** Settings of {@link streamTransport}. */
+export interface StreamTransportOptions {
+  /** The app's AppKey (Stream `clientId`). */
+  clientId: string;
+  /** The app's AppSecret (Stream `clientSecret`). Never logged. */
+  clientSecret: string;
+  /** Base URL of the new API (default `DINGTALK_BASE_URL`, else https://api.dingtalk.com). */
+  baseUrl?: string;
+  /** WebSocket constructor (default: the `ws` package). */
+  WebSocket?: WebSocketConstructor;
+  fetch?: typeof fetch;
+  logger?: Logger;
+  /** Clock, epoch ms (default Date.now). */
+  now?: () => number;
+  backoff?: BackoffOptions;
+  /** Interval of WebSocket-level keepalive pings, in ms (default 10 000). */
+  keepAliveMs?: number;
+  /** A connection open this long counts as healthy and resets the backoff, in ms (default 5 000). */
+  healthyAfterMs?: number;
+  /** `on-receipt` (default): ack before the handler runs, as DingTalk redelivers slow acks. `after-handler`: ack when it settles, code 500 if it threw. */
+  ack?: StreamAckPolicy;
+  /** Remembered messageIds/msgIds for de-duplication (default 10 000). */
+  dedupeSize?: number;
+  /** Longest wait for in-flight handlers on stop, in ms (default 10 000). */
+  drainTimeoutMs?: number;
+  /** How long a socket stays open after a SYSTEM disconnect, for late acks, in ms (default 10 000). */
+  retireGraceMs?: number;
+  /** `ua` sent to the gateway (default `dingbot/0.1.0`). */
+  ua?: string;
+  /** Called for EVENT frames; without it events are acked `SUCCESS` and dropped. */
+  onEvent?: (event: StreamEvent) => EventStatus | Promise<EventStatus>;
+  /** Builds the WebSocket URL from the gateway answer (default `${endpoint}?ticket=${ticket}`). */
+  socketUrl?: (ticket: GatewayTicket) => string;
+  /** Called on every state change. */
+  onStateChange?: StateListener;
+}
+
+/** A {@link Transport} over Stream mode, with its state observable. */
+export interface StreamTransport extends Transport {
+  /** The connection's state. */
+  readonly state: StreamState;
+  readonly stats: StreamStats;
+  /** Subscribes to state changes; returns the unsubscribe function. */
+  onStateChange(listener: StateListener): () => void;
+  /** Settles when the transport stops: resolves after stop(), rejects when the gateway refuses the credentials. */
+  readonly finished: Promise<void>;
+}
+
+/**
+ * Creates a Stream-mode transport.
+ * @param options - credentials and tuning
+ * @throws TypeError when clientId/clientSecret are missing or a number option is not positive
+ * @example
+ * const bot = new Bot();
+ * bot.on("text", (ctx) => ctx.reply(messages.text(`echo: ${ctx.text}`)));
+ * await bot.start(streamTransport({ clientId: process.env.DINGTALK_APP_KEY!, clientSecret: process.env.DINGTALK_APP_SECRET! }));
+ */
+export function streamTransport(options: StreamTransportOptions): StreamTransport {
+  if (!options.clientId) throw new TypeError("clientId is required");
+  if (!options.clientSecret) throw new TypeError("clientSecret is required");
+  for (const key of ["keepAliveMs", "healthyAfterMs", "drainTimeoutMs", "retireGraceMs"] as const) {
+    const value = options[key];
+    if (value !== undefined && !(Number.isFinite(value) && value > 0)) {
+      throw new TypeError(`${key} must be a positive number`);
+    }
+  }
+  const apiBase = resolveBaseUrls(options.baseUrl).api;
+  const logger = options.logger ?? silentLogger;
+  const now = options.now ?? Date.now;
+  const fetchFn = options.fetch ?? globalThis.fetch;
+  const drainTimeoutMs = options.drainTimeoutMs ?? 10_000;
+  const stats: StreamStats = { dispatched: 0, duplicates: 0, acks: 0, failures: 0, reconnects: 0 };
+  const inflight = new Set<Promise<void>>();
+  const stateListeners = new Set<StateListener>();
+  if (options.onStateChange) stateListeners.add(options.onStateChange);
+
+  const router = new FrameRouter({
+    ackPolicy: options.ack ?? "on-receipt",
+    dedupe: new DedupeCache(options.dedupeSize ?? 10_000),
+    logger,
+    now,
+    onEvent: options.onEvent,
+    stats,
+    track: (run) => {
+      inflight.add(run);
+      void run.finally(() => inflight.delete(run));
+    },
+  });
+
+  const connection = new StreamConnection({
+    openTicket: (signal) =>
+      openGateway({
+        fetch: fetchFn,
+        apiBase,
+        clientId: options.clientId,
+        clientSecret: options.clientSecret,
+        subscriptions: [
+          { type: "EVENT", topic: "*" },
+          { type: "CALLBACK", topic: ROBOT_MESSAGE_TOPIC },
+        ],
+        ua: options.ua ?? "dingbot/0.1.0",
+        signal,
+      }),
+    WebSocket: options.WebSocket ?? (WsWebSocket as unknown as WebSocketConstructor),
+    backoff: new Backoff(options.backoff),
+    keepAliveMs: options.keepAliveMs ?? 10_000,
+    healthyAfterMs: options.healthyAfterMs ?? 5_000,
+    retireGraceMs: options.retireGraceMs ?? 10_000,
+    now,
+    logger,
+    socketUrl: options.socketUrl ?? ((t) => `${t.endpoint}?ticket=${encodeURIComponent(t.ticket)}`),
+    onFrame: (text, link) => router.route(text, link),
+  });
+  connection.onStateChange((state, previous) => {
+    stats.reconnects = connection.reconnects;
+    for (const listener of stateListeners) listener(state, previous);
+  });
+
+  const drain = async (): Promise<void> => {
+    if (inflight.size === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        logger.warn({ inflight: inflight.size }, "stream stop: handlers still running after drainTimeoutMs");
+        resolve();
+      }, drainTimeoutMs);
+    });
+    await Promise.race([Promise.allSettled([...inflight]), timeout]);
+    clearTimeout(timer);
+  };
+
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      connection.beginStop();
+      await drain();
+      await connection.close();
+    })();
+    return stopping;
+  };
+
+  return {
+    get state() {
+      return connection.state;
+    },
+    stats,
+    get finished() {
+      return connection.finished;
+    },
+    onStateChange(listener) {
+      stateListeners.add(listener);
+      return () => stateListeners.delete(listener);
+    },
+    start(dispatchFn, signal) {
+      router.dispatch = dispatchFn;
+      if (signal.aborted) return stop();
+      signal.addEventListener("abort", () => void stop(), { once: true });
+      return connection.start();
+    },
+    stop,
+  };
+}

@@ -1,0 +1,96 @@
+import { describe, expect, it } from "vitest";
+import { type CachedToken, TokenCache, type TokenStore } from "./token-cache.js";
+
+function setup(options: { ttlSeconds?: number; earlyRefreshMs?: number; store?: TokenStore } = {}) {
+  let clock = 1_000_000;
+  let n = 0;
+  let release: (() => void) | undefined;
+  let gate: Promise<void> | undefined;
+  const cache = new TokenCache({
+    now: () => clock,
+    ...(options.earlyRefreshMs === undefined ? {} : { earlyRefreshMs: options.earlyRefreshMs }),
+    ...(options.store ? { store: options.store, storeKey: "k" } : {}),
+    fetchToken: async () => {
+      n += 1;
+      if (gate) await gate;
+      return { value: `token-${n}`, expiresInSeconds: options.ttlSeconds ?? 7200 };
+    },
+  });
+  return {
+    cache,
+    advance: (ms: number) => {
+      clock += ms;
+    },
+    hold: () => {
+      gate = new Promise((resolve) => {
+        release = resolve;
+      });
+    },
+    release: () => release?.(),
+  };
+}
+
+describe("TokenCache", () => {
+  it("fetches once for 100 concurrent callers (single flight)", async () => {
+    const { cache, hold, release } = setup();
+    hold();
+    const pending = Promise.all(Array.from({ length: 100 }, () => cache.get()));
+    release();
+    const tokens = await pending;
+    expect(new Set(tokens.map((t) => t.value))).toEqual(new Set(["token-1"]));
+    expect(cache.fetches).toBe(1);
+  });
+
+  it("refreshes earlyRefreshMs before expiry, not before", async () => {
+    const { cache, advance } = setup({ earlyRefreshMs: 300_000 });
+    await cache.get();
+    advance(7200_000 - 300_001);
+    expect((await cache.get()).value).toBe("token-1");
+    advance(2);
+    expect((await cache.get()).value).toBe("token-2");
+  });
+
+  it("uses a short-lived token for half its life", async () => {
+    const { cache, advance } = setup({ ttlSeconds: 2 });
+    await cache.get();
+    advance(900);
+    expect((await cache.get()).value).toBe("token-1");
+    advance(200);
+    expect((await cache.get()).value).toBe("token-2");
+  });
+
+  it("drops only the token that was refused, so late failures of the old token do not refetch", async () => {
+    const { cache } = setup();
+    const old = await cache.get();
+    await cache.invalidate(old.value);
+    const fresh = await cache.get();
+    await cache.invalidate(old.value);
+    expect((await cache.get()).value).toBe(fresh.value);
+    expect(cache.fetches).toBe(2);
+  });
+
+  it("shares tokens through a store", async () => {
+    const saved = new Map<string, CachedToken>();
+    const store: TokenStore = {
+      get: (k) => saved.get(k),
+      set: (k, t) => void saved.set(k, t),
+      delete: (k) => void saved.delete(k),
+    };
+    const first = setup({ store });
+    await first.cache.get();
+    const second = setup({ store });
+    expect((await second.cache.get()).value).toBe("token-1");
+    expect(second.cache.fetches).toBe(0);
+  });
+
+  it("refuses a negative earlyRefreshMs", () => {
+    expect(
+      () =>
+        new TokenCache({
+          now: Date.now,
+          fetchToken: async () => ({ value: "x", expiresInSeconds: 1 }),
+          earlyRefreshMs: -1,
+        }),
+    ).toThrow(TypeError);
+  });
+});

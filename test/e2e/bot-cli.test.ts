@@ -1,0 +1,165 @@
+/**
+ * `dingbot serve FILE` and `dingbot listen` as real processes, fed by the emulator.
+ */
+import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createEmulator, type Emulator } from "../../packages/dingbot-tools/src/emulator/index.js";
+import { ALL_OUTPUT, REPO_ROOT, runCli } from "../helpers/cli.js";
+
+const APP_SECRET = "cli-e2e-app-secret-ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+const MAIN = "packages/dingbot-tools/src/cli/main.ts";
+
+interface Running {
+  child: ChildProcessWithoutNullStreams;
+  url: string;
+  stdout(): string;
+  stderr(): string;
+  /** Sends SIGTERM and resolves with the exit code. */
+  stop(): Promise<number | null>;
+}
+
+/** Spawns the CLI from source and waits for its "at http://…" line. */
+function start(args: string[], env: Record<string, string>): Promise<Running> {
+  const child = spawn(process.execPath, ["--conditions=dingbot:source", "--import", "tsx", MAIN, ...args], {
+    cwd: REPO_ROOT,
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (c: Buffer) => {
+    stdout += c.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => {
+    child.on("close", (code) => {
+      ALL_OUTPUT.push(stdout, stderr);
+      resolve(code);
+    });
+  });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`CLI did not start: ${stderr}`)), 20_000);
+    child.stderr.on("data", (c: Buffer) => {
+      stderr += c.toString();
+      const match = /at (http:\/\/127\.0\.0\.1:\d+)\S*/.exec(stderr);
+      if (match?.[1]) {
+        clearTimeout(timer);
+        resolve({
+          child,
+          url: match[1],
+          stdout: () => stdout,
+          stderr: () => stderr,
+          stop: () => {
+            child.kill("SIGTERM");
+            return exited;
+          },
+        });
+      }
+    });
+    child.on("close", () => reject(new Error(`CLI exited early: ${stderr}`)));
+  });
+}
+
+let emulator: Emulator;
+let baseUrl: string;
+
+async function control<T>(path: string, body: unknown): Promise<T> {
+  const response = await fetch(`${baseUrl}${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  expect(response.status).toBeLessThan(300);
+  return (await response.json()) as T;
+}
+
+/** Creates an app pointing at url and a group with user u1 and the robot; returns a "say" function. */
+async function wire(appKey: string, callbackUrl: string) {
+  const app = await control<{ robotCode: string }>("/_emulator/apps", {
+    appKey,
+    appSecret: APP_SECRET,
+    callbackUrl,
+    mode: "http",
+  });
+  const conv = await control<{ conversationId: string }>("/_emulator/conversations", {
+    type: "group",
+    members: ["u1"],
+    robots: [app.robotCode],
+  });
+  return (text: string) =>
+    control<{ msgId: string; delivered: boolean; reply: Record<string, unknown> | null }>(
+      `/_emulator/conversations/${encodeURIComponent(conv.conversationId)}/messages`,
+      { from: "u1", text, atRobot: app.robotCode },
+    );
+}
+
+beforeAll(async () => {
+  emulator = createEmulator();
+  baseUrl = await emulator.listen(0);
+  await control("/_emulator/users", { userId: "u1", name: "张三" });
+});
+afterAll(async () => {
+  await emulator.close();
+});
+
+describe("dingbot serve", () => {
+  it("answers through the example bot, logs one JSON line per message without secrets, stops on SIGTERM", async () => {
+    const serve = await start(["serve", "examples/answer-bot.ts", "--port", "0", "--path", "/dd_robot/"], {
+      DINGTALK_APP_SECRET: APP_SECRET,
+      DINGTALK_APP_KEY: "dingCliBot",
+      DINGTALK_BASE_URL: baseUrl,
+    });
+    try {
+      const say = await wire("dingCliBot", `${serve.url}/dd_robot/`);
+      const answer = await say("markdown");
+      expect(answer.delivered).toBe(true);
+      expect(answer.reply).toMatchObject({ msgtype: "markdown", markdown: { title: "州的先生機器人助理" } });
+      await say("nothing to see");
+      const bad = await fetch(`${serve.url}/dd_robot/`, { method: "POST", headers: { timestamp: "1", sign: "x" } });
+      expect(bad.status).toBe(403);
+      await expect.poll(() => serve.stdout().split("\n").filter((l) => l.includes('"callback"')).length).toBe(2);
+    } finally {
+      expect(await serve.stop()).toBe(0);
+    }
+    const lines = serve.stdout().trim().split("\n");
+    for (const line of lines) expect(() => JSON.parse(line)).not.toThrow();
+    const callbacks = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === "callback");
+    expect(callbacks.map((l) => l.outcome)).toEqual(["inline", "empty"]);
+    expect(serve.stdout()).toContain('"reason":"stale"');
+    expect(serve.stderr()).toContain("stopped");
+    const everything = serve.stdout() + serve.stderr();
+    expect(everything).not.toContain(APP_SECRET);
+    expect(everything).not.toMatch(/session=[0-9a-f]/);
+  });
+
+  it("refuses to start without an app secret (exit 2, with a hint)", async () => {
+    const result = await runCli(["serve", "examples/answer-bot.ts", "--port", "0"]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("DINGTALK_APP_SECRET");
+  });
+
+  it("refuses a file that is missing or has no Bot default export (exit 2)", async () => {
+    const env = { DINGTALK_APP_SECRET: APP_SECRET };
+    const missing = await runCli(["serve", "examples/nope.ts", "--port", "0"], { env });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain("not found");
+    const notBot = await runCli(["serve", "vitest.config.ts", "--port", "0"], { env });
+    expect(notBot.code).toBe(2);
+    expect(notBot.stderr).toContain("no default export that is a Bot");
+  });
+});
+
+describe("dingbot listen", () => {
+  it("prints each delivered message as one JSON line, with the session masked", async () => {
+    const listen = await start(["listen", "--port", "0"], { DINGTALK_APP_SECRET: APP_SECRET });
+    try {
+      const say = await wire("dingListenBot", `${listen.url}/`);
+      const answer = await say("你好");
+      expect(answer).toMatchObject({ delivered: true, reply: null });
+      await expect.poll(() => listen.stdout().trim().split("\n").filter(Boolean).length).toBe(1);
+    } finally {
+      expect(await listen.stop()).toBe(0);
+    }
+    const message = JSON.parse(listen.stdout().trim()) as Record<string, unknown>;
+    expect(message).toMatchObject({ msgtype: "text", text: { content: " 你好" }, senderStaffId: "u1" });
+    expect(message.sessionWebhook).toMatch(/session=\*\*\*$/);
+  });
+});

@@ -1,0 +1,148 @@
+/**
+ * `dingbot demo` (what `npm start` runs), as a user runs it: the real CLI in a child process, from source.
+ * It prints the page URL, the sample traffic reaches the bots (and the relay) and the page shows it, a
+ * screenshot of the demo conversation goes to docs/screenshot-demo.png, and Ctrl-C stops everything.
+ */
+import { type ChildProcessWithoutNullStreams, execFileSync, spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { REPO_ROOT } from "../helpers/cli.js";
+import { chromiumAvailable, launchChromium, openPage } from "./page-fixtures.js";
+
+const MAIN = fileURLToPath(new URL("../../packages/dingbot-tools/src/cli/main.ts", import.meta.url));
+const SCREENSHOT = fileURLToPath(new URL("../../docs/screenshot-demo.png", import.meta.url));
+
+interface Snapshot {
+  conversations: Array<{ conversationId: string; title: string }>;
+  messages: Array<{ conversationId: string; via: string; body: { msgtype?: string } }>;
+}
+
+/** Child processes of a pid (the demo must start none that could outlive it). */
+function childrenOf(pid: number): string[] {
+  try {
+    return execFileSync("pgrep", ["-P", String(pid)], { encoding: "utf8" })
+      .split("\n")
+      .filter(Boolean);
+  } catch {
+    return []; // pgrep exits 1 when there are none
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe("dingbot demo", () => {
+  let child: ChildProcessWithoutNullStreams;
+  let stdout = "";
+  let stderr = "";
+  let exited: Promise<number | null>;
+  let pageUrl = "";
+
+  beforeAll(async () => {
+    child = spawn(
+      process.execPath,
+      ["--conditions=dingbot:source", "--import", "tsx", MAIN, "demo", "--port", "0"],
+      {
+        cwd: REPO_ROOT,
+        env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "" },
+      },
+    );
+    child.stdout.on("data", (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    exited = new Promise((resolve) => child.on("exit", (code) => resolve(code)));
+    const deadline = Date.now() + 30_000;
+    while (!/open the chat page: (http:\S+)/.test(stdout)) {
+      if (Date.now() > deadline || child.exitCode !== null)
+        throw new Error(`demo did not start:\n${stdout}\n${stderr}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    pageUrl = /open the chat page: (http:\S+)/.exec(stdout)![1]!;
+  });
+
+  afterAll(async () => {
+    if (child && child.exitCode === null) child.kill("SIGKILL");
+  });
+
+  it("prints the page URL and what runs, with no credentials asked for", () => {
+    expect(pageUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+    expect(stdout).toContain("examples/answer-bot.ts");
+    expect(stdout).toContain("examples/stream-bot.ts");
+    expect(stdout).toContain("Ctrl-C");
+    expect(stdout + stderr).not.toMatch(/secret-not-a-real-one|SECdemo/);
+  });
+
+  it("sends its sample traffic once; the bots answer and the page shows the demo group", async () => {
+    const deadline = Date.now() + 30_000;
+    while (!stderr.includes("demo: sample traffic sent")) {
+      if (Date.now() > deadline) throw new Error(`no traffic:\n${stderr}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(stderr).not.toContain("failed:");
+    const snap = (await (await fetch(`${pageUrl}_emulator/snapshot`)).json()) as Snapshot;
+    const ops = snap.conversations.find((c) => c.title === "运维告警群")!;
+    const inOps = snap.messages.filter((m) => m.conversationId === ops.conversationId);
+    expect(inOps.filter((m) => m.via === "user").length).toBeGreaterThanOrEqual(3);
+    expect(inOps.map((m) => m.via)).toEqual(
+      expect.arrayContaining(["webhook", "user", "inline-reply", "session-webhook"]),
+    );
+    expect(snap.messages.filter((m) => m.via === "work-notification").map((m) => m.body.msgtype)).toEqual([
+      "oa",
+    ]);
+
+    if (!chromiumAvailable()) return;
+    const browser = await launchChromium();
+    try {
+      const { page, errors } = await openPage(browser, pageUrl.replace(/\/$/, ""), {
+        width: 1280,
+        height: 1000,
+      });
+      await page.goto(pageUrl);
+      await page.waitForSelector("body[data-ready=true]");
+      expect(await page.textContent("#chat-title")).toBe("运维告警群");
+      // The answer bot's markdown and action card, and the stream bot's echo.
+      expect(
+        await page.locator('#messages li[data-via="inline-reply"] .markdown h2').first().textContent(),
+      ).toContain("這是什么");
+      expect(
+        await page.locator('#messages li[data-msgtype="actionCard"] a.card-button').allTextContents(),
+      ).toEqual(["去看看", "不感興趣"]);
+      expect(await page.locator('#messages li[data-via="session-webhook"]').first().textContent()).toContain(
+        "回声",
+      );
+      // The relay's alerts (firing, then resolved), and the refused request in the panel.
+      expect(await page.locator('#messages li[data-via="webhook"] .markdown h3').allTextContents()).toEqual([
+        expect.stringContaining("HighCPU"),
+        expect.stringContaining("HighCPU"),
+      ]);
+      expect(await page.locator("#rejection-list li.rejection").getAttribute("data-reason")).toBe("keyword");
+      await page.evaluate(() => document.fonts.ready);
+      await page.screenshot({ path: SCREENSHOT });
+      expect(errors).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  });
+
+  it("stops everything on Ctrl-C and leaves no process or port behind", async () => {
+    const answerUrl = /HTTP callback at (http:\S+)/.exec(stdout)?.[1];
+    // Everything runs in one process; tsx may keep an esbuild service as a child, which must go with it.
+    const children = childrenOf(child.pid!);
+    child.kill("SIGINT");
+    const code = await Promise.race([exited, new Promise((r) => setTimeout(() => r("timeout"), 15_000))]);
+    expect(code).toBe(0);
+    expect(stderr).toContain("demo: stopped");
+    await expect.poll(() => children.filter((pid) => isAlive(Number(pid))), { timeout: 5000 }).toEqual([]);
+    await expect(fetch(pageUrl)).rejects.toThrow();
+    if (answerUrl) await expect(fetch(answerUrl)).rejects.toThrow();
+  });
+});

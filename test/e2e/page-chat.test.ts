@@ -1,0 +1,192 @@
+/**
+ * The emulator's chat page in headless Chromium: it loads cleanly, renders every DingTalk message type,
+ * follows the store live, shows rejections, lets a person talk to the example answer bot, and works at 360 px.
+ */
+import { createEmulator, type Emulator } from "dingbot-tools/emulator";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  chromiumAvailable,
+  fillSampleGroup,
+  launchChromium,
+  openPage,
+  type SampleWorld,
+} from "./page-fixtures.js";
+
+const RUN = chromiumAvailable();
+
+describe.skipIf(!RUN)("Chat page", () => {
+  let emulator: Emulator;
+  let baseUrl: string;
+  let world: SampleWorld;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    emulator = createEmulator();
+    baseUrl = await emulator.listen(0);
+    world = fillSampleGroup(emulator.store);
+    browser = await launchChromium();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await emulator?.close();
+  });
+
+  async function open(conversationId: string, viewport?: { width: number; height: number }) {
+    const opened = await openPage(browser, baseUrl, viewport);
+    await opened.page.goto(`${baseUrl}/#c=${encodeURIComponent(conversationId)}`);
+    await opened.page.waitForSelector("body[data-ready=true]");
+    await opened.page.waitForSelector("#connection[data-state=live]");
+    return opened;
+  }
+
+  const messageOf = (page: Page, msgtype: string) =>
+    page.locator(`#messages li.message[data-msgtype="${msgtype}"]`);
+
+  it("loads with no console errors, in Chinese, under a strict CSP", async () => {
+    const response = await fetch(`${baseUrl}/`);
+    expect(response.headers.get("content-security-policy")).toContain("script-src 'self'");
+    const { page, errors } = await open(world.groupId);
+    expect(await page.getAttribute("html", "lang")).toBe("zh-CN");
+    await expect
+      .poll(() => page.locator("#conversation-list button.conversation").allTextContents())
+      .toEqual(expect.arrayContaining([expect.stringContaining("运维告警群")]));
+    expect(await page.textContent("#chat-title")).toBe("运维告警群");
+    expect(await page.locator("main").count()).toBe(1);
+    expect(await page.getAttribute("#messages", "aria-live")).toBe("polite");
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+
+  it("renders text, markdown, link, actionCard and feedCard messages as DingTalk does", async () => {
+    const { page, errors } = await open(world.groupId);
+    // text: the @mobile shows as the member's name, highlighted
+    const text = messageOf(page, "text").first();
+    expect(await text.locator(".mention").allTextContents()).toContain("@张三");
+    expect(await text.locator(".sender-name").textContent()).toBe("告警机器人");
+    expect(await text.locator(".badge-bot").count()).toBe(1);
+
+    // markdown: heading, quote, bold, italic, list, link; raw HTML escaped, never executed
+    const md = messageOf(page, "markdown").first();
+    expect(await md.locator("h3").textContent()).toContain("告警 CPU 过高");
+    expect(await md.locator("blockquote strong").textContent()).toBe("状态");
+    expect(await md.locator("li em").textContent()).toBe("web-01");
+    expect(await md.locator("a").getAttribute("href")).toBe("https://grafana.example.com/d/1");
+    expect(await md.locator("script, b").count()).toBe(0);
+    expect(await md.textContent()).toContain("<script>alert(1)</script>");
+    expect(await md.locator(".mention").allTextContents()).toContain("@李四");
+
+    // link card: the whole card links
+    const link = messageOf(page, "link");
+    expect(await link.locator(".card-title").textContent()).toBe("v2.1 发布公告");
+    expect(await link.locator("a.link-card").getAttribute("href")).toBe("https://example.com/release");
+
+    // actionCards: one whole-card button; two horizontal buttons; vertical buttons with an unsafe URL refused
+    const cards = messageOf(page, "actionCard");
+    expect(await cards.count()).toBe(3);
+    const single = cards.nth(0);
+    expect(await single.locator("a.card-button").allTextContents()).toEqual(["查看详情"]);
+    expect(await single.locator("a.card-button").getAttribute("href")).toBe("https://example.com/pr/42");
+    const horizontal = cards.nth(1);
+    expect(await horizontal.locator(".card-buttons.horizontal a.card-button").allTextContents()).toEqual([
+      "同意",
+      "拒绝",
+    ]);
+    const vertical = cards.nth(2);
+    expect(await vertical.locator(".card-buttons.vertical a.card-button").allTextContents()).toEqual([
+      "我来",
+    ]);
+    expect(await vertical.locator(".unsafe-link").textContent()).toBe("换人");
+
+    // feedCard: every item, with its link
+    const feed = messageOf(page, "feedCard");
+    expect(await feed.locator(".feed-title").allTextContents()).toEqual([
+      "周报：本周告警 12 条",
+      "SLO 月度回顾",
+    ]);
+    expect(await feed.locator("a.feed-link").nth(1).getAttribute("href")).toBe("https://example.com/2");
+
+    // a person's message to the robot shows the @robot, and the bot's reply follows
+    const person = page.locator("#messages li.message.from-user").first();
+    expect(await person.locator(".mention").textContent()).toBe("@问答机器人");
+    expect(await person.locator(".avatar").textContent()).toBe("张三");
+    expect(await page.locator("#messages time").count()).toBeGreaterThan(5);
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+
+  it("renders work notifications (OA card) and OpenAPI messages in the 1:1 chat", async () => {
+    const { page, errors } = await open(world.singleId);
+    const oa = messageOf(page, "oa");
+    expect(await oa.locator(".oa-head").textContent()).toBe("审批");
+    expect(await oa.locator(".oa-head").evaluate((el) => getComputedStyle(el).backgroundColor)).toBe(
+      "rgb(187, 187, 187)",
+    );
+    expect(await oa.locator(".oa-title").textContent()).toBe("请假申请");
+    expect(await oa.locator(".oa-form dt").allTextContents()).toEqual(["姓名：", "天数："]);
+    expect(await oa.locator(".oa-num").textContent()).toBe("15.6");
+    expect(await oa.locator(".badge-bot").textContent()).toBe("工作通知");
+    const openapi = page.locator('#messages li.message[data-via="openapi"]');
+    expect(await openapi.locator(".card-buttons.horizontal a.card-button").allTextContents()).toEqual([
+      "上线",
+      "取消",
+    ]);
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+
+  it("shows new messages and rejections live, without a reload", async () => {
+    const { page, errors } = await open(world.groupId);
+    const before = await page.locator("#messages li.message").count();
+    const robot = [...emulator.store.robots.values()].find((r) => r.name === "告警机器人")!;
+    // A real request to the robot endpoint, accepted: it appears in the open conversation.
+    const ok = await fetch(`${baseUrl}/robot/send?access_token=${robot.accessToken}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ msgtype: "text", text: { content: "告警恢复：磁盘 60%" } }),
+    });
+    expect(await ok.json()).toMatchObject({ errcode: 0 });
+    await expect.poll(() => page.locator("#messages li.message").count()).toBe(before + 1);
+    expect(await page.locator("#messages li.message").last().textContent()).toContain("告警恢复：磁盘 60%");
+
+    // Refused for a missing keyword: the panel says which robot and why.
+    const refused = await fetch(`${baseUrl}/robot/send?access_token=${robot.accessToken}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ msgtype: "text", text: { content: "no keyword here" } }),
+    });
+    expect(await refused.json()).toMatchObject({ errcode: 310000 });
+    await expect.poll(() => page.locator("#rejection-list li.rejection").count()).toBe(2);
+    const newest = page.locator("#rejection-list li.rejection").first();
+    expect(await newest.getAttribute("data-reason")).toBe("keyword");
+    expect(await newest.textContent()).toContain("310000");
+    expect(await newest.textContent()).toContain("告警机器人");
+    expect(await page.textContent("#rejection-count")).toBe("2");
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+
+  it("at 360 px the conversation list collapses behind a button and nothing overflows", async () => {
+    const { page, errors } = await open(world.groupId, { width: 360, height: 740 });
+    expect(await page.isVisible("#conversations")).toBe(false);
+    expect(await page.isVisible("#toggle-conversations")).toBe(true);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await page.click("#toggle-conversations");
+    expect(await page.getAttribute("#toggle-conversations", "aria-expanded")).toBe("true");
+    expect(await page.isVisible("#conversations")).toBe(true);
+    // Keyboard: focus moved into the list; Tab to the second conversation and open it with Enter.
+    const second = await page
+      .locator("#conversation-list button.conversation .conv-title")
+      .nth(1)
+      .textContent();
+    expect(await page.evaluate(() => document.activeElement?.classList.contains("conversation"))).toBe(true);
+    await page.keyboard.press("Tab");
+    await page.keyboard.press("Enter");
+    expect(await page.isVisible("#conversations")).toBe(false);
+    expect(await page.textContent("#chat-title")).toBe(second);
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+});

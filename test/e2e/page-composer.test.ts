@@ -1,0 +1,85 @@
+/**
+ * The page's composer, end to end: a person types in the browser, the emulator delivers the message to the
+ * example answer bot (examples/answer-bot.ts over the HTTP callback), and the bot's reply appears on the page.
+ */
+import { randomBytes } from "node:crypto";
+import { httpServerTransport } from "dingbot/bot";
+import { createEmulator, type Emulator } from "dingbot-tools/emulator";
+import type { Browser } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import answerBot from "../../examples/answer-bot.js";
+import { chromiumAvailable, launchChromium, openPage } from "./page-fixtures.js";
+
+const RUN = chromiumAvailable();
+
+describe.skipIf(!RUN)("Chat page composer", () => {
+  let emulator: Emulator;
+  let baseUrl: string;
+  let browser: Browser;
+  let groupId: string;
+
+  beforeAll(async () => {
+    emulator = createEmulator();
+    baseUrl = await emulator.listen(0);
+    const appSecret = randomBytes(24).toString("base64url");
+    const transport = httpServerTransport({ appSecret, port: 0 });
+    await answerBot.start(transport);
+    const { store } = emulator;
+    store.createUser({ userId: "zhangsan", name: "张三", mobile: "13800000001" });
+    store.createUser({ userId: "lisi", name: "李四", mobile: "13800000002" });
+    const app = store.createApp({ name: "问答机器人", appSecret, callbackUrl: transport.url, mode: "http" });
+    groupId = store.createConversation({
+      type: "group",
+      title: "研发群",
+      members: ["zhangsan", "lisi"],
+      robots: [app.robotCode],
+    }).conversationId;
+    browser = await launchChromium();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await answerBot.stop();
+    await emulator?.close();
+  });
+
+  it("sends a person's message to the answer bot with the keyboard and shows its markdown reply", async () => {
+    const { page, errors } = await openPage(browser, baseUrl);
+    await page.goto(`${baseUrl}/#c=${encodeURIComponent(groupId)}`);
+    await page.waitForSelector("body[data-ready=true]");
+    await page.selectOption("#composer-from", "lisi");
+    await page.focus("#composer-text");
+    await page.keyboard.type("markdown");
+    await page.keyboard.press("Enter");
+    await expect.poll(() => page.textContent("#composer-status")).toContain("已送达");
+    const person = page.locator("#messages li.message.from-user");
+    await expect.poll(() => person.count()).toBe(1);
+    expect(await person.locator(".mention").textContent()).toBe("@问答机器人");
+    expect(await person.getAttribute("class")).toContain("mine");
+    const reply = page.locator("#messages li.message.from-bot");
+    await expect.poll(() => reply.count()).toBe(1);
+    expect(await reply.locator(".sender-name").textContent()).toBe("问答机器人");
+    expect(await reply.locator(".markdown h2").textContent()).toContain("這是什么?");
+    // Enter sent it and cleared the box; the focus stays in the composer for the next message.
+    expect(await page.inputValue("#composer-text")).toBe("");
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe("composer-text");
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+
+  it("says so on the page when the emulator refuses the message", async () => {
+    const { page, errors } = await openPage(browser, baseUrl);
+    await page.goto(`${baseUrl}/#c=${encodeURIComponent(groupId)}`);
+    await page.waitForSelector("body[data-ready=true]");
+    // A person who is not in the store any more: the control API answers 4xx and the page shows why.
+    emulator.store.users.delete("zhangsan");
+    await page.selectOption("#composer-from", "zhangsan");
+    await page.fill("#composer-text", "text");
+    await page.click("#composer-send");
+    await expect.poll(() => page.getAttribute("#composer-status", "data-kind")).toBe("error");
+    expect(await page.textContent("#composer-status")).toMatch(/发送失败 \(4\d\d\)/);
+    expect(await page.inputValue("#composer-text")).toBe("text");
+    expect(errors.filter((e) => !e.includes("status of 4"))).toEqual([]);
+    await page.context().close();
+  });
+});
