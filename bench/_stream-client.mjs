@@ -9,6 +9,13 @@ const { BENCH_BASE_URL: baseUrl, BENCH_APP_KEY: clientId, BENCH_APP_SECRET: clie
 let handled = 0;
 const cpuAtStart = process.cpuUsage();
 
+async function startPlain() {
+  const transport = streamTransport({ clientId, clientSecret, baseUrl });
+  await transport.start(async (update) => {
+    if (update.message.msgtype === "text") handled += 1;
+  }, new AbortController().signal);
+}
+
 async function startDingbot() {
   const bot = new Bot({ baseUrl, dedupe: false });
   bot.on("text", () => {
@@ -41,7 +48,7 @@ async function startOfficial() {
   await client.connect();
 }
 
-await (kind === "official" ? startOfficial() : startDingbot());
+await (kind === "official" ? startOfficial() : kind === "plain" ? startPlain() : startDingbot());
 process.on("message", (msg) => {
   if (msg === "stats") process.send({ handled, cpu: process.cpuUsage(cpuAtStart) });
   if (msg === "exit") process.exit(0);

@@ -16,7 +16,8 @@ if (process.env.APP_API_BENCH_CHILD === "1") {
   const { createEmulator } = await import("dingbot-tools/emulator");
   const emulator = createEmulator({ notificationDelayMs: 300 });
   emulator.store.createApp({ appKey: APP_KEY, appSecret: APP_SECRET, agentId: AGENT_ID });
-  for (let i = 0; i < USERS; i += 1) emulator.store.createUser({ userId: `u${i}`, mobile: `1380000${String(i).padStart(4, "0")}` });
+  for (let i = 0; i < USERS; i += 1)
+    emulator.store.createUser({ userId: `u${i}`, mobile: `1380000${String(i).padStart(4, "0")}` });
   // Nothing reads the log during the bench; keep memory flat.
   emulator.store.events.on("message", () => {
     if (emulator.store.messages.length > 20_000) emulator.store.messages.splice(0, 10_000);
@@ -40,11 +41,17 @@ async function main() {
   // connects overflow the server's listen backlog (511) and fail with "other side closed".
   const { Agent, setGlobalDispatcher } = await import("undici");
   setGlobalDispatcher(new Agent({ connections: 128 }));
-  const child = spawn(process.execPath, ["--conditions=dingbot:source", "--import", "tsx", new URL(import.meta.url).pathname], {
-    stdio: ["pipe", "pipe", "inherit"],
-    env: { ...process.env, APP_API_BENCH_CHILD: "1" },
-  });
-  const { base } = JSON.parse(await new Promise((resolve) => createInterface({ input: child.stdout }).once("line", resolve)));
+  const child = spawn(
+    process.execPath,
+    ["--conditions=dingbot:source", "--import", "tsx", new URL(import.meta.url).pathname],
+    {
+      stdio: ["pipe", "pipe", "inherit"],
+      env: { ...process.env, APP_API_BENCH_CHILD: "1" },
+    },
+  );
+  const { base } = JSON.parse(
+    await new Promise((resolve) => createInterface({ input: child.stdout }).once("line", resolve)),
+  );
   let tag = 0;
   const text = () => `bench message ${tag++}`;
 
@@ -55,11 +62,21 @@ async function main() {
       if (String(input).includes("/gettoken")) tokenRequests += 1;
       return fetch(input, init);
     };
-    const client = new AppClient({ appKey: APP_KEY, appSecret: APP_SECRET, agentId: AGENT_ID, baseUrl: base, fetch: counting, env: {} });
+    const client = new AppClient({
+      appKey: APP_KEY,
+      appSecret: APP_SECRET,
+      agentId: AGENT_ID,
+      baseUrl: base,
+      fetch: counting,
+      env: {},
+    });
     const results = await Promise.all(
-      Array.from({ length: SENDS }, (_, i) => client.workNotifications.send({ userIds: [`u${i % USERS}`] }, workMessages.text(text()))),
+      Array.from({ length: SENDS }, (_, i) =>
+        client.workNotifications.send({ userIds: [`u${i % USERS}`] }, workMessages.text(text())),
+      ),
     );
-    if (results.length !== SENDS || results.some((r) => !Number.isInteger(r.taskId))) throw new Error("a client send failed");
+    if (results.length !== SENDS || results.some((r) => !Number.isInteger(r.taskId)))
+      throw new Error("a client send failed");
     return tokenRequests;
   }
 
@@ -75,7 +92,11 @@ async function main() {
         const response = await fetch(url, {
           method: "POST",
           headers: { "content-type": "application/json" },
-          body: JSON.stringify({ agent_id: AGENT_ID, userid_list: `u${i % USERS}`, msg: { msgtype: "text", text: { content: text() } } }),
+          body: JSON.stringify({
+            agent_id: AGENT_ID,
+            userid_list: `u${i % USERS}`,
+            msg: { msgtype: "text", text: { content: text() } },
+          }),
         });
         return response.json();
       }),
@@ -107,7 +128,11 @@ async function main() {
     const row = { round: round + 1 };
     for (const which of order) {
       const r = which === "client" ? await timed(viaClient) : await timed(() => viaFetch(token));
-      row[which] = { perSecond: Math.round((SENDS * 1000) / r.ms), ms: Math.round(r.ms), stealPct: Number(r.stealPct.toFixed(1)) };
+      row[which] = {
+        perSecond: Math.round((SENDS * 1000) / r.ms),
+        ms: Math.round(r.ms),
+        stealPct: Number(r.stealPct.toFixed(1)),
+      };
       if (which === "client") row.tokenRequests = r.value;
     }
     row.ratio = Number((row.client.perSecond / row.fetch.perSecond).toFixed(2));

@@ -46,7 +46,8 @@ const run = (url) =>
   autocannon({ url, method: "POST", headers, body, connections: CONNECTIONS, duration: SECONDS });
 
 const figures = Object.fromEntries(Object.keys(targets).map((k) => [k, { rps: [], p99: [], errors: 0 }]));
-for (const url of Object.values(targets)) await autocannon({ url, method: "POST", headers, body, duration: 1 });
+for (const url of Object.values(targets))
+  await autocannon({ url, method: "POST", headers, body, duration: 1 });
 for (let round = 0; round < ROUNDS; round++) {
   for (const [name, url] of Object.entries(targets)) {
     const result = await run(url);

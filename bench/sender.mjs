@@ -9,8 +9,8 @@ import { createRequire } from "node:module";
 import { createInterface } from "node:readline";
 import { WebhookClient } from "dingbot/client";
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 1);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? "1,8").split(",").map(Number);
 const SECRET = "SECbenchsecret0123456789";
 const require = createRequire(import.meta.url);
@@ -79,6 +79,12 @@ function cpuTimes() {
   return { total: fields.reduce((a, b) => a + b, 0), steal: fields[7] ?? 0 };
 }
 
+/** CPU time (user+sys, µs) the emulator child has used so far, from /proc. */
+function childCpuMicros() {
+  const fields = readFileSync(`/proc/${child.pid}/stat`, "utf8").split(") ")[1].split(" ");
+  return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100; // utime, stime in clock ticks (100 Hz)
+}
+
 async function measure(send, concurrency, seconds) {
   const deadline = performance.now() + seconds * 1000;
   let sent = 0;
@@ -90,44 +96,56 @@ async function measure(send, concurrency, seconds) {
   };
   const start = performance.now();
   const before = cpuTimes();
+  const cpu = process.cpuUsage();
+  const server = childCpuMicros();
   await Promise.all(Array.from({ length: concurrency }, worker));
+  const used = process.cpuUsage(cpu);
   const after = cpuTimes();
   const steal = (100 * (after.steal - before.steal)) / Math.max(1, after.total - before.total);
-  return { rate: sent / ((performance.now() - start) / 1000), steal };
+  return {
+    rate: sent / ((performance.now() - start) / 1000),
+    cpu: (used.user + used.system) / sent,
+    serverCpu: (childCpuMicros() - server) / sent,
+    steal,
+  };
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 console.log(
   `sender bench: ${ROUNDS} interleaved rounds × ${SECONDS} s per cell, concurrency ${CONCURRENCY.join(" and ")}, emulator at ${base}`,
 );
+console.log(
+  "msg/s is wall-clock throughput; CPU µs/msg is the sender process's own CPU per message (steadier on a shared machine); server µs/msg is the emulator's.",
+);
 const results = [];
 for (const signed of [false, true]) {
   const cells = senders(signed);
   for (const concurrency of CONCURRENCY) {
     for (const send of Object.values(cells)) await measure(send, concurrency, 0.5); // warm-up
-    const rates = Object.fromEntries(Object.keys(cells).map((k) => [k, []]));
-    const steals = [];
+    const runs = Object.fromEntries(Object.keys(cells).map((k) => [k, []]));
     for (let round = 0; round < ROUNDS; round++) {
-      for (const [name, send] of Object.entries(cells)) {
-        const { rate, steal } = await measure(send, concurrency, SECONDS);
-        rates[name].push(rate);
-        steals.push(steal);
-      }
+      for (const [name, send] of Object.entries(cells))
+        runs[name].push(await measure(send, concurrency, SECONDS));
     }
-    const m = Object.fromEntries(Object.entries(rates).map(([k, v]) => [k, median(v)]));
-    const row = {
-      robot: signed ? "加签" : "plain",
-      concurrency,
-      "bare fetch msg/s": Math.round(m["bare fetch"]),
-      "WebhookClient msg/s": Math.round(m.WebhookClient),
-      "dingtalk-robot-sender msg/s": Math.round(m["dingtalk-robot-sender"]),
-      "client/fetch": (m.WebhookClient / m["bare fetch"]).toFixed(2),
-      "client/robot-sender": (m.WebhookClient / m["dingtalk-robot-sender"]).toFixed(2),
-      "steal % (max)": Math.round(Math.max(...steals)),
-    };
+    const m = (name, key) => median(runs[name].map((r) => r[key]));
+    const row = { robot: signed ? "加签" : "plain", concurrency };
+    for (const name of Object.keys(cells)) {
+      row[`${name} msg/s`] = Math.round(m(name, "rate"));
+      row[`${name} CPU µs/msg`] = Math.round(m(name, "cpu"));
+      row[`${name} server µs/msg`] = Math.round(m(name, "serverCpu"));
+    }
+    row["msg/s client÷fetch"] = (m("WebhookClient", "rate") / m("bare fetch", "rate")).toFixed(2);
+    row["msg/s client÷robot-sender"] = (
+      m("WebhookClient", "rate") / m("dingtalk-robot-sender", "rate")
+    ).toFixed(2);
+    row["CPU fetch÷client"] = (m("bare fetch", "cpu") / m("WebhookClient", "cpu")).toFixed(2);
+    row["CPU robot-sender÷client"] = (m("dingtalk-robot-sender", "cpu") / m("WebhookClient", "cpu")).toFixed(
+      2,
+    );
+    row["steal % max"] = Math.round(Math.max(...Object.values(runs).flatMap((r) => r.map((x) => x.steal))));
     results.push(row);
     console.log(JSON.stringify(row));
   }
 }
-console.table(results);
+console.log(`load average at the end: ${readFileSync("/proc/loadavg", "utf8").trim()}`);
 child.stdin.end();

@@ -16,6 +16,7 @@ import {
 } from "dingbot";
 import { createEmulator, type Emulator } from "dingbot-tools/emulator";
 import { beforeEach, describe, expect, it } from "vitest";
+import { appApiState } from "../../packages/dingbot-tools/src/emulator/app-api-state.js";
 
 const APP_KEY = "dingclient0001";
 const APP_SECRET = "client-secret-9f8e7d6c5b4a39281706f5e4d3c2b1a0";
@@ -96,7 +97,6 @@ describe("AppClient tokens", () => {
     const c = client();
     const first = await Promise.all(Array.from({ length: 20 }, (_, i) => c.getUser(`u${i + 1}`)));
     // DingTalk revokes the token behind the client's back; the client's clock says it is still fresh.
-    const { appApiState } = await import("../../packages/dingbot-tools/src/emulator/app-api-state.js");
     appApiState(emulator.ctx).tokens.revoke(APP_KEY);
     const second = await Promise.all(Array.from({ length: 20 }, (_, i) => c.getUser(`u${i + 21}`)));
     expect(first.length + second.length).toBe(40);
@@ -116,10 +116,33 @@ describe("AppClient tokens", () => {
     expect(c.tokenFetches.oapi).toBe(2);
   });
 
+  it("retries once after a plain 40014 from the legacy (non-topapi) endpoint", async () => {
+    const c = client();
+    await c.getUserIdByMobile("13800000000", { legacy: true });
+    appApiState(emulator.ctx).tokens.revoke(APP_KEY);
+    expect(await c.getUserIdByMobile("13800000000", { legacy: true })).toBe("manager1234");
+    expect(c.tokenFetches.oapi).toBe(2);
+  });
+
+  it("does not loop when the fresh token is refused too: the second AuthError surfaces", async () => {
+    const c = client();
+    await c.getToken("oapi");
+    // Every token the emulator issues from now on is revoked before it can be used.
+    const tokens = appApiState(emulator.ctx).tokens;
+    const issue = tokens.issue.bind(tokens);
+    tokens.issue = (...args) => {
+      const record = issue(...args);
+      record.expiresAt = 0;
+      return record;
+    };
+    tokens.revoke(APP_KEY);
+    await expect(c.getUser("u1")).rejects.toBeInstanceOf(AuthError);
+    expect(c.tokenFetches.oapi).toBe(2);
+  });
+
   it("retries once after InvalidAuthentication on the new API", async () => {
     const c = client();
     await c.robot.send("sampleText", { content: "one" }, ["u1"]);
-    const { appApiState } = await import("../../packages/dingbot-tools/src/emulator/app-api-state.js");
     appApiState(emulator.ctx).tokens.revoke(APP_KEY);
     await c.robot.send("sampleText", { content: "two" }, ["u1"]);
     expect(c.tokenFetches.api).toBe(2);
@@ -373,6 +396,31 @@ describe("AppClient robot OpenAPI", () => {
       "sampleActionCard6",
       "sampleMarkdown",
     ]);
+  });
+
+  it("lists a group message's readers and recalls it; a 1:1 recall after 24 h fails per key", async () => {
+    const group = emulator.store.createConversation({
+      type: "group",
+      members: ["u1", "u2"],
+      robots: [APP_KEY],
+    });
+    const c = client();
+    const { processQueryKey } = await c.robot.sendToGroup(
+      group.conversationId,
+      robotMessage("sampleText", { content: "g" }),
+    );
+    const message = emulator.store.listMessages({ conversationId: group.conversationId })[0]!;
+    await markRead(message.id, "u2");
+    expect((await c.robot.groupReadStatus(group.conversationId, processQueryKey)).readUserIds).toEqual([
+      "u2",
+    ]);
+    expect((await c.robot.recallGroup(group.conversationId, [processQueryKey])).successResult).toEqual([
+      processQueryKey,
+    ]);
+    const old = await c.robot.send("sampleText", { content: "old" }, ["u1"]);
+    clock += 24 * 3600_000 + 1;
+    const late = await c.robot.recall(old.processQueryKeys);
+    expect(late.failedResult).toEqual({ [old.processQueryKeys[0]!]: "processQueryKey.expireTime" });
   });
 
   it("throws ApiError with the new-API code for an unknown group", async () => {

@@ -161,6 +161,16 @@ describe("emulator app API: users", () => {
     expect(json.errcode).toBe(22);
   });
 
+  it("answers malformed and oversized bodies with DingTalk-shaped errors and keeps running", async () => {
+    const token = await oldToken();
+    const path = `/topapi/v2/user/get?access_token=${token}`;
+    expect((await call("POST", path, { body: "{not json" })).json.errcode).toBe(40035);
+    expect((await call("POST", path, { body: { userid: "x".repeat(1_000_001) } })).json.errcode).toBe(40035);
+    const bad = await call("POST", "/v1.0/oauth2/accessToken", { body: "{not json" });
+    expect(bad.status).toBe(400);
+    expect((await call("POST", path, { body: { userid: "manager1234" } })).json.errcode).toBe(0);
+  });
+
   it("refuses unknown parameters with 40035 (strict validation)", async () => {
     const token = await oldToken();
     const { json } = await call("POST", `/topapi/v2/user/get?access_token=${token}`, {

@@ -2,8 +2,9 @@
  * Seed 001's answering robot (examples/answer-bot.ts) driven through the emulator: a person writes in a
  * group (or 1:1), the emulator delivers a signed HTTP callback, the bot answers, and the answer is recorded.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
 import { Bot, httpTransport, type RunningHttpServer } from "dingbot/bot";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import answerBot from "../../examples/answer-bot.js";
 import { createEmulator, type Emulator } from "../../packages/dingbot-tools/src/emulator/index.js";
 
@@ -17,7 +18,11 @@ interface World {
 
 const world = {} as World;
 
-async function control<T>(method: string, path: string, body?: unknown): Promise<{ status: number; json: T }> {
+async function control<T>(
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; json: T }> {
   const response = await fetch(`${world.baseUrl}${path}`, {
     method,
     headers: { "content-type": "application/json" },
@@ -41,7 +46,11 @@ interface RecordedMessage {
 
 /** Serves a bot on port 0 and registers it with the emulator as an HTTP-mode app; returns its robotCode. */
 async function registerBot(bot: Bot, appKey: string, timeoutMs?: number): Promise<string> {
-  const server = await httpTransport(bot, { appSecret: APP_SECRET, path: "/dd_robot/", ...(timeoutMs ? { timeoutMs } : {}) }).listen(0);
+  const server = await httpTransport(bot, {
+    appSecret: APP_SECRET,
+    path: "/dd_robot/",
+    ...(timeoutMs ? { timeoutMs } : {}),
+  }).listen(0);
   world.servers.push(server);
   const app = await control<{ robotCode: string }>("POST", "/_emulator/apps", {
     appKey,
@@ -128,7 +137,11 @@ describe("examples/answer-bot.ts through the emulator", () => {
     const answer = await say(group, text, robotCode);
     expect(answer.reply).toMatchObject({
       msgtype: "actionCard",
-      actionCard: { title: "州的先生 Python 實戰教程合集", singleTitle: "閱讀全文", singleURL: "http://mrdoc.zmister.com" },
+      actionCard: {
+        title: "州的先生 Python 實戰教程合集",
+        singleTitle: "閱讀全文",
+        singleURL: "http://mrdoc.zmister.com",
+      },
     });
     expect(await repliesTo(answer.msgId)).toHaveLength(1);
   });

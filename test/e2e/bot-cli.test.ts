@@ -113,15 +113,28 @@ describe("dingbot serve", () => {
       expect(answer.delivered).toBe(true);
       expect(answer.reply).toMatchObject({ msgtype: "markdown", markdown: { title: "州的先生機器人助理" } });
       await say("nothing to see");
-      const bad = await fetch(`${serve.url}/dd_robot/`, { method: "POST", headers: { timestamp: "1", sign: "x" } });
+      const bad = await fetch(`${serve.url}/dd_robot/`, {
+        method: "POST",
+        headers: { timestamp: "1", sign: "x" },
+      });
       expect(bad.status).toBe(403);
-      await expect.poll(() => serve.stdout().split("\n").filter((l) => l.includes('"callback"')).length).toBe(2);
+      await expect
+        .poll(
+          () =>
+            serve
+              .stdout()
+              .split("\n")
+              .filter((l) => l.includes('"callback"')).length,
+        )
+        .toBe(2);
     } finally {
       expect(await serve.stop()).toBe(0);
     }
     const lines = serve.stdout().trim().split("\n");
     for (const line of lines) expect(() => JSON.parse(line)).not.toThrow();
-    const callbacks = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === "callback");
+    const callbacks = lines
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((l) => l.msg === "callback");
     expect(callbacks.map((l) => l.outcome)).toEqual(["inline", "empty"]);
     expect(serve.stdout()).toContain('"reason":"stale"');
     expect(serve.stderr()).toContain("stopped");

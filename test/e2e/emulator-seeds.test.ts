@@ -4,6 +4,7 @@
  * string concatenation, requests' `json=` and `data=json.dumps(...)` bodies).
  */
 import { execFile } from "node:child_process";
+import { connect } from "node:net";
 import { createEmulator, type Emulator } from "dingbot-tools/emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
@@ -212,8 +213,34 @@ describe("emulator over a real port", () => {
       expect(
         (await fetch(`${url}/_emulator/robots`, { method: "POST", body: "y".repeat(2_000_000) })).status,
       ).toBe(413);
+      // The IP whitelist reads the client address from the socket.
+      const listed = emulator.store.createRobot({ accessToken: "ip-ok", ipWhitelist: ["127.0.0.0/8"] });
+      emulator.store.createRobot({ accessToken: "ip-no", ipWhitelist: ["10.0.0.0/8"] });
+      const viaIp = async (token: string) =>
+        (
+          await fetch(`${url}/robot/send?access_token=${token}`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({ msgtype: "text", text: { content: "ip" } }),
+          })
+        ).json();
+      expect(await viaIp(listed.accessToken)).toEqual({ errcode: 0, errmsg: "ok" });
+      expect(await viaIp("ip-no")).toEqual({ errcode: 310000, errmsg: "ip 127.0.0.1 not in whitelist" });
+      // A client that hangs up in the middle of its body.
+      const { port } = new URL(url);
+      await new Promise<void>((resolve) => {
+        const socket = connect(Number(port), "127.0.0.1", () => {
+          socket.write(
+            `POST /robot/send?access_token=${robot.accessToken} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"msgtype":`,
+          );
+          setTimeout(() => {
+            socket.destroy();
+            resolve();
+          }, 50);
+        });
+      });
       const messages = (await (await fetch(`${url}/_emulator/messages`)).json()) as unknown[];
-      expect(messages).toHaveLength(1);
+      expect(messages).toHaveLength(2);
     } finally {
       await emulator.close();
     }

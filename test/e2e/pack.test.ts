@@ -15,7 +15,12 @@ const tarballs: Record<string, string> = {};
 const installWanted = Boolean(process.env.CI || process.env.DINGBOT_PACK_INSTALL);
 
 function npm(args: string[], cwd: string): string {
-  return execFileSync("npm", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 600_000 });
+  return execFileSync("npm", args, {
+    cwd,
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+    timeout: 600_000,
+  });
 }
 
 describe("npm pack", () => {
@@ -25,8 +30,15 @@ describe("npm pack", () => {
         throw new Error(`packages/${pkg}/dist is missing: run "npm run build" (npm install runs it) first`);
       }
     }
-    const out = npm(["pack", "--json", "--pack-destination", work, "-w", "dingbot", "-w", "dingbot-tools"], REPO_ROOT);
-    for (const entry of JSON.parse(out) as Array<{ name: string; filename: string; files: Array<{ path: string }> }>) {
+    const out = npm(
+      ["pack", "--json", "--pack-destination", work, "-w", "dingbot", "-w", "dingbot-tools"],
+      REPO_ROOT,
+    );
+    for (const entry of JSON.parse(out) as Array<{
+      name: string;
+      filename: string;
+      files: Array<{ path: string }>;
+    }>) {
       tarballs[entry.name] = join(work, entry.filename);
       fileLists[entry.name] = entry.files.map((f) => f.path);
     }
@@ -59,8 +71,22 @@ describe("npm pack", () => {
     () => {
       const project = join(work, "user-project");
       execFileSync("mkdir", ["-p", project]);
-      writeFileSync(join(project, "package.json"), JSON.stringify({ name: "user-project", private: true, type: "module" }));
-      npm(["install", "--no-audit", "--no-fund", tarballs.dingbot!, tarballs["dingbot-tools"]!, "typescript@7.0.2", "@types/node@20"], project);
+      writeFileSync(
+        join(project, "package.json"),
+        JSON.stringify({ name: "user-project", private: true, type: "module" }),
+      );
+      npm(
+        [
+          "install",
+          "--no-audit",
+          "--no-fund",
+          tarballs.dingbot!,
+          tarballs["dingbot-tools"]!,
+          "typescript@7.0.2",
+          "@types/node@20",
+        ],
+        project,
+      );
       writeFileSync(
         join(project, "main.ts"),
         [
@@ -74,11 +100,21 @@ describe("npm pack", () => {
       writeFileSync(
         join(project, "tsconfig.json"),
         JSON.stringify({
-          compilerOptions: { module: "nodenext", moduleResolution: "nodenext", strict: true, types: ["node"], outDir: "out", rootDir: "." },
+          compilerOptions: {
+            module: "nodenext",
+            moduleResolution: "nodenext",
+            strict: true,
+            types: ["node"],
+            outDir: "out",
+            rootDir: ".",
+          },
           include: ["main.ts"],
         }),
       );
-      execFileSync(join(project, "node_modules/.bin/tsc"), ["-p", "tsconfig.json"], { cwd: project, encoding: "utf8" });
+      execFileSync(join(project, "node_modules/.bin/tsc"), ["-p", "tsconfig.json"], {
+        cwd: project,
+        encoding: "utf8",
+      });
       const printed = JSON.parse(execFileSync("node", ["out/main.js"], { cwd: project, encoding: "utf8" }));
       expect(printed.body.text.content).toBe("你好\n@13800000000");
       expect(printed.signature).toMatch(/^[A-Za-z0-9+/]{43}=$/);

@@ -127,7 +127,23 @@ describe.skipIf(!RUN)("Chat page", () => {
     expect(await oa.locator(".oa-form dt").allTextContents()).toEqual(["姓名：", "天数："]);
     expect(await oa.locator(".oa-num").textContent()).toBe("15.6");
     expect(await oa.locator(".badge-bot").textContent()).toBe("工作通知");
+    const workCard = page.locator('#messages li.message[data-msgtype="action_card"]');
+    expect(await workCard.locator(".markdown h3").textContent()).toBe("发布审批");
+    expect(await workCard.locator(".card-buttons.horizontal a.card-button").allTextContents()).toEqual([
+      "批准",
+      "驳回",
+    ]);
+    expect(await workCard.locator("a.card-button").first().getAttribute("href")).toBe(
+      "https://example.com/approve",
+    );
+    const workLink = messageOf(page, "link");
+    expect(await workLink.locator(".card-title").textContent()).toBe("月度账单");
+    // A DingTalk media id has no URL here: a labelled placeholder instead of a broken image.
+    expect(await workLink.locator(".media-placeholder").count()).toBe(1);
     const openapi = page.locator('#messages li.message[data-via="openapi"]');
+    expect(await openapi.locator("img.message-image").getAttribute("src")).toBe(
+      "https://example.com/photo.png",
+    );
     expect(await openapi.locator(".card-buttons.horizontal a.card-button").allTextContents()).toEqual([
       "上线",
       "取消",

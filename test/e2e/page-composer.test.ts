@@ -48,7 +48,11 @@ describe.skipIf(!RUN)("Chat page composer", () => {
     await page.goto(`${baseUrl}/#c=${encodeURIComponent(groupId)}`);
     await page.waitForSelector("body[data-ready=true]");
     await page.selectOption("#composer-from", "lisi");
-    await page.focus("#composer-text");
+    // Keyboard only from here: Tab from the robot picker into the text box, with a visible focus ring.
+    await page.focus("#composer-robot");
+    await page.keyboard.press("Tab");
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe("composer-text");
+    expect(await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle)).toBe("solid");
     await page.keyboard.type("markdown");
     await page.keyboard.press("Enter");
     await expect.poll(() => page.textContent("#composer-status")).toContain("已送达");

@@ -214,6 +214,47 @@ export function fillSampleGroup(store: EmulatorStore): SampleWorld {
   store.recordMessage({
     conversationId: single.conversationId,
     sender: appSender,
+    via: "work-notification",
+    body: {
+      msgtype: "action_card",
+      action_card: {
+        title: "发布审批",
+        markdown: "### 发布审批\nv2.1 待审批",
+        btn_orientation: "1",
+        btn_json_list: [
+          { title: "批准", action_url: "https://example.com/approve" },
+          { title: "驳回", action_url: "https://example.com/reject" },
+        ],
+      },
+    },
+  });
+  store.recordMessage({
+    conversationId: single.conversationId,
+    sender: appSender,
+    via: "work-notification",
+    body: {
+      msgtype: "link",
+      link: {
+        title: "月度账单",
+        text: "11 月账单已生成",
+        messageUrl: "https://example.com/bill",
+        picUrl: "@lADOmedia",
+      },
+    },
+  });
+  store.recordMessage({
+    conversationId: single.conversationId,
+    sender: appSender,
+    via: "openapi",
+    body: {
+      msgtype: "sampleImageMsg",
+      msgKey: "sampleImageMsg",
+      msgParam: { photoURL: "https://example.com/photo.png" },
+    },
+  });
+  store.recordMessage({
+    conversationId: single.conversationId,
+    sender: appSender,
     via: "openapi",
     body: {
       msgKey: "sampleActionCard6",

@@ -3,7 +3,7 @@
  * slower than the relay's timeout, rate-limit errcodes and "system busy". The relay must retry a bounded
  * number of times, wait out rate windows, lose nothing, and dead-letter what DingTalk refuses for good.
  */
-import { createRelay, parseRelayConfig, type Relay } from "dingbot-tools/relay";
+import { createRelay, loadRelayConfig, type Relay } from "dingbot-tools/relay";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { runCli } from "../helpers/cli.js";
 import {
@@ -42,7 +42,6 @@ routes:
   - { path: /alertmanager, source: alertmanager, robots: [ops] }
 `,
   );
-  const { loadRelayConfig } = await import("dingbot-tools/relay");
   relay = await createRelay(loadRelayConfig(configFile, {}), { logger: quiet });
   url = await relay.start(0);
 });

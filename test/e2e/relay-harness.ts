@@ -56,7 +56,11 @@ export function writeConfig(dir: string, yaml: string, name = "relay.yaml"): str
 export const WEBHOOK = `https://oapi.dingtalk.com/robot/send?access_token=${TOKEN}`;
 
 /** An Alertmanager v4 webhook with one alert. */
-export function alertmanagerBody(name: string, severity = "critical", status: "firing" | "resolved" = "firing"): string {
+export function alertmanagerBody(
+  name: string,
+  severity = "critical",
+  status: "firing" | "resolved" = "firing",
+): string {
   return JSON.stringify({
     version: "4",
     groupKey: `{}:{alertname="${name}"}`,
@@ -101,7 +105,8 @@ export function countAlerts(texts: readonly string[]): Map<string, number> {
       for (const [name, n] of digest) add(name, n);
       continue;
     }
-    for (const match of text.matchAll(/^\*\*\S+ (?:告警|恢复|Firing|Resolved) · (.+?)\*\*/gmu)) add(match[1] as string, 1);
+    for (const match of text.matchAll(/^\*\*\S+ (?:告警|恢复|Firing|Resolved) · (.+?)\*\*/gmu))
+      add(match[1] as string, 1);
   }
   return counts;
 }
@@ -119,7 +124,11 @@ export function freePort(): Promise<number> {
 }
 
 /** Waits until `check` returns true, polling; throws after `timeoutMs`. */
-export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+export async function waitFor(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  what: string,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await check()) return;

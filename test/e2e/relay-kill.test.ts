@@ -94,7 +94,10 @@ describe("relay kill -9", () => {
         while (!killed) {
           const name = `Kill${iteration}x${sequence++}`;
           try {
-            const response = await fetch(`${base}/alertmanager`, { method: "POST", body: alertmanagerBody(name) });
+            const response = await fetch(`${base}/alertmanager`, {
+              method: "POST",
+              body: alertmanagerBody(name),
+            });
             if (response.status === 200) acked.add(name);
           } catch {
             // Killed mid-request: not acknowledged, so the relay owes nothing for it.
@@ -123,7 +126,9 @@ describe("relay kill -9", () => {
     const seen = countAlerts(groupTexts(harness));
     expect([...acked].filter((name) => !seen.has(name))).toEqual([]);
     expect(acked.size).toBeGreaterThan(ITERATIONS * 5);
-    const rejections = (await (await fetch(`${harness.url}/_emulator/rejections`)).json()) as { reason: string }[];
+    const rejections = (await (await fetch(`${harness.url}/_emulator/rejections`)).json()) as {
+      reason: string;
+    }[];
     expect(rejections.filter((r) => r.reason === "rate-limit")).toEqual([]);
   }, 170_000);
 });

@@ -23,7 +23,8 @@ const hasRedis = spawnSync("redis-server", ["--version"]).status === 0;
 if (!hasRedis && process.env.CI) {
   throw new Error("redis-server is missing but CI is set: install it (apt-get install redis-server)");
 }
-if (!hasRedis) console.warn("relay-redis.test.ts skipped: redis-server is not installed (set CI to make this fail)");
+if (!hasRedis)
+  console.warn("relay-redis.test.ts skipped: redis-server is not installed (set CI to make this fail)");
 
 const LIMIT = 20;
 const WINDOW_MS = 1000;
@@ -38,9 +39,13 @@ const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 
 async function startRedis(): Promise<void> {
   const port = await freePort();
-  redis = spawn("redis-server", ["--port", String(port), "--save", "", "--appendonly", "no", "--bind", "127.0.0.1"], {
-    stdio: "ignore",
-  });
+  redis = spawn(
+    "redis-server",
+    ["--port", String(port), "--save", "", "--appendonly", "no", "--bind", "127.0.0.1"],
+    {
+      stdio: "ignore",
+    },
+  );
   redisUrl = `redis://127.0.0.1:${port}`;
   await waitFor(
     () => spawnSync("redis-cli", ["-p", String(port), "ping"], { encoding: "utf8" }).stdout.trim() === "PONG",
@@ -93,22 +98,37 @@ describe.skipIf(!hasRedis)("relay on Redis", () => {
       if (i % 20 === 19) await new Promise((resolve) => setTimeout(resolve, 100));
     }
     expect((await Promise.all(posts)).map((r) => r.status).every((s) => s === 200)).toBe(true);
-    await waitFor(async () => (await relays[0]?.store.depth("ops")) === 0, 20_000, "the shared outbox to drain");
+    await waitFor(
+      async () => (await relays[0]?.store.depth("ops")) === 0,
+      20_000,
+      "the shared outbox to drain",
+    );
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(countAlerts(groupTexts(harness))).toEqual(expected);
-    const rejections = (await (await fetch(`${harness.url}/_emulator/rejections`)).json()) as { reason: string }[];
+    const rejections = (await (await fetch(`${harness.url}/_emulator/rejections`)).json()) as {
+      reason: string;
+    }[];
     expect(rejections.filter((r) => r.reason === "rate-limit")).toEqual([]);
     // Both instances took webhooks; the messages they sent add up to what the group received.
     const received = relays.map((relay) => relay.metrics.received.get({ route: "/alertmanager" }));
     expect(received).toEqual([ALERTS / 2, ALERTS / 2]);
-    const sent = relays.reduce((n, relay) => n + relay.metrics.sent.get({ robot: "ops", kind: "single" }) + relay.metrics.sent.get({ robot: "ops", kind: "digest" }), 0);
+    const sent = relays.reduce(
+      (n, relay) =>
+        n +
+        relay.metrics.sent.get({ robot: "ops", kind: "single" }) +
+        relay.metrics.sent.get({ robot: "ops", kind: "digest" }),
+      0,
+    );
     expect(sent).toBe(harness.emulator.store.messages.length);
   }, 60_000);
 
   it("answers 503 while Redis is down, so senders retry", async () => {
     redis?.kill("SIGKILL");
     await new Promise((resolve) => setTimeout(resolve, 300));
-    const response = await fetch(`${urls[0]}/alertmanager`, { method: "POST", body: alertmanagerBody("NoRedis") });
+    const response = await fetch(`${urls[0]}/alertmanager`, {
+      method: "POST",
+      body: alertmanagerBody("NoRedis"),
+    });
     expect(response.status).toBe(503);
     expect((await fetch(`${urls[0]}/healthz`)).status).toBe(503);
   });

@@ -5,7 +5,16 @@
 import { createHmac } from "node:crypto";
 import { createRelay, parseRelayConfig, type Relay } from "dingbot-tools/relay";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type EmulatorHarness, fixture, metric, startEmulator, TOKEN, tempDir, WEBHOOK, waitFor } from "./relay-harness.js";
+import {
+  type EmulatorHarness,
+  fixture,
+  metric,
+  startEmulator,
+  TOKEN,
+  tempDir,
+  WEBHOOK,
+  waitFor,
+} from "./relay-harness.js";
 
 const GITHUB_SECRET = "github-webhook-secret-for-tests";
 let harness: EmulatorHarness;
@@ -47,7 +56,11 @@ afterAll(async () => {
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 
 function post(path: string, body: string, headers: Record<string, string> = {}): Promise<Response> {
-  return fetch(`${url}${path}`, { method: "POST", body, headers: { "content-type": "application/json", ...headers } });
+  return fetch(`${url}${path}`, {
+    method: "POST",
+    body,
+    headers: { "content-type": "application/json", ...headers },
+  });
 }
 
 function signed(body: string, secret = GITHUB_SECRET): string {
@@ -55,8 +68,14 @@ function signed(body: string, secret = GITHUB_SECRET): string {
 }
 
 /** Waits for the next message in the group and returns its markdown. */
-async function nextMessage(before: number): Promise<{ title: string; text: string; at?: { atMobiles?: string[] } }> {
-  await waitFor(() => harness.emulator.store.listMessages({ accessToken: TOKEN }).length > before, 5000, "a message");
+async function nextMessage(
+  before: number,
+): Promise<{ title: string; text: string; at?: { atMobiles?: string[] } }> {
+  await waitFor(
+    () => harness.emulator.store.listMessages({ accessToken: TOKEN }).length > before,
+    5000,
+    "a message",
+  );
   const message = harness.emulator.store.listMessages({ accessToken: TOKEN })[before];
   const body = message?.body as { markdown: { title: string; text: string }; at?: { atMobiles?: string[] } };
   return { ...body.markdown, ...(body.at ? { at: body.at } : {}) };
@@ -131,7 +150,10 @@ describe("relay sources", () => {
   ])("relays GitHub %s (%s)", async (event, file, expected) => {
     const body = fixture(file);
     const before = count();
-    const response = await post("/github", body, { "x-github-event": event, "x-hub-signature-256": signed(body) });
+    const response = await post("/github", body, {
+      "x-github-event": event,
+      "x-hub-signature-256": signed(body),
+    });
     expect(response.status).toBe(200);
     const message = await nextMessage(before);
     expect(message.text).toContain("octocat/Hello-World");
@@ -140,7 +162,10 @@ describe("relay sources", () => {
 
   it("answers GitHub's ping and acknowledges other events without relaying them", async () => {
     const ping = fixture("github-ping.json");
-    const pong = await post("/github", ping, { "x-github-event": "ping", "x-hub-signature-256": signed(ping) });
+    const pong = await post("/github", ping, {
+      "x-github-event": "ping",
+      "x-hub-signature-256": signed(ping),
+    });
     expect(await pong.json()).toEqual({ status: "pong" });
     for (const [event, file] of [
       ["star", "github-star-created.json"],
@@ -148,7 +173,10 @@ describe("relay sources", () => {
       ["workflow_run", "github-workflow_run-requested.json"],
     ] as const) {
       const body = fixture(file);
-      const answer = await post("/github", body, { "x-github-event": event, "x-hub-signature-256": signed(body) });
+      const answer = await post("/github", body, {
+        "x-github-event": event,
+        "x-hub-signature-256": signed(body),
+      });
       expect(answer.status).toBe(202);
       expect(await answer.json()).toMatchObject({ status: "ignored" });
     }
@@ -174,7 +202,10 @@ describe("relay sources", () => {
   it("refuses a signature over a different body", async () => {
     const body = fixture("github-push.json");
     const tampered = body.replace("Fix the login redirect", "Something else");
-    const response = await post("/github", tampered, { "x-github-event": "push", "x-hub-signature-256": signed(body) });
+    const response = await post("/github", tampered, {
+      "x-github-event": "push",
+      "x-hub-signature-256": signed(body),
+    });
     expect(response.status).toBe(401);
   });
 
@@ -224,7 +255,10 @@ describe("relay sources", () => {
     );
     const broken = await createRelay(config, { logger: quiet });
     await broken.store.close();
-    const response = await broken.app.request("/am", { method: "POST", body: fixture("alertmanager-firing.json") });
+    const response = await broken.app.request("/am", {
+      method: "POST",
+      body: fixture("alertmanager-firing.json"),
+    });
     expect(response.status).toBe(503);
     expect((await broken.app.request("/healthz")).status).toBe(503);
     other.cleanup();

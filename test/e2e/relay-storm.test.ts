@@ -25,7 +25,16 @@ const WINDOW_MS = 5000;
 const PER_WEBHOOK = 4;
 const ALERTS = 1000;
 const STORM_MS = 10_000;
-const NAMES = ["NodeDown", "HighCPU", "DiskFull", "HighLatency", "ErrorRate", "QueueBacklog", "CertExpiry", "OOMKilled"];
+const NAMES = [
+  "NodeDown",
+  "HighCPU",
+  "DiskFull",
+  "HighLatency",
+  "ErrorRate",
+  "QueueBacklog",
+  "CertExpiry",
+  "OOMKilled",
+];
 const SEVERITIES = ["critical", "warning", "info", "error"];
 
 let harness: EmulatorHarness;
@@ -87,7 +96,9 @@ describe("relay storm", () => {
     const messages = harness.emulator.store.listMessages({ accessToken: TOKEN });
 
     // 0 rate-limit errcodes from the emulator.
-    const rejections = (await (await fetch(`${harness.url}/_emulator/rejections`)).json()) as { reason: string }[];
+    const rejections = (await (await fetch(`${harness.url}/_emulator/rejections`)).json()) as {
+      reason: string;
+    }[];
     expect(rejections.filter((r) => r.reason === "rate-limit")).toEqual([]);
 
     // Every alert represented: counts per name add up exactly (no loss, no duplicates).

@@ -272,6 +272,15 @@ describe("emulator Stream hub", () => {
     ws.close();
   });
 
+  it("drops every connection and refuses its tickets after a reset", async () => {
+    const { ws } = await rawClient(world);
+    const { body } = await openTicket(world);
+    const closed = new Promise((resolve) => ws.once("close", resolve));
+    await fetch(`${world.baseUrl}/_emulator/reset`, { method: "POST" });
+    await closed;
+    expect(await handshakeStatus(`${body.endpoint}?ticket=${body.ticket}`)).toBe(401);
+  });
+
   it("answers bad control input with 400 and keeps running", async () => {
     const bad = await fetch(`${world.baseUrl}/_emulator/stream/disconnect`, {
       method: "POST",

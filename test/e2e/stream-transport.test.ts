@@ -2,6 +2,8 @@
  * dingbot's stream transport against the real emulator over real sockets: delivery and acks, dropped
  * sockets, disconnect frames, bad tickets, wrong secrets, silent servers, throwing handlers, bursts, stop.
  */
+
+import { type AddressInfo, createServer, type Socket } from "node:net";
 import {
   AuthError,
   type StreamState,
@@ -205,6 +207,31 @@ describe("streamTransport against the emulator", () => {
     expect(bot.gatewayCalls).toBe(2);
     expect(bot.transport.stats.reconnects).toBe(1);
     spent.close();
+  });
+
+  it("gives up on a WebSocket handshake that hangs and reconnects", async () => {
+    // A TCP server that accepts and never answers the upgrade.
+    const sockets: Socket[] = [];
+    const blackHole = createServer((socket) => void sockets.push(socket));
+    await new Promise<void>((resolve) => blackHole.listen(0, "127.0.0.1", resolve));
+    const { port } = blackHole.address() as AddressInfo;
+    let calls = 0;
+    const bot = track(
+      botFor(world, {
+        connectTimeoutMs: 200,
+        fetch: async (input, init) => {
+          calls += 1;
+          if (calls === 1) return Response.json({ endpoint: `ws://127.0.0.1:${port}/connect`, ticket: "t" });
+          return fetch(input, init);
+        },
+      }),
+    );
+    await bot.start();
+    expect(calls).toBe(2);
+    expect(sockets).toHaveLength(1);
+    expect(bot.transport.stats.reconnects).toBe(1);
+    for (const socket of sockets) socket.destroy();
+    blackHole.close();
   });
 
   it("stops with an AuthError on a wrong secret and does not call the gateway again", async () => {

@@ -55,6 +55,8 @@ export interface WebhookRuntime {
   rate: RateWindow;
   faults: FaultRegistry;
   sessions: SessionRegistry;
+  /** `msgUuid`s already accepted, per robot token (DingTalk's idempotency key). */
+  msgUuids: Map<string, Set<string>>;
 }
 
 const runtimes = new WeakMap<EmulatorContext, WebhookRuntime>();
@@ -75,11 +77,13 @@ export function runtimeOf(ctx: EmulatorContext): WebhookRuntime {
       }),
       faults: new FaultRegistry(options.now),
       sessions: new SessionRegistry(),
+      msgUuids: new Map(),
     };
     ctx.store.events.on("reset", () => {
       created.rate.clear();
       created.faults.clear();
       created.sessions.clear();
+      created.msgUuids.clear();
     });
     runtimes.set(ctx, created);
     runtime = created;

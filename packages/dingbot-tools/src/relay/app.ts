@@ -7,10 +7,10 @@
  */
 import type { Logger } from "dingbot";
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import type { RelayConfig } from "./config.js";
 import { buildEntries, type CompiledRoute } from "./ingest.js";
 import type { RelayMetrics } from "./metrics.js";
+import { readBody } from "./read-body.js";
 import { parseSource, verifyGithubSignature } from "./sources/index.js";
 import type { RelayStore } from "./store/store.js";
 
@@ -42,7 +42,9 @@ export function createRelayApp(deps: RelayAppDeps): Hono {
   app.get("/metrics", async (c) => {
     const depths = new Map<string, number>();
     for (const robot of config.robots.keys()) depths.set(robot, await store.depth(robot).catch(() => -1));
-    return c.text(metrics.render(depths), 200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" });
+    return c.text(metrics.render(depths), 200, {
+      "content-type": "text/plain; version=0.0.4; charset=utf-8",
+    });
   });
 
   for (const [path, routes] of deps.routes) {
@@ -57,14 +59,11 @@ export function createRelayApp(deps: RelayAppDeps): Hono {
         headers: { "content-type": "application/json" },
       });
     };
-    app.post(
-      path,
-      bodyLimit({
-        maxSize: config.limits.maxBodyBytes,
-        onError: () => refuse(413, `body larger than ${config.limits.maxBodyBytes} bytes`),
-      }),
-      async (c) => {
-        const raw = new Uint8Array(await c.req.arrayBuffer());
+    app.post(path, async (c) => {
+        const read = await readBody(c, config.limits.maxBodyBytes).catch(() => undefined);
+        if (!read) return refuse(400, "the body could not be read");
+        if (!read.ok) return refuse(413, `body larger than ${config.limits.maxBodyBytes} bytes`);
+        const raw = read.bytes;
         const secret = routes.find((r) => r.route.secret)?.route.secret;
         if (first.source === "github" && secret) {
           if (!verifyGithubSignature(secret, raw, c.req.header("x-hub-signature-256"))) {
@@ -96,8 +95,7 @@ export function createRelayApp(deps: RelayAppDeps): Hono {
         for (const entry of entries) metrics.alerts.inc({ robot: entry.robot }, entry.lines.length);
         deps.onEnqueued(robots);
         return c.json({ status: "accepted", alerts: parsed.alerts.length, messages: entries.length }, 200);
-      },
-    );
+    });
   }
 
   app.notFound((c) => c.json({ status: "error", reason: `no route ${c.req.method} ${c.req.path}` }, 404));

@@ -29,7 +29,8 @@ export function classifyFailure(error: unknown): Verdict {
       : { action: "dead-letter", reason: `HTTP ${error.status}` };
   }
   if (error instanceof RequestError) return { action: "retry", reason: error.message };
-  if (error instanceof ValidationError) return { action: "dead-letter", reason: `invalid message: ${error.message}` };
+  if (error instanceof ValidationError)
+    return { action: "dead-letter", reason: `invalid message: ${error.message}` };
   // Anything unexpected (a bug, an odd network error): retrying is the safe side; attempts are bounded.
   return { action: "retry", reason: error instanceof Error ? error.message : String(error) };
 }

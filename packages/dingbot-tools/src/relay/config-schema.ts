@@ -96,7 +96,10 @@ export const RelayConfigSchema = z
       .strictObject({ level: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]) })
       .optional(),
     limits: LimitsConfigSchema.optional(),
-    robots: z.record(z.string().regex(/^[A-Za-z0-9_-]+$/, "robot names use letters, digits, - and _"), RobotConfigSchema),
+    robots: z.record(
+      z.string().regex(/^[A-Za-z0-9_-]+$/, "robot names use letters, digits, - and _"),
+      RobotConfigSchema,
+    ),
     routes: z.array(RouteConfigSchema).min(1),
   })
   .superRefine((config, ctx) => {
@@ -122,7 +125,11 @@ export const RelayConfigSchema = z
       }
       sourceByPath.set(route.path, route.source);
       if (route.path === "/healthz" || route.path === "/metrics") {
-        ctx.addIssue({ code: "custom", path: ["routes", index, "path"], message: `${route.path} is reserved` });
+        ctx.addIssue({
+          code: "custom",
+          path: ["routes", index, "path"],
+          message: `${route.path} is reserved`,
+        });
       }
       for (const [label, value] of Object.entries(route.match ?? {})) {
         const text = String(value);
@@ -130,7 +137,11 @@ export const RelayConfigSchema = z
           try {
             new RegExp(text.slice(2));
           } catch {
-            ctx.addIssue({ code: "custom", path: ["routes", index, "match", label], message: "invalid regex" });
+            ctx.addIssue({
+              code: "custom",
+              path: ["routes", index, "match", label],
+              message: "invalid regex",
+            });
           }
         }
       }

@@ -31,7 +31,12 @@ describe("parseRelayConfig()", () => {
     const config = parseRelayConfig(VALID, "/etc/relay.yaml", ENV);
     expect(config.listen).toEqual({ host: "127.0.0.1", port: 9000 });
     expect(config.store).toEqual({ kind: "sqlite", path: "/etc/relay.db", synchronous: "normal" });
-    expect(config.robots.get("ops")).toMatchObject({ secret: "SECops", keywords: ["告警"], rateLimit: 20, rateWindowMs: 60_000 });
+    expect(config.robots.get("ops")).toMatchObject({
+      secret: "SECops",
+      keywords: ["告警"],
+      rateLimit: 20,
+      rateWindowMs: 60_000,
+    });
     expect(config.routes[1]).toMatchObject({ index: 1, match: { severity: "critical" }, language: "zh" });
     expect(config.routes[2]?.secret).toBe("gh");
     expect(config.limits.maxWaitMs).toBe(60_000);
@@ -47,14 +52,19 @@ describe("parseRelayConfig()", () => {
   });
 
   it("names the key and line of a schema error", () => {
-    const bad = VALID.replace("source: alertmanager, robots: [oncall]", "source: prometheus, robots: [oncall]");
+    const bad = VALID.replace(
+      "source: alertmanager, robots: [oncall]",
+      "source: prometheus, robots: [oncall]",
+    );
     const [problem] = problems(bad);
     expect(problem?.key).toBe("routes.1.source");
     expect(problem?.line).toBe(8);
   });
 
   it("reports a route that names an unknown robot", () => {
-    const [problem] = problems(VALID.replace("robots: [ops] }\n  - { path: /critical", "robots: [opz] }\n  - { path: /critical"));
+    const [problem] = problems(
+      VALID.replace("robots: [ops] }\n  - { path: /critical", "robots: [opz] }\n  - { path: /critical"),
+    );
     expect(problem).toMatchObject({ key: "routes.0.robots.0", line: 7 });
     expect(problem?.message).toContain('unknown robot "opz"');
   });
@@ -73,12 +83,20 @@ describe("parseRelayConfig()", () => {
   });
 
   it("keeps $$ as a literal dollar", () => {
-    const config = parseRelayConfig(VALID.replace("${OPS_SECRET}", "SEC$$1"), "/etc/relay.yaml", ENV);
+    const placeholder = ["$", "{OPS_SECRET}"].join("");
+    const config = parseRelayConfig(
+      VALID.replace(placeholder, () => "SEC$$1"),
+      "/etc/relay.yaml",
+      ENV,
+    );
     expect(config.robots.get("ops")?.secret).toBe("SEC$1");
   });
 
   it("rejects invalid regex matchers and reserved paths", () => {
-    const bad = VALID.replace("severity: critical", 'severity: "=~(crit"').replace("path: /github", "path: /metrics");
+    const bad = VALID.replace("severity: critical", 'severity: "=~(crit"').replace(
+      "path: /github",
+      "path: /metrics",
+    );
     const keys = problems(bad).map((p) => p.key);
     expect(keys).toEqual(expect.arrayContaining(["routes.1.match.severity", "routes.2.path"]));
   });

@@ -5,11 +5,11 @@
  */
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { type Document, isMap, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
 import { WEBHOOK_RATE_LIMIT_PER_MINUTE, WEBHOOK_RATE_WINDOW_MS } from "dingbot/protocol";
+import { type Document, isMap, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
 import {
-  RelayConfigSchema,
   type RelayConfigInput,
+  RelayConfigSchema,
   type RouteConfigInput,
   type SourceKind,
 } from "./config-schema.js";
@@ -71,7 +71,9 @@ export interface RelayConfig {
   /** Absolute path of the file it came from (or `<inline>`). */
   file: string;
   listen: { host: string; port: number };
-  store: { kind: "sqlite"; path: string; synchronous: "normal" | "full" } | { kind: "redis"; url: string; prefix: string };
+  store:
+    | { kind: "sqlite"; path: string; synchronous: "normal" | "full" }
+    | { kind: "redis"; url: string; prefix: string };
   baseUrl?: string;
   log: { level: string };
   /** IANA time zone of times in messages. */
@@ -89,13 +91,18 @@ export interface RelayConfig {
  * @example
  * const config = loadRelayConfig("relay.yaml");
  */
-export function loadRelayConfig(file: string, env: Record<string, string | undefined> = process.env): RelayConfig {
+export function loadRelayConfig(
+  file: string,
+  env: Record<string, string | undefined> = process.env,
+): RelayConfig {
   let text: string;
   const absolute = resolve(file);
   try {
     text = readFileSync(absolute, "utf8");
   } catch (error) {
-    throw new RelayConfigError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    throw new RelayConfigError(
+      `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+    );
   }
   return parseRelayConfig(text, absolute, env);
 }
@@ -160,7 +167,9 @@ function lineOf(doc: Document, counter: LineCounter, path: readonly PropertyKey[
   let line = rangeLine(node, counter);
   for (const segment of path) {
     if (isMap(node)) {
-      const pair = node.items.find((item) => isScalar(item.key) && String(item.key.value) === String(segment));
+      const pair = node.items.find(
+        (item) => isScalar(item.key) && String(item.key.value) === String(segment),
+      );
       if (!pair) break;
       line = rangeLine(pair.key, counter) ?? line;
       node = pair.value;

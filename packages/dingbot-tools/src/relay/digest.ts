@@ -39,7 +39,9 @@ function groupKey(name: string, severity: string, status: AlertStatus): string {
 }
 
 function lineOf(group: Group, language: "zh" | "en"): string {
-  const links = group.links.map((url, i) => `[${i === 0 ? (language === "zh" ? "详情" : "link") : i + 1}](${url})`);
+  const links = group.links.map(
+    (url, i) => `[${i === 0 ? (language === "zh" ? "详情" : "link") : i + 1}](${url})`,
+  );
   // Asterisks in a name would break the bold markup the line relies on.
   const name = group.name.replaceAll("*", "");
   return `- ${statusEmoji(group.severity, group.status)} **${name}** · ${severityWord(group.severity, language)} · ${statusWord(group.status, language)} ×${group.count}${links.length ? ` · ${links.join(" ")}` : ""}`;
@@ -65,7 +67,11 @@ export function foldDigest(queued: readonly OutboxEntry[], language: "zh" | "en"
     const newKeys = new Set(fresh.map((line) => groupKey(line.name, line.severity, line.status)));
     const added = [...newKeys].length;
     // The oldest entry always goes in, so a digest never comes out empty.
-    if (taken.length > 0 && added > 0 && (groups.size + added > MAX_DIGEST_GROUPS || bytes > DIGEST_BUDGET_BYTES)) {
+    if (
+      taken.length > 0 &&
+      added > 0 &&
+      (groups.size + added > MAX_DIGEST_GROUPS || bytes > DIGEST_BUDGET_BYTES)
+    ) {
       continue;
     }
     for (const line of entry.lines) {
@@ -112,7 +118,23 @@ function digestMessage(
   const note = zh
     ? `> 发送过快，以下 ${entries.length} 条消息已合并（钉钉限制每个机器人每分钟 20 条）。`
     : `> Sending too fast: ${entries.length} messages were folded into this digest (DingTalk allows 20 per robot per minute).`;
-  const text = [`### ${title}`, note, "", ...groups.map((group) => lineOf(group, language))].join("\n");
+  const lines: string[] = [];
+  let bytes = 0;
+  for (const [index, group] of groups.entries()) {
+    const line = lineOf(group, language);
+    bytes += Buffer.byteLength(line) + 1;
+    // Only one huge entry (a group of thousands of alerts) can get here: sum up the rest in one line.
+    if (bytes > DIGEST_BUDGET_BYTES) {
+      const rest = groups.slice(index);
+      const count = rest.reduce((n, g) => n + g.count, 0);
+      lines.push(
+        zh ? `- … 另有 ${rest.length} 组共 ${count} 条` : `- … ${count} more alerts in ${rest.length} groups`,
+      );
+      break;
+    }
+    lines.push(line);
+  }
+  const text = [`### ${title}`, note, "", ...lines].join("\n");
   const mobiles = new Set<string>();
   const userIds = new Set<string>();
   let atAll = false;

@@ -2,7 +2,7 @@
  * The durable alert relay: Alertmanager, Grafana, GitHub and plain JSON into DingTalk groups.
  * @module
  */
-export { type Digest, foldDigest, parseDigestCounts } from "./digest.js";
+
 export { classifyFailure, type Verdict } from "./classify.js";
 export {
   type ConfigProblem,
@@ -15,6 +15,7 @@ export {
   type ResolvedRoute,
 } from "./config.js";
 export type { SourceKind } from "./config-schema.js";
+export { type Digest, foldDigest, parseDigestCounts } from "./digest.js";
 export { createRelayLogger, secretsOf } from "./log.js";
 export { RelayMetrics } from "./metrics.js";
 export { compileRouteTemplates, createRelay, type Relay, type RelayOptions } from "./relay.js";

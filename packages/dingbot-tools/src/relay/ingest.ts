@@ -1,6 +1,7 @@
 /**
- * Turns one webhook into outbox entries: for every route on the path, keep the alerts its matchers accept,
- * render them once, and address the message to each of the route's robots with the mentions it asks for.
+ * Turns one webhook into outbox entries: for every route on the path, keep the alerts its matchers accept
+ * and address them to each of the route's robots with the mentions it asks for. Rendering happens when a
+ * message is sent (see scheduler.ts).
  * @module
  */
 import type { ResolvedRoute } from "./config.js";
@@ -31,10 +32,9 @@ export function buildEntries(
   now: number,
 ): NewOutboxEntry[] {
   const entries: NewOutboxEntry[] = [];
-  for (const { route, matches, renderer } of routes) {
+  for (const { route, matches } of routes) {
     const matched = alerts.filter((alert) => matches(alert.labels));
     if (matched.length === 0) continue;
-    const { title, text } = renderer.render(matched, sourceContext);
     const atMobiles = unique([...(route.atMobiles ?? []), ...matched.flatMap((alert) => alert.atMobiles)]);
     const atUserIds = unique([...(route.atUserIds ?? []), ...matched.flatMap((alert) => alert.atUserIds)]);
     const lines = matched.map((alert) => ({
@@ -48,12 +48,12 @@ export function buildEntries(
         robot,
         route: route.index,
         createdAt: now,
-        title,
-        text,
         atMobiles,
         atUserIds,
         atAll: route.atAll ?? false,
         lines,
+        alerts: matched,
+        context: sourceContext,
       });
     }
   }

@@ -3,7 +3,7 @@
  * webhook secrets) masked wherever it appears, and secret-bearing fields censored by name.
  * @module
  */
-import { redactText, redactUrl, type Logger } from "dingbot";
+import { type Logger, redactText, redactUrl } from "dingbot";
 import pino from "pino";
 import type { RelayConfig } from "./config.js";
 
@@ -24,7 +24,8 @@ export function secretsOf(config: RelayConfig): string[] {
 }
 
 function scrub(value: unknown, secrets: readonly string[], depth = 0): unknown {
-  if (typeof value === "string") return redactText(value.startsWith("http") ? redactUrl(value) : value, secrets);
+  if (typeof value === "string")
+    return redactText(value.startsWith("http") ? redactUrl(value) : value, secrets);
   if (depth > 4 || value === null || typeof value !== "object") return value;
   if (Array.isArray(value)) return value.map((item) => scrub(item, secrets, depth + 1));
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, scrub(v, secrets, depth + 1)]));
@@ -45,8 +46,21 @@ export function createRelayLogger(
     level,
     base: { name: "dingbot-relay" },
     redact: {
-      paths: ["webhook", "secret", "token", "accessToken", "url", "*.webhook", "*.secret", "*.token", "*.url", "headers.authorization", 'headers["x-hub-signature-256"]'],
-      censor: (value: unknown) => (typeof value === "string" && value.startsWith("http") ? redactText(redactUrl(value), secrets) : "***"),
+      paths: [
+        "webhook",
+        "secret",
+        "token",
+        "accessToken",
+        "url",
+        "*.webhook",
+        "*.secret",
+        "*.token",
+        "*.url",
+        "headers.authorization",
+        'headers["x-hub-signature-256"]',
+      ],
+      censor: (value: unknown) =>
+        typeof value === "string" && value.startsWith("http") ? redactText(redactUrl(value), secrets) : "***",
     },
     formatters: {
       log: (object) => scrub(object, secrets) as Record<string, unknown>,

@@ -12,7 +12,9 @@ export type LabelPredicate = (labels: Record<string, string>) => boolean;
  * @param match - label → matcher (numbers and booleans compare as strings)
  * @throws SyntaxError for an invalid regex (the config schema reports it first)
  */
-export function compileMatchers(match: Record<string, string | number | boolean> | undefined): LabelPredicate {
+export function compileMatchers(
+  match: Record<string, string | number | boolean> | undefined,
+): LabelPredicate {
   const entries = Object.entries(match ?? {}).map(([label, raw]) => {
     const value = String(raw);
     if (value.startsWith("=~")) {

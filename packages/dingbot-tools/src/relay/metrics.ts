@@ -6,9 +6,10 @@
 
 type Labels = Record<string, string>;
 
-const escape = (value: string): string => value.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/"/g, '\\"');
+const escapeLabel = (value: string): string =>
+  value.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/"/g, '\\"');
 const labelText = (labels: Labels): string => {
-  const parts = Object.entries(labels).map(([k, v]) => `${k}="${escape(v)}"`);
+  const parts = Object.entries(labels).map(([k, v]) => `${k}="${escapeLabel(v)}"`);
   return parts.length ? `{${parts.join(",")}}` : "";
 };
 
@@ -29,13 +30,17 @@ class Counter {
   }
   render(): string {
     const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} counter`];
-    for (const { labels, value } of this.values.values()) lines.push(`${this.name}${labelText(labels)} ${value}`);
+    for (const { labels, value } of this.values.values())
+      lines.push(`${this.name}${labelText(labels)} ${value}`);
     return lines.join("\n");
   }
 }
 
 class Histogram {
-  private readonly series = new Map<string, { labels: Labels; counts: number[]; sum: number; count: number }>();
+  private readonly series = new Map<
+    string,
+    { labels: Labels; counts: number[]; sum: number; count: number }
+  >();
   constructor(
     readonly name: string,
     readonly help: string,
@@ -57,9 +62,9 @@ class Histogram {
   render(): string {
     const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} histogram`];
     for (const { labels, counts, sum, count } of this.series.values()) {
-      this.buckets.forEach((bound, i) =>
-        lines.push(`${this.name}_bucket${labelText({ ...labels, le: String(bound) })} ${counts[i]}`),
-      );
+      for (const [i, bound] of this.buckets.entries()) {
+        lines.push(`${this.name}_bucket${labelText({ ...labels, le: String(bound) })} ${counts[i]}`);
+      }
       lines.push(`${this.name}_bucket${labelText({ ...labels, le: "+Inf" })} ${count}`);
       lines.push(`${this.name}_sum${labelText(labels)} ${sum}`);
       lines.push(`${this.name}_count${labelText(labels)} ${count}`);
@@ -71,13 +76,31 @@ class Histogram {
 /** Every metric the relay exports. */
 export class RelayMetrics {
   readonly received = new Counter("dingbot_relay_received_total", "Webhook requests accepted, by route.");
-  readonly alerts = new Counter("dingbot_relay_alerts_total", "Alerts and events accepted into outboxes, by robot.");
-  readonly rejected = new Counter("dingbot_relay_rejected_total", "Webhook requests refused, by route and status.");
-  readonly sent = new Counter("dingbot_relay_sent_total", "Messages delivered to DingTalk, by robot and kind.");
-  readonly folded = new Counter("dingbot_relay_folded_total", "Alerts delivered inside digest messages, by robot.");
-  readonly retried = new Counter("dingbot_relay_retried_total", "Entries rescheduled after a transient failure.");
+  readonly alerts = new Counter(
+    "dingbot_relay_alerts_total",
+    "Alerts and events accepted into outboxes, by robot.",
+  );
+  readonly rejected = new Counter(
+    "dingbot_relay_rejected_total",
+    "Webhook requests refused, by route and status.",
+  );
+  readonly sent = new Counter(
+    "dingbot_relay_sent_total",
+    "Messages delivered to DingTalk, by robot and kind.",
+  );
+  readonly folded = new Counter(
+    "dingbot_relay_folded_total",
+    "Alerts delivered inside digest messages, by robot.",
+  );
+  readonly retried = new Counter(
+    "dingbot_relay_retried_total",
+    "Entries rescheduled after a transient failure.",
+  );
   readonly rateLimited = new Counter("dingbot_relay_rate_limited_total", "Rate-limit answers from DingTalk.");
-  readonly deadLettered = new Counter("dingbot_relay_dead_lettered_total", "Entries moved to the dead-letter list.");
+  readonly deadLettered = new Counter(
+    "dingbot_relay_dead_lettered_total",
+    "Entries moved to the dead-letter list.",
+  );
   readonly sendSeconds = new Histogram(
     "dingbot_relay_send_duration_seconds",
     "Latency of one send to DingTalk.",

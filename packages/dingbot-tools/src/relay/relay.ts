@@ -8,6 +8,7 @@ import { type ServerType, serve } from "@hono/node-server";
 import type { Logger } from "dingbot";
 import type { Hono } from "hono";
 import { createRelayApp } from "./app.js";
+import { foldDigest } from "./digest.js";
 import type { RelayConfig } from "./config.js";
 import { type CompiledRoute, routesByPath } from "./ingest.js";
 import { createRelayLogger, secretsOf } from "./log.js";
@@ -18,6 +19,7 @@ import { createWebhookSender, type Sender } from "./sender.js";
 import { openStore } from "./store/open.js";
 import type { RelayStore } from "./store/store.js";
 import { createRouteRenderer } from "./templates/engine.js";
+import type { OutboxEntry, RenderedMessage } from "./types.js";
 
 /**
  * Compiles every route's matchers and template (dry-rendered against a sample).
@@ -30,6 +32,21 @@ export function compileRouteTemplates(config: RelayConfig): CompiledRoute[] {
     matches: compileMatchers(route.match),
     renderer: createRouteRenderer(route, config.timezone),
   }));
+}
+
+/**
+ * Renders an entry with its route's template; an entry whose route no longer exists (the config changed
+ * while it was queued) or whose rendering fails is sent as a one-entry digest, so it is never lost.
+ */
+function renderEntry(compiled: readonly CompiledRoute[], entry: OutboxEntry): RenderedMessage {
+  const mentions = { atMobiles: entry.atMobiles, atUserIds: entry.atUserIds, atAll: entry.atAll };
+  const route = compiled[entry.route];
+  try {
+    if (route) return { ...route.renderer.render(entry.alerts, entry.context), ...mentions };
+  } catch {
+    // Fall through to the digest form below.
+  }
+  return foldDigest([entry], route?.route.language ?? "zh").message;
 }
 
 /** Seams of {@link createRelay}; everything defaults to the real thing. */
@@ -107,6 +124,7 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
         owner,
         pollMs: options.pollMs ?? 200,
         leaseMs: options.leaseMs ?? 5000,
+        render: (entry) => renderEntry(compiled, entry),
       }),
     );
   }

@@ -33,10 +33,16 @@ export interface SchedulerDeps {
   pollMs: number;
   /** Lease lifetime (Redis): another instance takes over this long after this one dies. */
   leaseMs: number;
+  /** Renders an entry sent on its own with its route's template (mentions included). */
+  render: (entry: OutboxEntry) => RenderedMessage;
 }
 
 /** Computes how long to wait before a send is allowed, from the send log (ascending times). */
-export function slotWaitMs(sends: readonly number[], now: number, rules: readonly { windowMs: number; limit: number }[]): number {
+export function slotWaitMs(
+  sends: readonly number[],
+  now: number,
+  rules: readonly { windowMs: number; limit: number }[],
+): number {
   let wait = 0;
   for (const rule of rules) {
     const inside = sends.filter((at) => at > now - rule.windowMs);
@@ -49,7 +55,11 @@ export function slotWaitMs(sends: readonly number[], now: number, rules: readonl
 }
 
 /** Free slots right now under every rule. */
-function freeSlots(sends: readonly number[], now: number, rules: readonly { windowMs: number; limit: number }[]): number {
+function freeSlots(
+  sends: readonly number[],
+  now: number,
+  rules: readonly { windowMs: number; limit: number }[],
+): number {
   return Math.min(...rules.map((rule) => rule.limit - sends.filter((at) => at > now - rule.windowMs).length));
 }
 
@@ -59,6 +69,8 @@ export class RobotScheduler {
   private wakeUp: (() => void) | undefined;
   /** Set by wake(): new entries may have arrived since the last step read the store. */
   private woken = false;
+  /** The loop sleeps until a rate slot frees: new entries change nothing before then. */
+  private waitingForSlot = false;
   private running: Promise<void> | undefined;
   private readonly rules: { windowMs: number; limit: number }[];
   /** Safety margin so a send never lands inside DingTalk's window a hair early. */
@@ -73,11 +85,14 @@ export class RobotScheduler {
     this.marginMs = Math.min(150, Math.ceil(robot.rateWindowMs / 400));
     const windowMs = robot.rateWindowMs + this.marginMs;
     this.rules = [{ windowMs, limit: robot.rateLimit }];
-    // A wait bound shorter than the window keeps one slot in reserve over the last (window - bound) ms, so a
-    // slot always frees up within the bound (see docs/relay.md).
+    // A wait bound B shorter than the window spreads the sends: at most L - m of them in any W - m·B ms
+    // (m = 1, 2, …). Sends then burst while they can and space out by at most B, so under a backlog a
+    // slot always frees up within B (see docs/relay.md).
     const bound = deps.limits.maxWaitMs;
-    if (bound < robot.rateWindowMs && robot.rateLimit >= 2) {
-      this.rules.push({ windowMs: windowMs - bound, limit: robot.rateLimit - 1 });
+    for (let m = 1; m < robot.rateLimit && bound < robot.rateWindowMs; m++) {
+      const span = robot.rateWindowMs - m * bound;
+      if (span <= 0) break;
+      this.rules.push({ windowMs: span + this.marginMs, limit: robot.rateLimit - m });
     }
   }
 
@@ -90,6 +105,7 @@ export class RobotScheduler {
 
   /** Tells an idle loop that new entries arrived. */
   wake(): void {
+    if (this.waitingForSlot && !this.stopped) return;
     this.woken = true;
     this.wakeUp?.();
   }
@@ -118,6 +134,7 @@ export class RobotScheduler {
     while (!this.stopped) {
       let waitMs: number;
       this.woken = false;
+      this.waitingForSlot = false;
       try {
         waitMs = await this.step();
       } catch (error) {
@@ -144,24 +161,36 @@ export class RobotScheduler {
     if (!(await store.lease(robot, owner, leaseMs))) return pollMs;
     const start = now();
     const blocked = await store.blockedUntil(robot);
-    if (blocked > start) return Math.min(blocked - start, idleMs);
+    if (blocked > start) {
+      this.waitingForSlot = true;
+      return Math.min(blocked - start, idleMs);
+    }
+    // The slot comes first: during a storm most steps find the window full, and reading the send log is far
+    // cheaper than reading thousands of queued entries.
+    const longest = Math.max(...this.rules.map((rule) => rule.windowMs));
+    const sends = await store.sendsSince(robot, start - longest);
+    const wait = slotWaitMs(sends, start, this.rules);
+    if (wait > 0) {
+      this.waitingForSlot = true;
+      return Math.min(wait, idleMs);
+    }
     const ready = await store.ready(robot, start, FETCH_LIMIT);
     if (ready.length === 0) {
       const due = await store.nextDueAt(robot);
       return due === undefined ? idleMs : Math.min(Math.max(due - start, 1), idleMs);
     }
-    const longest = Math.max(...this.rules.map((rule) => rule.windowMs));
-    const sends = await store.sendsSince(robot, start - longest);
-    const wait = slotWaitMs(sends, start, this.rules);
-    if (wait > 0) return Math.min(wait, idleMs);
     // Single messages while they fit in the free slots; otherwise the whole backlog becomes a digest.
     if (ready.length <= freeSlots(sends, start, this.rules)) {
       const entry = ready[0] as OutboxEntry;
-      await this.deliver([entry], entry, "single");
+      await this.deliver([entry], this.deps.render(entry), "single");
     } else {
       const digest = foldDigest(ready, this.deps.language);
       const single = digest.entries.length === 1 ? digest.entries[0] : undefined;
-      await this.deliver(digest.entries, single ?? digest.message, single ? "single" : "digest");
+      await this.deliver(
+        digest.entries,
+        single ? this.deps.render(single) : digest.message,
+        single ? "single" : "digest",
+      );
     }
     return 0;
   }
@@ -175,7 +204,11 @@ export class RobotScheduler {
     return messages.markdown(message.title, message.text, Object.keys(at).length ? { at } : {});
   }
 
-  private async deliver(entries: OutboxEntry[], message: RenderedMessage, kind: "single" | "digest"): Promise<void> {
+  private async deliver(
+    entries: OutboxEntry[],
+    message: RenderedMessage,
+    kind: "single" | "digest",
+  ): Promise<void> {
     const { store, sender, metrics, now, logger, limits } = this.deps;
     const robot = this.robot.name;
     const startedAt = now();
@@ -217,13 +250,19 @@ export class RobotScheduler {
     const ids = entries.map((entry) => entry.id);
     if (verdict.action === "wait-window") {
       metrics.rateLimited.inc({ robot });
-      logger.warn({ robot, reason: verdict.reason }, "DingTalk throttled the robot; waiting out the rate window");
+      logger.warn(
+        { robot, reason: verdict.reason },
+        "DingTalk throttled the robot; waiting out the rate window",
+      );
       await store.block(robot, at + this.robot.rateWindowMs + this.marginMs);
       return;
     }
     if (verdict.action === "dead-letter") {
       metrics.deadLettered.inc({ robot }, entries.length);
-      logger.error({ robot, reason: verdict.reason, entries: ids }, "DingTalk refused for good; dead-lettered");
+      logger.error(
+        { robot, reason: verdict.reason, entries: ids },
+        "DingTalk refused for good; dead-lettered",
+      );
       await store.deadLetter(ids, verdict.reason, at);
       return;
     }
@@ -232,7 +271,10 @@ export class RobotScheduler {
     if (exhausted.length > 0) {
       const reason = `gave up after ${limits.maxAttempts} attempts: ${verdict.reason}`;
       metrics.deadLettered.inc({ robot }, exhausted.length);
-      logger.error({ robot, reason, entries: exhausted.map((e) => e.id) }, "retries exhausted; dead-lettered");
+      logger.error(
+        { robot, reason, entries: exhausted.map((e) => e.id) },
+        "retries exhausted; dead-lettered",
+      );
       await store.deadLetter(
         exhausted.map((entry) => entry.id),
         reason,
@@ -241,7 +283,10 @@ export class RobotScheduler {
     }
     if (again.length > 0) {
       metrics.retried.inc({ robot }, again.length);
-      logger.warn({ robot, reason: verdict.reason, entries: again.length }, "send failed; retrying with backoff");
+      logger.warn(
+        { robot, reason: verdict.reason, entries: again.length },
+        "send failed; retrying with backoff",
+      );
       await store.reschedule(
         again.map((entry) => {
           const cap = Math.min(limits.retryMaxMs, limits.retryBaseMs * 2 ** entry.attempts);

@@ -3,8 +3,9 @@
  * relay's scheduler owns pacing (persistent, shared across restarts and instances) and retries (durable).
  * @module
  */
-import { WebhookClient } from "dingbot/client";
+
 import type { Logger, RobotMessageBody } from "dingbot";
+import { WebhookClient } from "dingbot/client";
 import type { ResolvedRobot } from "./config.js";
 
 /** Posts one message to one configured robot; throws dingbot's typed errors. */

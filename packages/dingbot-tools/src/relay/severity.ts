@@ -50,6 +50,9 @@ export function severityWord(severity: string, language: "zh" | "en"): string {
 
 /** 告警 / 恢复 / 通知, or Firing / Resolved / Event. */
 export function statusWord(status: AlertStatus, language: "zh" | "en"): string {
-  const words = language === "zh" ? { firing: "告警", resolved: "恢复", info: "通知" } : { firing: "Firing", resolved: "Resolved", info: "Event" };
+  const words =
+    language === "zh"
+      ? { firing: "告警", resolved: "恢复", info: "通知" }
+      : { firing: "Firing", resolved: "Resolved", info: "Event" };
   return words[status];
 }

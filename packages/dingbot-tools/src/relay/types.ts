@@ -59,14 +59,28 @@ export interface RenderedMessage {
   atAll: boolean;
 }
 
-/** A message waiting in a robot's outbox. */
-export interface NewOutboxEntry extends RenderedMessage {
+/** Who a message mentions. */
+export interface Mentions {
+  atMobiles: string[];
+  atUserIds: string[];
+  atAll: boolean;
+}
+
+/**
+ * A message waiting in a robot's outbox: the alerts a route matched, not yet rendered. Rendering waits until
+ * the message is sent on its own: in a storm most entries are folded into digests and never rendered.
+ */
+export interface NewOutboxEntry extends Mentions {
   robot: string;
   /** Index of the route in the config. */
   route: number;
   createdAt: number;
   /** One line per alert, for digests. */
   lines: DigestLine[];
+  /** The matched alerts, for the route's template. */
+  alerts: RelayAlert[];
+  /** The source's template variables. */
+  context: Record<string, unknown>;
 }
 
 /** An outbox entry as stored. */

@@ -34,15 +34,18 @@ function flatten<C extends Context>(mw: Middleware<C>): MiddlewareFn<C> {
   return typeof mw === "function" ? mw : (ctx, next) => mw.middleware()(ctx, next);
 }
 
-/** Runs `first`, whose next() runs `then` (with the outer next). */
+/**
+ * Runs `first`, whose next() runs `then` (with the outer next). Plain functions rather than async ones:
+ * every async layer costs a promise and a microtask per message, and a bot is a dozen layers deep.
+ */
 function concat<C extends Context>(first: MiddlewareFn<C>, then: MiddlewareFn<C>): MiddlewareFn<C> {
-  return async (ctx, next) => {
+  return (ctx, next) => {
     let called = false;
-    await first(ctx, async () => {
+    return first(ctx, () => {
       // A second next() would run the rest of the stack twice and send replies twice.
-      if (called) throw new Error("next() called multiple times");
+      if (called) return Promise.reject(new Error("next() called multiple times"));
       called = true;
-      await then(ctx, next);
+      return Promise.resolve(then(ctx, next));
     });
   };
 }
@@ -91,7 +94,12 @@ export class Composer<C extends Context = Context> implements MiddlewareObj<C> {
   ): Composer<C> {
     const yes = flatten(onTrue);
     const no = flatten(onFalse);
-    return this.use(async (ctx, next) => ((await predicate(ctx)) ? yes(ctx, next) : no(ctx, next)));
+    return this.use((ctx, next) => {
+      const verdict = predicate(ctx);
+      // Synchronous predicates (all the built-in filters) decide without a microtask.
+      if (typeof verdict === "boolean") return verdict ? yes(ctx, next) : no(ctx, next);
+      return verdict.then((ok) => (ok ? yes(ctx, next) : no(ctx, next)));
+    });
   }
 
   /**

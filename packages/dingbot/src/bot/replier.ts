@@ -84,15 +84,24 @@ export class Replier {
 
   /**
    * Sends one reply through the first channel that is open.
+   * @param body - the reply
+   * @param trusted - the body comes from a `messages.*` builder; skip the schema check
    * @throws ValidationError for a body that is not a DingTalk message
    * @throws ApiError / RateLimitedError / HttpError / RequestError when the sessionWebhook refuses or fails
    * @throws ReplyUnavailableError when the sessionWebhook expired and there is no apiFallback
    */
-  async send(body: ReplyBody): Promise<ReplyResult> {
+  async send(body: ReplyBody, trusted = false): Promise<ReplyResult> {
     if (body.msgtype === "empty") return this.#sendEmpty();
-    const checked = check(RobotMessageBodySchema, body);
-    if (!checked.ok) {
-      throw new ValidationError(`invalid reply: ${formatIssues(checked.issues)}`, checked.issues, "outbound");
+    // Bodies from the protocol's builders (the ctx.reply* helpers) are valid by construction.
+    if (!trusted) {
+      const checked = check(RobotMessageBodySchema, body);
+      if (!checked.ok) {
+        throw new ValidationError(
+          `invalid reply: ${formatIssues(checked.issues)}`,
+          checked.issues,
+          "outbound",
+        );
+      }
     }
     // Claimed synchronously, so that of two replies started together only the first goes inline.
     const tryInline = !this.#inlineTried && this.responder.replyInline !== undefined;

@@ -119,6 +119,19 @@ describe("ApiHttp", () => {
     expect(isInvalidTokenError(error)).toBe(true);
   });
 
+  it("counts 40014, 42001 and 88 + sub_code 40014 as invalid tokens", () => {
+    for (const body of [
+      { errcode: 40014, errmsg: "不合法的access_token" },
+      { errcode: 42001, errmsg: "access_token超时" },
+      { errcode: 88, sub_code: "40014", errmsg: "x" },
+    ]) {
+      expect(isInvalidTokenError(toApiError("oapi", 200, body, "GET /x"))).toBe(true);
+    }
+    expect(
+      isInvalidTokenError(toApiError("oapi", 200, { errcode: 88, sub_code: "60011", errmsg: "x" }, "GET /x")),
+    ).toBe(false);
+  });
+
   it("does not treat bad app credentials as an invalid token", () => {
     const error = toApiError(
       "oapi",

@@ -83,6 +83,27 @@ describe("TokenCache", () => {
     expect(second.cache.fetches).toBe(0);
   });
 
+  it("keeps using a still-valid token when the early refresh fails, and fails once it has expired", async () => {
+    let clock = 0;
+    let fail = false;
+    let n = 0;
+    const cache = new TokenCache({
+      now: () => clock,
+      earlyRefreshMs: 300_000,
+      fetchToken: async () => {
+        if (fail) throw new Error("network down");
+        n += 1;
+        return { value: `token-${n}`, expiresInSeconds: 7200 };
+      },
+    });
+    await cache.get();
+    fail = true;
+    clock = 7200_000 - 1000;
+    expect((await cache.get()).value).toBe("token-1");
+    clock = 7200_000;
+    await expect(cache.get()).rejects.toThrow("network down");
+  });
+
   it("refuses a negative earlyRefreshMs", () => {
     expect(
       () =>

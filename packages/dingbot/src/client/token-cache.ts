@@ -73,11 +73,20 @@ export class TokenCache {
    * @throws whatever the fetch throws (AuthError for bad credentials)
    */
   async get(signal?: AbortSignal): Promise<CachedToken> {
-    if (this.#current && this.options.now() < this.#current.refreshAt) return this.#current;
+    const current = this.#current;
+    const now = this.options.now();
+    if (current && now < current.refreshAt) return current;
     this.#inflight ??= this.#refresh(signal).finally(() => {
       this.#inflight = undefined;
     });
-    return this.#inflight;
+    if (!current || now >= current.expiresAt) return this.#inflight;
+    try {
+      return await this.#inflight;
+    } catch {
+      // An early refresh failed (network, throttling) but the old token still works: keep using it and
+      // try again on the next call, rather than failing calls DingTalk would accept.
+      return current;
+    }
   }
 
   /**

@@ -298,6 +298,23 @@ describe("WebhookClient", () => {
       expect(fetches).toBe(3);
     });
 
+    it("retries a refused connection with the default node:http transport too", async () => {
+      const closed = createServer();
+      await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
+      const port = (closed.address() as AddressInfo).port;
+      await new Promise((resolve) => closed.close(resolve));
+      let posts = 0;
+      const logger: Logger = {
+        debug: (_o, msg) => void (msg === "posting robot message" && posts++),
+        info() {},
+        warn() {},
+        error() {},
+      };
+      const { robot } = client({ url: `http://127.0.0.1:${port}/robot/send?access_token=${TOKEN}`, logger });
+      await expect(robot.sendText("x")).rejects.toThrow(/ECONNREFUSED/);
+      expect(posts).toBe(3);
+    });
+
     it("does not retry a timeout: DingTalk may have posted the message", async () => {
       answer = () => "hang";
       const { robot } = client({ timeoutMs: 150 });

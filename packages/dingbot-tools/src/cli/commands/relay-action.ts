@@ -1,4 +1,4 @@
-import { type CliIo, CliFailure, CliUsageError, EXIT } from "../io.js";
+import { CliFailure, type CliIo, CliUsageError, EXIT } from "../io.js";
 import type { RelayFlags } from "./relay.js";
 
 /** Loads a config for a CLI command; config problems become a failure listing them (exit 1). */
@@ -24,11 +24,14 @@ export async function runRelay(flags: RelayFlags, io: CliIo): Promise<number> {
   try {
     relay = await createRelay(config, { env: io.env, fetch: io.fetch });
   } catch (error) {
-    if (error instanceof TemplateError || error instanceof StoreUnavailableError) throw new CliFailure(error.message);
+    if (error instanceof TemplateError || error instanceof StoreUnavailableError)
+      throw new CliFailure(error.message);
     throw error;
   }
   const url = await relay.start(flags.port === undefined ? undefined : Number(flags.port));
-  io.stderr(`dingbot relay listening on ${url} (${config.routes.length} routes, store: ${relay.store.kind})\n`);
+  io.stderr(
+    `dingbot relay listening on ${url} (${config.routes.length} routes, store: ${relay.store.kind})\n`,
+  );
   await new Promise<void>((resolve) => {
     if (io.signal.aborted) return resolve();
     io.signal.addEventListener("abort", () => resolve(), { once: true });

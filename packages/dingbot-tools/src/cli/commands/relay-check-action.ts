@@ -1,4 +1,4 @@
-import { type CliIo, CliFailure, EXIT } from "../io.js";
+import { CliFailure, type CliIo, EXIT } from "../io.js";
 import type { RelayCheckFlags } from "./relay.js";
 import { loadConfigForCli } from "./relay-action.js";
 
@@ -13,7 +13,9 @@ export async function runRelayCheck(file: string, flags: RelayCheckFlags, io: Cl
     if (error instanceof TemplateError) throw new CliFailure(error.message);
     throw error;
   }
-  io.stdout(`${file}: ok (${config.robots.size} robots, ${config.routes.length} routes, templates compiled)\n`);
+  io.stdout(
+    `${file}: ok (${config.robots.size} robots, ${config.routes.length} routes, templates compiled)\n`,
+  );
   if (!flags.sendTest) return EXIT.OK;
   const { messages } = await import("dingbot");
   const sender = createWebhookSender(config.robots, {

@@ -1,4 +1,4 @@
-import { type CliIo, CliFailure, CliUsageError, EXIT } from "../io.js";
+import { CliFailure, type CliIo, CliUsageError, EXIT } from "../io.js";
 import type { RelayDlqFlags } from "./relay.js";
 import { loadConfigForCli } from "./relay-action.js";
 
@@ -12,7 +12,8 @@ export async function runRelayDlq(
   if (!["list", "retry", "drop"].includes(action)) {
     throw new CliUsageError(`unknown dlq action ${JSON.stringify(action)}`, "use list, retry ID or drop ID");
   }
-  if (action !== "list" && !id) throw new CliUsageError(`dlq ${action} needs an ID`, "see `dingbot relay dlq list`");
+  if (action !== "list" && !id)
+    throw new CliUsageError(`dlq ${action} needs an ID`, "see `dingbot relay dlq list`");
   const config = await loadConfigForCli(flags.config, io);
   const { openStore } = await import("../../relay/index.js");
   let store: Awaited<ReturnType<typeof openStore>>;
@@ -25,18 +26,21 @@ export async function runRelayDlq(
     if (action === "list") {
       const dead = await store.listDead();
       if (flags.output === "json") {
-        io.stdout(`${JSON.stringify(dead.map(({ text: _text, ...rest }) => rest))}\n`);
+        io.stdout(`${JSON.stringify(dead.map(({ context: _context, alerts: _alerts, ...rest }) => rest))}\n`);
         return EXIT.OK;
       }
       if (dead.length === 0) io.stdout("no dead letters\n");
       for (const entry of dead) {
         io.stdout(
-          `${entry.id}\t${new Date(entry.deadAt).toISOString()}\trobot=${entry.robot}\talerts=${entry.lines.length}\t${entry.title}\n\treason: ${entry.reason}\n`,
+          `${entry.id}\t${new Date(entry.deadAt).toISOString()}\trobot=${entry.robot}\talerts=${entry.lines.length}\t${[...new Set(entry.lines.map((l) => l.name))].slice(0, 5).join(", ")}\n\treason: ${entry.reason}\n`,
         );
       }
       return EXIT.OK;
     }
-    const done = action === "retry" ? await store.retryDead(id as string, Date.now()) : await store.dropDead(id as string);
+    const done =
+      action === "retry"
+        ? await store.retryDead(id as string, Date.now())
+        : await store.dropDead(id as string);
     if (!done) throw new CliFailure(`no dead letter ${id}`);
     io.stdout(action === "retry" ? `${id} is queued again\n` : `${id} dropped\n`);
     return EXIT.OK;

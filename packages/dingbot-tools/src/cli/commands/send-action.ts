@@ -62,7 +62,8 @@ export async function runSend(flags: SendFlags, io: CliIo): Promise<number> {
       keywords: flags.keyword,
       ...(flags.baseUrl !== undefined ? { baseUrl: flags.baseUrl } : {}),
       env: io.env,
-      fetch: io.fetch,
+      // The client's node:http default is lighter than the global fetch; use io.fetch only when it was replaced.
+      ...(io.fetch !== globalThis.fetch ? { fetch: io.fetch } : {}),
       // One process sends one message: nothing to queue, and a rate-limit answer should fail fast with its hint.
       rateLimit: false,
       retries: { retryRateLimited: false },

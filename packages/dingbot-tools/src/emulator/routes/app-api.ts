@@ -25,6 +25,9 @@ import { ROBOT_API_HANDLERS } from "./robot-api.js";
 import { TOPAPI_MESSAGE_HANDLERS } from "./topapi-messages.js";
 import { TOPAPI_USER_HANDLERS } from "./topapi-users.js";
 
+/** Largest request body the app routes read; DingTalk's own limits are far lower (5000 userids ≈ 60 KB). */
+const MAX_BODY_BYTES = 1_000_000;
+
 /** What a handler receives. */
 export interface HandlerInput<K extends EndpointName> {
   args: EndpointRequest<K>;
@@ -154,7 +157,13 @@ function authenticate(
 
 /** Reads a body as JSON or as a form; the new API takes JSON only. */
 async function readBody(c: Context, spec: EndpointSpec): Promise<Record<string, unknown>> {
-  const text = await c.req.text();
+  const declared = Number(c.req.header("content-length") ?? "0");
+  const text = declared > MAX_BODY_BYTES ? "" : await c.req.text();
+  if (declared > MAX_BODY_BYTES || text.length > MAX_BODY_BYTES) {
+    throw spec.host === "oapi"
+      ? oldRefusal(40035, `请求体过大 (> ${MAX_BODY_BYTES} bytes)`, "body", spec.path.startsWith("/topapi/"))
+      : newRefusal(400, "invalidParameter.param.invalid", `body larger than ${MAX_BODY_BYTES} bytes`, "body");
+  }
   if (text.trim() === "") return {};
   const type = c.req.header("content-type") ?? "";
   const isForm = type.includes("application/x-www-form-urlencoded");

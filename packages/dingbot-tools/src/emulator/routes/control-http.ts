@@ -17,7 +17,8 @@ const decoder = new TextDecoder("utf-8", { fatal: true });
  * @throws ControlError 413 when too large, 400 when not JSON
  */
 export async function readControlJson(c: Context): Promise<unknown> {
-  const read = await readCappedBody(c, CONTROL_MAX_BODY_BYTES);
+  const read = await readCappedBody(c, CONTROL_MAX_BODY_BYTES).catch(() => undefined);
+  if (!read) throw new ControlError(400, "the request body could not be read");
   if (!read.ok) throw new ControlError(413, `body is larger than ${CONTROL_MAX_BODY_BYTES} bytes`);
   if (read.bytes.byteLength === 0) return {};
   try {

@@ -33,7 +33,9 @@ export async function readCappedBody(source: Context | Request, limit: number): 
   const request = isContext ? source.req.raw : (source as Request);
   const declared = Number(request.headers.get("content-length"));
   if (Number.isFinite(declared) && declared > limit) return { ok: false, tooLarge: true };
-  const incoming = isContext ? (source.env as { incoming?: IncomingMessage } | undefined)?.incoming : undefined;
+  const incoming = isContext
+    ? (source.env as { incoming?: IncomingMessage } | undefined)?.incoming
+    : undefined;
   if (incoming && typeof incoming.on === "function" && !incoming.readableDidRead && !incoming.readableEnded) {
     return readIncoming(incoming, limit);
   }
@@ -48,6 +50,7 @@ function readIncoming(incoming: IncomingMessage, limit: number): Promise<CappedB
       incoming.off("data", onData);
       incoming.off("end", onEnd);
       incoming.off("error", onError);
+      incoming.off("close", onClose);
     };
     const onData = (chunk: Buffer) => {
       size += chunk.byteLength;
@@ -68,9 +71,15 @@ function readIncoming(incoming: IncomingMessage, limit: number): Promise<CappedB
       cleanup();
       reject(error);
     };
+    // A client that hangs up mid-body may close without 'end' or 'error'; do not wait forever.
+    const onClose = () => {
+      cleanup();
+      reject(new Error("the client closed the connection before the body ended"));
+    };
     incoming.on("data", onData);
     incoming.on("end", onEnd);
     incoming.on("error", onError);
+    incoming.on("close", onClose);
   });
 }
 
@@ -119,7 +128,9 @@ export async function readMessageBody(
   if (!isJsonContentType(c.req.header("content-type") ?? null)) {
     return { ok: false, errcode: 43004, errmsg: "无效的HTTP HEADER Content-Type", reason: "content-type" };
   }
-  const read = await readCappedBody(c, maxBytes);
+  // A client that hung up mid-body gets no answer anyway; refuse quietly instead of throwing into Hono.
+  const read = await readCappedBody(c, maxBytes).catch(() => undefined);
+  if (!read) return { ok: false, errcode: 40035, errmsg: "缺少参数 json", reason: "body" };
   if (!read.ok) return { ok: false, errcode: 460101, errmsg: BODY_TOO_LARGE_ERRMSG, reason: "body" };
   let parsed: unknown;
   try {

@@ -427,3 +427,43 @@ describe("POST /robot/send", () => {
     });
   });
 });
+
+describe("POST /robot/send with arbitrary input", () => {
+  it("always answers HTTP 200 with a numeric errcode and records only schema-valid messages", async () => {
+    const fc = await import("fast-check");
+    const { check, RobotMessageBodySchema } = await import("dingbot/protocol");
+    const { store, emulator } = setup();
+    store.createRobot({ accessToken: TOKEN, keywords: [] });
+    const json = fc.oneof(
+      fc.jsonValue().map((v) => JSON.stringify(v)),
+      fc
+        .record({
+          msgtype: fc.constantFrom("text", "link", "markdown", "actionCard", "feedCard", "image", ""),
+          text: fc.anything(),
+        })
+        .map((v) => JSON.stringify(v)),
+      fc.string(),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        json,
+        fc.constantFrom("application/json", "text/plain", "application/json; charset=utf-8", ""),
+        fc.constantFrom("POST", "PUT", "GET", "DELETE"),
+        fc.constantFrom(TOKEN, "", "other", "%zz"),
+        async (body, contentType, method, token) => {
+          const res = await emulator.app.request(`/robot/send?access_token=${token}`, {
+            method,
+            headers: contentType ? { "content-type": contentType } : {},
+            ...(method === "GET" ? {} : { body }),
+          });
+          expect(res.status).toBe(200);
+          const answer = (await res.json()) as { errcode: unknown; errmsg: unknown };
+          expect(typeof answer.errcode).toBe("number");
+          expect(typeof answer.errmsg).toBe("string");
+        },
+      ),
+      { numRuns: 1500 },
+    );
+    for (const message of store.messages) expect(check(RobotMessageBodySchema, message.body).ok).toBe(true);
+  });
+});

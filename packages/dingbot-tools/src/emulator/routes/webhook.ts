@@ -37,7 +37,9 @@ export function robotSenderId(accessToken: string): string {
  */
 export function clientAddress(c: Context): string | undefined {
   // Without a socket (app.request() with no env) getConnInfo would throw; exceptions are slow on a hot path.
-  const env = c.env as { incoming?: { socket?: unknown }; server?: { incoming?: { socket?: unknown } } } | undefined;
+  const env = c.env as
+    | { incoming?: { socket?: unknown }; server?: { incoming?: { socket?: unknown } } }
+    | undefined;
   if (!env?.incoming?.socket && !env?.server?.incoming?.socket) return undefined;
   return getConnInfo(c).remote.address;
 }
@@ -86,15 +88,19 @@ async function handleSend(c: Context, ctx: EmulatorContext): Promise<Response> {
   if (keywordFailure) return refuse({ errcode: 310000, ...keywordFailure });
 
   // msgUuid is DingTalk's idempotency key: a retry with the same value is acknowledged but not repeated.
-  if (
-    typeof body.msgUuid === "string" &&
-    body.msgUuid !== "" &&
-    isDuplicate(ctx, accessToken, body.msgUuid)
-  ) {
-    return c.json({ errcode: 0, errmsg: "ok" });
-  }
-  const decision = runtimeOf(ctx).rate.take(accessToken, options.now());
+  const runtime = runtimeOf(ctx);
+  const msgUuid = typeof body.msgUuid === "string" && body.msgUuid !== "" ? body.msgUuid : undefined;
+  let seen = runtime.msgUuids.get(accessToken);
+  if (msgUuid !== undefined && seen?.has(msgUuid)) return c.json({ errcode: 0, errmsg: "ok" });
+  const decision = runtime.rate.take(accessToken, options.now());
   if (!decision.ok) return refuse({ errcode: 410100, errmsg: RATE_LIMIT_ERRMSG, reason: "rate-limit" });
+  if (msgUuid !== undefined) {
+    if (!seen) {
+      seen = new Set();
+      runtime.msgUuids.set(accessToken, seen);
+    }
+    seen.add(msgUuid);
+  }
 
   store.recordMessage({
     conversationId: robot.conversationId,
@@ -104,8 +110,4 @@ async function handleSend(c: Context, ctx: EmulatorContext): Promise<Response> {
     accessToken,
   });
   return c.json({ errcode: 0, errmsg: "ok" });
-}
-
-function isDuplicate(ctx: EmulatorContext, accessToken: string, msgUuid: string): boolean {
-  return ctx.store.messages.some((m) => m.accessToken === accessToken && m.body.msgUuid === msgUuid);
 }

@@ -139,9 +139,18 @@ export class StreamServer implements StreamHub {
     return targets.length;
   }
 
+  /** Drops every connection and settles every pending push (the store was reset: its apps are gone). */
+  reset(): void {
+    this.#dropAll("emulator reset");
+  }
+
   /** Closes every connection and settles every pending push. */
   close(): void {
     this.#closed = true;
+    this.#dropAll("emulator closed");
+  }
+
+  #dropAll(reason: string): void {
     for (const list of this.#connections.values()) {
       for (const conn of list) {
         conn.dispose();
@@ -150,7 +159,7 @@ export class StreamServer implements StreamHub {
     }
     this.#connections.clear();
     for (const pending of [...this.#pending.values()]) {
-      this.#settle(pending, { delivered: false, attempts: pending.attempts, error: "emulator closed" });
+      this.#settle(pending, { delivered: false, attempts: pending.attempts, error: reason });
     }
   }
 

@@ -55,14 +55,22 @@ export const streamListenHook: OnListenHook = (server, ctx) => {
       refuse(socket, 401, "invalidTicket", REFUSAL_TEXT[redeemed.reason]);
       return;
     }
+    if (!ctx.store.apps.has(redeemed.record.appKey)) {
+      // The app was deleted (reset) after the ticket was issued.
+      refuse(socket, 401, "invalidTicket", REFUSAL_TEXT.unknown);
+      return;
+    }
     wss.handleUpgrade(req, socket, head, (ws) => hub.attach(ws, socket, redeemed.record));
   };
   server.on("upgrade", onUpgrade);
+  const onReset = (): void => hub.reset();
+  ctx.store.events.on("reset", onReset);
   servers.set(ctx, hub);
   ctx.stream = hub;
   return () =>
     new Promise<void>((resolve) => {
       server.off("upgrade", onUpgrade);
+      ctx.store.events.off("reset", onReset);
       hub.close();
       servers.delete(ctx);
       if (ctx.stream === hub) ctx.stream = undefined;

@@ -69,8 +69,23 @@ export class ServerConnection {
   /** Writes a frame; false when the socket is no longer open. */
   send(frame: ServerFrame | string): boolean {
     if (this.silenced || this.socket.readyState !== this.socket.OPEN) return false;
+    this.#cork();
     this.socket.send(typeof frame === "string" ? frame : JSON.stringify(frame));
     return true;
+  }
+
+  #corked = false;
+
+  /** Frames pushed in one tick leave in one TCP write instead of one write each (a burst of pushes). */
+  #cork(): void {
+    if (this.#corked) return;
+    this.#corked = true;
+    const raw = this.raw as Duplex & { cork?(): void; uncork?(): void };
+    raw.cork?.();
+    process.nextTick(() => {
+      this.#corked = false;
+      raw.uncork?.();
+    });
   }
 
   /** Stops timers. */

@@ -88,7 +88,8 @@
   function safeUrl(url) {
     if (typeof url !== "string" || url.trim() === "") return null;
     try {
-      const parsed = new URL(url, location.href);
+      // Absolute URLs only: a relative one (or a DingTalk media id such as "@lAD…") would point at the emulator.
+      const parsed = new URL(url.trim());
       return ["http:", "https:", "dingtalk:", "mailto:"].includes(parsed.protocol) ? parsed.href : null;
     } catch {
       return null;
@@ -113,13 +114,21 @@
   /** An image, or a grey box naming the media id / broken URL. */
   function image(url, alt, cls) {
     const src = safeImageUrl(url);
-    if (!src)
+    if (!src) {
+      // Thumbnails are too small for the media id: an icon, with the id in the tooltip and the label.
+      const small = /link-card-pic|feed-pic/.test(cls ?? "");
+      const label = alt || url || "图片";
       return h(
         "span",
-        { class: `${cls ?? ""} media-placeholder`.trim(), role: "img", "aria-label": alt || "图片" },
-        "🖼 ",
-        alt || url || "图片",
+        {
+          class: `${cls ?? ""} media-placeholder`.trim(),
+          role: "img",
+          "aria-label": label,
+          title: String(url ?? ""),
+        },
+        small ? "🖼" : `🖼 ${label}`,
       );
+    }
     return h("img", { class: cls, src, alt: alt || "", loading: "lazy", referrerpolicy: "no-referrer" });
   }
 
@@ -357,7 +366,9 @@
   function bodyOf(record) {
     let body = record.body && typeof record.body === "object" ? record.body : {};
     if (!body.msgtype && body.msg && typeof body.msg === "object") body = body.msg;
-    if (!body.msgtype && typeof body.msgKey === "string") body = fromMsgKey(body);
+    // OpenAPI templates the emulator has no display form for arrive as {msgtype: msgKey, msgKey, msgParam}.
+    if (typeof body.msgKey === "string" && (!body.msgtype || body.msgtype === body.msgKey))
+      body = fromMsgKey(body);
     return body;
   }
 

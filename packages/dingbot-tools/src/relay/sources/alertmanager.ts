@@ -36,12 +36,18 @@ export function normalizePromAlert(alert: Record<string, unknown>, groupStatus: 
 export function parseAlertmanager(body: unknown): SourceResult {
   if (!isRecord(body)) return { kind: "invalid", reason: "body must be a JSON object" };
   if (body.version !== undefined && body.version !== "4") {
-    return { kind: "invalid", reason: `unsupported Alertmanager webhook version ${JSON.stringify(body.version)} (want "4")` };
+    return {
+      kind: "invalid",
+      reason: `unsupported Alertmanager webhook version ${JSON.stringify(body.version)} (want "4")`,
+    };
   }
   if (!Array.isArray(body.alerts)) return { kind: "invalid", reason: "alerts must be an array" };
   const status = str(body.status) ?? "firing";
   if (status !== "firing" && status !== "resolved") {
-    return { kind: "invalid", reason: `status must be firing or resolved, got ${JSON.stringify(body.status)}` };
+    return {
+      kind: "invalid",
+      reason: `status must be firing or resolved, got ${JSON.stringify(body.status)}`,
+    };
   }
   const alerts: RelayAlert[] = [];
   for (const [index, alert] of body.alerts.entries()) {

@@ -24,7 +24,11 @@ const ACTIONS: Record<string, readonly string[] | undefined> = {
  * @param rawBody - the exact bytes received
  * @param header - the header value, if any
  */
-export function verifyGithubSignature(secret: string, rawBody: Uint8Array, header: string | undefined): boolean {
+export function verifyGithubSignature(
+  secret: string,
+  rawBody: Uint8Array,
+  header: string | undefined,
+): boolean {
   if (!header?.startsWith("sha256=")) return false;
   const hex = header.slice("sha256=".length);
   if (!/^[0-9a-f]{64}$/i.test(hex)) return false;
@@ -32,7 +36,8 @@ export function verifyGithubSignature(secret: string, rawBody: Uint8Array, heade
   return timingSafeEqual(expected, Buffer.from(hex, "hex"));
 }
 
-const login = (value: unknown): string => (isRecord(value) ? (str(value.login) ?? str(value.name) ?? "") : "");
+const login = (value: unknown): string =>
+  isRecord(value) ? (str(value.login) ?? str(value.name) ?? "") : "";
 
 /**
  * Reads a GitHub webhook body for the event named by `X-GitHub-Event`.
@@ -66,7 +71,13 @@ export function parseGithub(event: string | undefined, body: unknown): SourceRes
   return {
     kind: "alerts",
     alerts: [{ ...alert, labels }],
-    context: { event, action: action ?? "", repository: body.repository, sender: body.sender ?? {}, payload: body },
+    context: {
+      event,
+      action: action ?? "",
+      repository: body.repository,
+      sender: body.sender ?? {},
+      payload: body,
+    },
   };
 }
 

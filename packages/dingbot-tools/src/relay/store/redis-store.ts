@@ -58,7 +58,9 @@ export class RedisStore implements RelayStore {
       await redis.connect();
     } catch (error) {
       redis.disconnect();
-      throw new StoreUnavailableError(`cannot connect to Redis: ${(error as Error).message}`, { cause: error });
+      throw new StoreUnavailableError(`cannot connect to Redis: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
     return new RedisStore(redis, options.prefix);
   }
@@ -75,7 +77,9 @@ export class RedisStore implements RelayStore {
     try {
       return await work();
     } catch (error) {
-      throw new StoreUnavailableError(`Redis store: ${what} failed: ${(error as Error).message}`, { cause: error });
+      throw new StoreUnavailableError(`Redis store: ${what} failed: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
   }
 
@@ -188,7 +192,12 @@ export class RedisStore implements RelayStore {
 
   sendsSince(robot: string, since: number): Promise<number[]> {
     return this.run("read", async () => {
-      const flat = await this.redis.zrangebyscore(this.key("sends", robot), `(${since}`, "+inf", "WITHSCORES");
+      const flat = await this.redis.zrangebyscore(
+        this.key("sends", robot),
+        `(${since}`,
+        "+inf",
+        "WITHSCORES",
+      );
       const times: number[] = [];
       for (let i = 1; i < flat.length; i += 2) times.push(Number(flat[i]));
       return times;
@@ -206,7 +215,10 @@ export class RedisStore implements RelayStore {
   }
 
   lease(robot: string, owner: string, ttlMs: number): Promise<boolean> {
-    return this.run("lease", async () => (await this.redis.eval(LEASE, 1, this.key("lease", robot), owner, String(ttlMs))) === 1);
+    return this.run(
+      "lease",
+      async () => (await this.redis.eval(LEASE, 1, this.key("lease", robot), owner, String(ttlMs))) === 1,
+    );
   }
 
   release(robot: string, owner: string): Promise<void> {

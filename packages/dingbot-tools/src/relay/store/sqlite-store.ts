@@ -91,9 +91,12 @@ export class SqliteStore implements RelayStore {
       this.db.pragma("busy_timeout = 5000");
       this.db.exec(SCHEMA);
     } catch (error) {
-      throw new StoreUnavailableError(`cannot open SQLite store ${options.path}: ${(error as Error).message}`, {
-        cause: error,
-      });
+      throw new StoreUnavailableError(
+        `cannot open SQLite store ${options.path}: ${(error as Error).message}`,
+        {
+          cause: error,
+        },
+      );
     }
     const db = this.db;
     this.statements = {
@@ -113,7 +116,9 @@ export class SqliteStore implements RelayStore {
       sendsSince: db.prepare("SELECT at FROM sends WHERE robot = ? AND at > ? ORDER BY at"),
       pruneSends: db.prepare("DELETE FROM sends WHERE robot = ? AND at < ?"),
       blocked: db.prepare("SELECT until FROM blocks WHERE robot = ?"),
-      block: db.prepare("INSERT INTO blocks (robot, until) VALUES (?, ?) ON CONFLICT(robot) DO UPDATE SET until = excluded.until"),
+      block: db.prepare(
+        "INSERT INTO blocks (robot, until) VALUES (?, ?) ON CONFLICT(robot) DO UPDATE SET until = excluded.until",
+      ),
       listDead: db.prepare("SELECT * FROM dead ORDER BY id"),
       getDead: db.prepare("SELECT * FROM dead WHERE id = ?"),
       dropDead: db.prepare("DELETE FROM dead WHERE id = ?"),
@@ -127,7 +132,11 @@ export class SqliteStore implements RelayStore {
     try {
       return Promise.resolve(work());
     } catch (error) {
-      return Promise.reject(new StoreUnavailableError(`SQLite store: ${what} failed: ${(error as Error).message}`, { cause: error }));
+      return Promise.reject(
+        new StoreUnavailableError(`SQLite store: ${what} failed: ${(error as Error).message}`, {
+          cause: error,
+        }),
+      );
     }
   }
 
@@ -135,7 +144,13 @@ export class SqliteStore implements RelayStore {
     return this.run("enqueue", () =>
       this.db.transaction(() => {
         for (const entry of entries) {
-          this.statements.insert.run(entry.robot, entry.route, entry.createdAt, entry.createdAt, toMessage(entry));
+          this.statements.insert.run(
+            entry.robot,
+            entry.route,
+            entry.createdAt,
+            entry.createdAt,
+            toMessage(entry),
+          );
         }
       })(),
     );
@@ -146,7 +161,10 @@ export class SqliteStore implements RelayStore {
   }
 
   nextDueAt(robot: string): Promise<number | undefined> {
-    return this.run("read", () => (this.statements.nextDue.get(robot) as { due: number | null }).due ?? undefined);
+    return this.run(
+      "read",
+      () => (this.statements.nextDue.get(robot) as { due: number | null }).due ?? undefined,
+    );
   }
 
   depth(robot: string): Promise<number> {
@@ -195,11 +213,16 @@ export class SqliteStore implements RelayStore {
   }
 
   sendsSince(robot: string, since: number): Promise<number[]> {
-    return this.run("read", () => (this.statements.sendsSince.all(robot, since) as { at: number }[]).map((r) => r.at));
+    return this.run("read", () =>
+      (this.statements.sendsSince.all(robot, since) as { at: number }[]).map((r) => r.at),
+    );
   }
 
   blockedUntil(robot: string): Promise<number> {
-    return this.run("read", () => (this.statements.blocked.get(robot) as { until: number } | undefined)?.until ?? 0);
+    return this.run(
+      "read",
+      () => (this.statements.blocked.get(robot) as { until: number } | undefined)?.until ?? 0,
+    );
   }
 
   block(robot: string, until: number): Promise<void> {

@@ -15,7 +15,14 @@ export interface ContextOptions {
 }
 
 /** Labels not worth repeating in a message (already in the heading, or mention lists). */
-const HIDDEN_LABELS = new Set(["alertname", "severity", "atMobiles", "at_mobiles", "atUserIds", "at_user_ids"]);
+const HIDDEN_LABELS = new Set([
+  "alertname",
+  "severity",
+  "atMobiles",
+  "at_mobiles",
+  "atUserIds",
+  "at_user_ids",
+]);
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 

@@ -42,7 +42,9 @@ if (sample.kind !== "alerts") throw new Error("bad sample");
 describe("createRouteRenderer()", () => {
   it("renders a custom Liquid template and takes the title from its heading", () => {
     const renderer = createRouteRenderer(
-      route("## {{ alerts[0].emoji }} {{ commonLabels.alertname }} on {{ alerts[0].labels.instance }}\n{{ alerts.size }} 条"),
+      route(
+        "## {{ alerts[0].emoji }} {{ commonLabels.alertname }} on {{ alerts[0].labels.instance }}\n{{ alerts.size }} 条",
+      ),
       "Asia/Shanghai",
     );
     const out = renderer.render(sample.alerts, sample.context);
@@ -64,7 +66,9 @@ describe("createRouteRenderer()", () => {
   });
 
   it("names the file and line of a misspelt variable, found by the dry run against a sample", () => {
-    const error = renderError(route("# {{ headline }}\n{% for a in alerts %}{{ a.labelz.instance }}{% endfor %}"));
+    const error = renderError(
+      route("# {{ headline }}\n{% for a in alerts %}{{ a.labelz.instance }}{% endfor %}"),
+    );
     expect(error.line).toBe(2);
     expect(error.message).toContain("undefined variable: a.labelz");
   });
@@ -81,12 +85,20 @@ describe("createRouteRenderer()", () => {
   });
 
   it("says when the template file is missing", () => {
-    const error = renderError({ ...route(undefined), template: "nope.md", templateFile: join(dir, "nope.md") });
+    const error = renderError({
+      ...route(undefined),
+      template: "nope.md",
+      templateFile: join(dir, "nope.md"),
+    });
     expect(error.message).toContain("cannot read template");
   });
 
   it("cannot read files: include and render of any path fail at start-up", () => {
-    for (const tag of ['{% include "/etc/passwd" %}', '{% render "relay.yaml" %}', "{% include 'package.json' %}"]) {
+    for (const tag of [
+      '{% include "/etc/passwd" %}',
+      '{% render "relay.yaml" %}',
+      "{% include 'package.json' %}",
+    ]) {
       expect(renderError(route(`x\n${tag}`)).line).toBe(2);
     }
   });
@@ -95,7 +107,10 @@ describe("createRouteRenderer()", () => {
     const zh = createRouteRenderer(route(undefined), "Asia/Shanghai").render(sample.alerts, sample.context);
     expect(zh.text).toContain("**🔴 告警 · HighCPU** · 严重");
     expect(zh.text).toContain("开始：2026-11-26 10:00:00");
-    const en = createRouteRenderer(route(undefined, { language: "en" }), "UTC").render(sample.alerts, sample.context);
+    const en = createRouteRenderer(route(undefined, { language: "en" }), "UTC").render(
+      sample.alerts,
+      sample.context,
+    );
     expect(en.text).toContain("**🔴 Firing · HighCPU** · Critical");
     expect(en.text).toContain("Started: 2026-11-26 02:00:00");
   });

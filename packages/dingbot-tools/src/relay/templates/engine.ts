@@ -47,6 +47,7 @@ const engine = new Liquid({
   ownPropertyOnly: true,
   cache: false,
   fs: NO_FILES,
+  relativeReference: false,
   root: [],
   partials: [],
   layouts: [],
@@ -55,7 +56,10 @@ const engine = new Liquid({
 /** Renders one route's messages. */
 export interface RouteRenderer {
   /** Renders the alerts that matched the route into a markdown title and text (mentions not added yet). */
-  render(alerts: readonly RelayAlert[], sourceContext: Record<string, unknown>): Pick<RenderedMessage, "title" | "text">;
+  render(
+    alerts: readonly RelayAlert[],
+    sourceContext: Record<string, unknown>,
+  ): Pick<RenderedMessage, "title" | "text">;
 }
 
 function describe(error: unknown, file: string): TemplateError {
@@ -78,7 +82,9 @@ function compile(text: string, file: string): Template[] {
 export function truncateText(text: string, maxBytes = MAX_TEXT_BYTES): string {
   if (Buffer.byteLength(text) <= maxBytes) return text;
   const suffix = "\n\n…";
-  let cut = Buffer.from(text).subarray(0, maxBytes - Buffer.byteLength(suffix)).toString("utf8");
+  let cut = Buffer.from(text)
+    .subarray(0, maxBytes - Buffer.byteLength(suffix))
+    .toString("utf8");
   // A cut inside a multi-byte character leaves U+FFFD at the end.
   cut = cut.replace(/\uFFFD+$/, "");
   return cut + suffix;
@@ -102,12 +108,19 @@ export function createRouteRenderer(route: ResolvedRoute, timezone: string): Rou
   const file = route.templateFile ?? `(built-in ${route.source} template)`;
   let text: string;
   try {
-    text = route.templateFile ? readFileSync(route.templateFile, "utf8") : builtinTemplate(route.source, route.language);
+    text = route.templateFile
+      ? readFileSync(route.templateFile, "utf8")
+      : builtinTemplate(route.source, route.language);
   } catch (error) {
-    throw new TemplateError(`cannot read template ${file}: ${(error as NodeJS.ErrnoException).code ?? error}`, file);
+    throw new TemplateError(
+      `cannot read template ${file}: ${(error as NodeJS.ErrnoException).code ?? error}`,
+      file,
+    );
   }
   const body = compile(text, file);
-  const fallback = route.templateFile ? compile(builtinTemplate(route.source, route.language), "(built-in)") : body;
+  const fallback = route.templateFile
+    ? compile(builtinTemplate(route.source, route.language), "(built-in)")
+    : body;
   const title = route.title ? compile(route.title, `${file} (title)`) : undefined;
   const renderer: RouteRenderer = {
     render(alerts, sourceContext) {
@@ -131,7 +144,10 @@ export function createRouteRenderer(route: ResolvedRoute, timezone: string): Rou
   return renderer;
 }
 
-function sampleFor(route: ResolvedRoute, file: string): { body: unknown; headers: Record<string, string> } | undefined {
+function sampleFor(
+  route: ResolvedRoute,
+  file: string,
+): { body: unknown; headers: Record<string, string> } | undefined {
   if (route.sampleFile) {
     try {
       return { body: JSON.parse(readFileSync(route.sampleFile, "utf8")) as unknown, headers: {} };

@@ -45,7 +45,8 @@ export class MsgIdCache {
     this.#max = options.max ?? DEDUPE_DEFAULT_MAX;
     this.#ttlMs = options.ttlMs ?? DEDUPE_DEFAULT_TTL_MS;
     this.#now = options.now ?? Date.now;
-    if (!Number.isInteger(this.#max) || this.#max < 1) throw new TypeError("dedupe max must be a positive integer");
+    if (!Number.isInteger(this.#max) || this.#max < 1)
+      throw new TypeError("dedupe max must be a positive integer");
     if (!(this.#ttlMs > 0)) throw new TypeError("dedupe ttlMs must be positive");
     this.#ring = new Array<string>(this.#max).fill("");
     this.#ringExpiry = new Float64Array(this.#max);

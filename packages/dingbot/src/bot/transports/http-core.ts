@@ -191,46 +191,54 @@ type Outcome =
   | { kind: "error" }
   | { kind: "timeout" };
 
-/** Dispatches, answering with the first inline reply, "empty" when done or timed out, 500 when it threw. */
-async function runHandler(
-  message: InboundMessage,
-  dispatch: Dispatch,
-  config: HttpConfig,
-): Promise<HttpAnswer> {
+const DONE: Outcome = { kind: "done" };
+const ERROR: Outcome = { kind: "error" };
+const TIMEOUT: Outcome = { kind: "timeout" };
+
+/**
+ * Dispatches, answering with the first inline reply, "empty" when done or timed out, 500 when it threw.
+ * One promise settled by whichever comes first (rather than Promise.race over three): this runs per message.
+ */
+function runHandler(message: InboundMessage, dispatch: Dispatch, config: HttpConfig): Promise<HttpAnswer> {
   const started = config.now();
-  let open = true;
-  let settleInline!: (outcome: Outcome) => void;
-  const inline = new Promise<Outcome>((resolve) => {
-    settleInline = resolve;
-  });
-  const responder: Responder = {
-    ack: async () => {},
-    replyInline: async (body) => {
-      if (!open) return false;
+  return new Promise<HttpAnswer>((resolve) => {
+    let open = true;
+    const finish = (outcome: Outcome): void => {
+      if (!open) return;
       open = false;
-      settleInline({ kind: "inline", body });
-      return true;
-    },
-  };
-  const update = {
-    id: message.msgId,
-    topic: ROBOT_MESSAGE_TOPIC,
-    message,
-    receivedAt: started,
-    via: "http" as const,
-  };
-  // The bot has logged the error and called bot.catch; here it only decides the status.
-  const handled = dispatch(update, responder).then(
-    (): Outcome => ({ kind: "done" }),
-    (): Outcome => ({ kind: "error" }),
-  );
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<Outcome>((resolve) => {
-    timer = setTimeout(() => resolve({ kind: "timeout" }), config.timeoutMs);
+      clearTimeout(timer);
+      resolve(toAnswer(message, outcome, config, started));
+    };
+    const timer = setTimeout(finish, config.timeoutMs, TIMEOUT);
+    const responder: Responder = {
+      ack: async () => {},
+      replyInline: async (body) => {
+        if (!open) return false;
+        finish({ kind: "inline", body });
+        return true;
+      },
+    };
+    const update = {
+      id: message.msgId,
+      topic: ROBOT_MESSAGE_TOPIC,
+      message,
+      receivedAt: started,
+      via: "http" as const,
+    };
+    // The bot has logged the error and called bot.catch; here it only decides the status.
+    dispatch(update, responder).then(
+      () => finish(DONE),
+      () => finish(ERROR),
+    );
   });
-  const outcome = await Promise.race([inline, handled, timeout]);
-  open = false;
-  clearTimeout(timer);
+}
+
+function toAnswer(
+  message: InboundMessage,
+  outcome: Outcome,
+  config: HttpConfig,
+  started: number,
+): HttpAnswer {
   config.logger?.info(
     {
       msgId: message.msgId,

@@ -60,6 +60,7 @@ function options(overrides: Partial<StreamConnectionOptions>): StreamConnectionO
     keepAliveMs: 60_000,
     healthyAfterMs: 10_000,
     retireGraceMs: 10_000,
+    connectTimeoutMs: 10_000,
     now: () => Date.now(),
     logger: silentLogger,
     socketUrl: (t) => `${t.endpoint}?ticket=${t.ticket}`,

@@ -18,7 +18,7 @@ import { type GatewayTicket, isUnrecoverable } from "./gateway.js";
 export type StreamState = "idle" | "connecting" | "open" | "backing-off" | "stopping" | "stopped";
 
 /** Something that builds a client WebSocket (the `ws` class, or a compatible one in tests). */
-export type WebSocketConstructor = new (url: string) => WebSocket;
+export type WebSocketConstructor = new (url: string, options?: { handshakeTimeout?: number }) => WebSocket;
 
 /** Listener of state changes. */
 export type StateListener = (state: StreamState, previous: StreamState) => void;
@@ -35,6 +35,8 @@ export interface StreamConnectionOptions {
   healthyAfterMs: number;
   /** How long a socket that got a SYSTEM disconnect stays open for late acks before we close it. */
   retireGraceMs: number;
+  /** Longest gateway call and longest WebSocket handshake; a hung attempt counts as failed. */
+  connectTimeoutMs: number;
   now(): number;
   logger: Logger;
   /** Builds the WebSocket URL from the gateway's answer. */
@@ -213,7 +215,11 @@ export class StreamConnection {
     this.#setState("connecting");
     let ticket: GatewayTicket;
     try {
-      ticket = await this.options.openTicket(this.#abort.signal);
+      const signal = AbortSignal.any([
+        this.#abort.signal,
+        AbortSignal.timeout(this.options.connectTimeoutMs),
+      ]);
+      ticket = await this.options.openTicket(signal);
     } catch (error) {
       if (this.closing) return;
       if (isUnrecoverable(error)) return this.#fail(error);
@@ -223,7 +229,9 @@ export class StreamConnection {
     if (this.closing) return;
     let ws: WebSocket;
     try {
-      ws = new this.options.WebSocket(this.options.socketUrl(ticket));
+      ws = new this.options.WebSocket(this.options.socketUrl(ticket), {
+        handshakeTimeout: this.options.connectTimeoutMs,
+      });
     } catch (error) {
       this.options.logger.warn({ err: errorText(error) }, "stream socket could not be created; retrying");
       return this.#scheduleReconnect();

@@ -55,6 +55,8 @@ export interface StreamTransportOptions {
   drainTimeoutMs?: number;
   /** How long a socket stays open after a SYSTEM disconnect, for late acks, in ms (default 10 000). */
   retireGraceMs?: number;
+  /** Longest gateway call and longest WebSocket handshake, in ms (default 10 000); then the attempt is retried. */
+  connectTimeoutMs?: number;
   /** `ua` sent to the gateway (default `dingbot/0.1.0`). */
   ua?: string;
   /** Called for EVENT frames; without it events are acked `SUCCESS` and dropped. */
@@ -88,7 +90,13 @@ export interface StreamTransport extends Transport {
 export function streamTransport(options: StreamTransportOptions): StreamTransport {
   if (!options.clientId) throw new TypeError("clientId is required");
   if (!options.clientSecret) throw new TypeError("clientSecret is required");
-  for (const key of ["keepAliveMs", "healthyAfterMs", "drainTimeoutMs", "retireGraceMs"] as const) {
+  for (const key of [
+    "keepAliveMs",
+    "healthyAfterMs",
+    "drainTimeoutMs",
+    "retireGraceMs",
+    "connectTimeoutMs",
+  ] as const) {
     const value = options[key];
     if (value !== undefined && !(Number.isFinite(value) && value > 0)) {
       throw new TypeError(`${key} must be a positive number`);
@@ -136,6 +144,7 @@ export function streamTransport(options: StreamTransportOptions): StreamTranspor
     keepAliveMs: options.keepAliveMs ?? 10_000,
     healthyAfterMs: options.healthyAfterMs ?? 5_000,
     retireGraceMs: options.retireGraceMs ?? 10_000,
+    connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
     now,
     logger,
     socketUrl: options.socketUrl ?? ((t) => `${t.endpoint}?ticket=${encodeURIComponent(t.ticket)}`),
