@@ -4,7 +4,8 @@
 // timestamp for the whole run: valid for an hour) and a distinct msgId per request, so every request is a
 // real reply and never a de-duplication hit: an onResponse hook checks every response body (a dedupe hit
 // would answer {"msgtype":"empty"} and count as a mismatch). serve's log lines go to /dev/null.
-// Run: npm run bench -- bot-http   (env BENCH_SECONDS=10, BENCH_ROUNDS=4, BENCH_CONNECTIONS=50)
+// Then two interleaved rounds at a fixed offered load (BENCH_RATE, 1000 req/s) compare p99 below saturation.
+// Run: npm run bench -- bot-http   (env BENCH_SECONDS=10, BENCH_ROUNDS=4, BENCH_CONNECTIONS=50, BENCH_RATE=1000)
 import { spawn } from "node:child_process";
 import { createHmac } from "node:crypto";
 import { readFileSync } from "node:fs";
@@ -26,7 +27,9 @@ if (process.argv[2] === "--bare-server") {
       res.end(reply);
     });
   });
-  server.listen(0, "127.0.0.1", () => process.stderr.write(`bare at http://127.0.0.1:${server.address().port}\n`));
+  server.listen(0, "127.0.0.1", () =>
+    process.stderr.write(`bare at http://127.0.0.1:${server.address().port}\n`),
+  );
   process.on("SIGTERM", () => server.close(() => process.exit(0)));
 } else {
   await main();
@@ -36,6 +39,7 @@ async function main() {
   const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
   const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
   const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+  const RATE = Number(process.env.BENCH_RATE ?? 1000);
   const SECRET = "bench-app-secret-0123456789abcdefghijklmnopqrstuvwxyz";
   const root = fileURLToPath(new URL("..", import.meta.url));
 
@@ -51,13 +55,31 @@ async function main() {
       child.stderr.on("data", (c) => {
         err += c;
         const m = /at (http:\/\/127\.0\.0\.1:\d+)/.exec(err);
-        if (m) resolve({ url: m[1], pid: child.pid, stop: () => new Promise((r) => (child.on("close", r), child.kill("SIGTERM"))) });
+        if (m)
+          resolve({
+            url: m[1],
+            pid: child.pid,
+            stop: () =>
+              new Promise((r) => {
+                child.on("close", r);
+                child.kill("SIGTERM");
+              }),
+          });
       });
       child.on("close", (code) => reject(new Error(`child exited ${code}: ${err}`)));
     });
 
   const serve = await startChild(
-    ["--conditions=dingbot:source", "--import", "tsx", "packages/dingbot-tools/src/cli/main.ts", "serve", "examples/answer-bot.ts", "--port", "0"],
+    [
+      "--conditions=dingbot:source",
+      "--import",
+      "tsx",
+      "packages/dingbot-tools/src/cli/main.ts",
+      "serve",
+      "examples/answer-bot.ts",
+      "--port",
+      "0",
+    ],
     { DINGTALK_APP_SECRET: SECRET },
   );
   const bare = await startChild([fileURLToPath(import.meta.url), "--bare-server"], {});
@@ -93,9 +115,13 @@ async function main() {
   const nextBody = () => `${before}msgBench${process.pid}x${++counter}==${after}`;
 
   // Sanity: the served bot answers the routed text reply, and a repeated msgId is answered "empty".
-  expected = '{"msgtype":"text","text":{"content":"你剛剛發的消息是:[text]\\n@user123"},"at":{"atUserIds":["user123"],"isAtAll":false}}';
+  expected =
+    '{"msgtype":"text","text":{"content":"你剛剛發的消息是:[text]\\n@user123"},"at":{"atUserIds":["user123"],"isAtAll":false}}';
   const once = nextBody();
-  for (const [label, want] of [["first", expected], ["repeat", '{"msgtype":"empty"}']]) {
+  for (const [label, want] of [
+    ["first", expected],
+    ["repeat", '{"msgtype":"empty"}'],
+  ]) {
     const got = await (await fetch(`${serve.url}/`, { method: "POST", headers, body: once })).text();
     if (got !== want) throw new Error(`sanity (${label}): expected ${want}, got ${got}`);
   }
@@ -105,13 +131,19 @@ async function main() {
     return { steal: cpu[7] ?? 0, total: cpu.reduce((a, b) => a + b, 0) };
   };
   let mismatches = 0;
-  const load = (url, seconds) => {
+  const cpuTicks = (pid) => {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+    return Number(fields[11]) + Number(fields[12]); // utime + stime, in clock ticks (10 ms)
+  };
+  const load = (url, seconds, pid, rate) => {
     const started = steal();
+    const ticks0 = pid ? cpuTicks(pid) : 0;
     mismatches = 0;
     return autocannon({
       url: `${url}/`,
       connections: CONNECTIONS,
       duration: seconds,
+      ...(rate ? { overallRate: rate } : {}),
       requests: [
         {
           method: "POST",
@@ -126,7 +158,9 @@ async function main() {
     }).then((result) => {
       const ended = steal();
       const st = (100 * (ended.steal - started.steal)) / Math.max(1, ended.total - started.total);
+      const cpuUsPerReq = pid ? ((cpuTicks(pid) - ticks0) * 10_000) / Math.max(1, result.requests.total) : 0;
       return {
+        cpuUsPerReq,
         rps: result.requests.average,
         p99: result.latency.p99,
         total: result.requests.total,
@@ -143,12 +177,32 @@ async function main() {
   for (let round = 0; round < ROUNDS; round++) {
     const order = round % 2 === 0 ? ["serve", "bare"] : ["bare", "serve"];
     const row = {};
-    for (const which of order) row[which] = await load(which === "serve" ? serve.url : bare.url, SECONDS);
+    for (const which of order) {
+      const target = which === "serve" ? serve : bare;
+      row[which] = await load(target.url, SECONDS, target.pid);
+    }
     rows.push(row);
     console.log(
       `round ${round + 1}: serve ${row.serve.rps.toFixed(0)} req/s p99 ${row.serve.p99} ms (steal ${row.serve.steal.toFixed(1)}%) | ` +
         `bare ${row.bare.rps.toFixed(0)} req/s p99 ${row.bare.p99} ms (steal ${row.bare.steal.toFixed(1)}%) | ` +
-        `ratio ${(row.serve.rps / row.bare.rps).toFixed(2)}x, p99 ${(row.serve.p99 / Math.max(1, row.bare.p99)).toFixed(2)}x`,
+        `ratio ${(row.serve.rps / row.bare.rps).toFixed(2)}x, p99 ${(row.serve.p99 / Math.max(1, row.bare.p99)).toFixed(2)}x | ` +
+        `server CPU/req serve ${row.serve.cpuUsPerReq.toFixed(0)} µs, bare ${row.bare.cpuUsPerReq.toFixed(0)} µs`,
+    );
+  }
+  // Latency at the same offered load, below both servers' saturation: what verification adds per request
+  // rather than how long the queue gets.
+  const fixed = [];
+  for (let round = 0; round < 2; round++) {
+    const order = round % 2 === 0 ? ["serve", "bare"] : ["bare", "serve"];
+    const row = {};
+    for (const which of order) {
+      const target = which === "serve" ? serve : bare;
+      row[which] = await load(target.url, SECONDS, target.pid, RATE);
+    }
+    fixed.push(row);
+    console.log(
+      `fixed ${RATE} req/s, round ${round + 1}: serve p99 ${row.serve.p99} ms (${row.serve.rps.toFixed(0)} req/s) | ` +
+        `bare p99 ${row.bare.p99} ms (${row.bare.rps.toFixed(0)} req/s)`,
     );
   }
   await serve.stop();
@@ -160,13 +214,32 @@ async function main() {
   };
   const rpsRatio = median(rows.map((r) => r.serve.rps / r.bare.rps));
   const p99Ratio = median(rows.map((r) => r.serve.p99 / Math.max(1, r.bare.p99)));
-  const bad = rows.reduce((n, r) => n + r.serve.bad + r.bare.bad, 0);
+  const cpuServe = median(rows.map((r) => r.serve.cpuUsPerReq));
+  const cpuBare = median(rows.map((r) => r.bare.cpuUsPerReq));
+  const bad = [...rows, ...fixed].reduce((n, r) => n + r.serve.bad + r.bare.bad, 0);
   const replies = rows.reduce((n, r) => n + r.serve.total, 0);
-  console.log(`connections=${CONNECTIONS} duration=${SECONDS}s rounds=${ROUNDS} (interleaved, order alternating)`);
-  console.log(`serve median ${median(rows.map((r) => r.serve.rps)).toFixed(0)} req/s, p99 ${median(rows.map((r) => r.serve.p99))} ms`);
-  console.log(`bare  median ${median(rows.map((r) => r.bare.rps)).toFixed(0)} req/s, p99 ${median(rows.map((r) => r.bare.p99))} ms`);
+  console.log(
+    `connections=${CONNECTIONS} duration=${SECONDS}s rounds=${ROUNDS} (interleaved, order alternating)`,
+  );
+  console.log(
+    `serve median ${median(rows.map((r) => r.serve.rps)).toFixed(0)} req/s, p99 ${median(rows.map((r) => r.serve.p99))} ms`,
+  );
+  console.log(
+    `bare  median ${median(rows.map((r) => r.bare.rps)).toFixed(0)} req/s, p99 ${median(rows.map((r) => r.bare.p99))} ms`,
+  );
   console.log(`throughput ratio (median of rounds) ${rpsRatio.toFixed(2)}x (goal >= 0.85x)`);
   console.log(`p99 ratio (median of rounds) ${p99Ratio.toFixed(2)}x (goal <= 2x)`);
-  console.log(`serve answered ${replies} measured callbacks; errors + non-2xx + timeouts + body mismatches (both servers): ${bad}`);
+  const fixedP99 = (w) => median(fixed.map((r) => r[w].p99));
+  console.log(
+    `p99 at a fixed ${RATE} req/s: serve ${fixedP99("serve")} ms, bare ${fixedP99("bare")} ms, ratio ` +
+      `${(fixedP99("serve") / Math.max(1, fixedP99("bare"))).toFixed(2)}x`,
+  );
+  console.log(
+    `server CPU per request (median): serve ${cpuServe.toFixed(0)} µs, bare ${cpuBare.toFixed(0)} µs ` +
+      `(requests per CPU-second ratio ${(cpuBare / cpuServe).toFixed(2)}x); load average ${readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ")}`,
+  );
+  console.log(
+    `serve answered ${replies} measured callbacks; errors + non-2xx + timeouts + body mismatches (both servers): ${bad}`,
+  );
   if (bad > 0) console.log("WARNING: some measured requests were not the routed text reply");
 }

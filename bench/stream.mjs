@@ -1,13 +1,17 @@
 // Stream mode end to end through the emulator: messages/s handled and acked by a dingbot stream bot vs the
 // official dingtalk-stream client (same trivial handler, each in its own process, interleaved rounds), plus
 // the time from a dropped socket to the next delivered message.
-// Run: npm run bench -- stream   (env BENCH_MESSAGES, BENCH_WINDOW, BENCH_ROUNDS, BENCH_DROPS)
-import { fork } from "node:child_process";
+// Run: npm run bench -- stream
+// Env: BENCH_MESSAGES (20000), BENCH_WINDOW (in-flight limits, "500,5000"), BENCH_ROUNDS (3), BENCH_DROPS (5),
+// BENCH_KINDS ("dingbot,official"; "plain" is dingbot's transport without the Bot), BENCH_PROF=1 (CPU profiles),
+// BENCH_CPU_FRAMES (100000, for the no-socket processing cost measured by _stream-cpu.mjs).
+import { execFileSync, fork } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createEmulator } from "dingbot-tools/emulator";
 
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 20_000);
-const WINDOW = Number(process.env.BENCH_WINDOW ?? 500);
+// In-flight pushes: 500 is a steady flow, 5000 a burst (where batching acks into few TCP writes pays off).
+const WINDOWS = (process.env.BENCH_WINDOW ?? "500,5000").split(",").map(Number);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const DROPS = Number(process.env.BENCH_DROPS ?? 5);
 
@@ -37,8 +41,18 @@ function message(app, i) {
 async function startClient(kind) {
   const app = emulator.store.createApp({ mode: "stream" });
   const child = fork(new URL("./_stream-client.mjs", import.meta.url), [kind], {
-    execArgv: ["--conditions=dingbot:source", "--import", "tsx", ...(process.env.BENCH_PROF ? ["--cpu-prof", "--cpu-prof-dir=/tmp/h4prof"] : [])],
-    env: { ...process.env, BENCH_BASE_URL: baseUrl, BENCH_APP_KEY: app.appKey, BENCH_APP_SECRET: app.appSecret },
+    execArgv: [
+      "--conditions=dingbot:source",
+      "--import",
+      "tsx",
+      ...(process.env.BENCH_PROF ? ["--cpu-prof", "--cpu-prof-dir=/tmp/h4prof"] : []),
+    ],
+    env: {
+      ...process.env,
+      BENCH_BASE_URL: baseUrl,
+      BENCH_APP_KEY: app.appKey,
+      BENCH_APP_SECRET: app.appSecret,
+    },
   });
   await new Promise((resolve, reject) => {
     child.once("message", resolve);
@@ -53,7 +67,7 @@ async function startClient(kind) {
 }
 
 /** Pushes MESSAGES with at most WINDOW unacknowledged; resolves with msgs/s and the client's CPU per message. */
-async function throughput(kind) {
+async function throughput(kind, window) {
   const client = await startClient(kind);
   const bodies = Array.from({ length: MESSAGES }, (_, i) => message(client.app, i));
   const before = await client.stats();
@@ -67,7 +81,7 @@ async function throughput(kind) {
       if (!result.delivered) undelivered += 1;
     }
   }
-  await Promise.all(Array.from({ length: WINDOW }, lane));
+  await Promise.all(Array.from({ length: window }, lane));
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const server = process.cpuUsage(serverCpu);
   const after = await client.stats();
@@ -100,28 +114,52 @@ async function reconnect(kind) {
   return times;
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const KINDS = (process.env.BENCH_KINDS ?? "dingbot,official").split(",");
-const runs = Object.fromEntries(KINDS.map((k) => [k, []]));
-for (let round = 0; round < ROUNDS; round += 1) {
-  for (const kind of round % 2 === 0 ? KINDS : [...KINDS].reverse()) {
-    const r = await throughput(kind);
-    runs[kind].push(r);
-    console.log(
-      `round ${round + 1} ${kind.padEnd(8)} ${r.rate.toFixed(0).padStart(7)} msg/s  client CPU ${r.cpuUsPerMsg.toFixed(1)} µs/msg  emulator CPU ${r.serverUsPerMsg.toFixed(1)} µs/msg  handled ${r.handled}  undelivered ${r.undelivered}`,
-    );
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+for (const window of WINDOWS) {
+  console.log(`\n-- ${MESSAGES} messages, at most ${window} unacknowledged --`);
+  const runs = Object.fromEntries(KINDS.map((k) => [k, []]));
+  for (let round = 0; round < ROUNDS; round += 1) {
+    for (const kind of round % 2 === 0 ? KINDS : [...KINDS].reverse()) {
+      const r = await throughput(kind, window);
+      runs[kind].push(r);
+      console.log(
+        `round ${round + 1} ${kind.padEnd(8)} ${r.rate.toFixed(0).padStart(7)} msg/s  client CPU ${r.cpuUsPerMsg.toFixed(1)} µs/msg  emulator CPU ${r.serverUsPerMsg.toFixed(1)} µs/msg  handled ${r.handled}  undelivered ${r.undelivered}`,
+      );
+    }
   }
+  const rate = (kind) => median(runs[kind].map((r) => r.rate));
+  const cpu = (kind) => median(runs[kind].map((r) => r.cpuUsPerMsg));
+  const [a, b] = KINDS;
+  console.log(
+    `median throughput (window ${window}): ${a} ${rate(a).toFixed(0)} msg/s, ${b} ${rate(b).toFixed(0)} msg/s, ratio ${(rate(a) / rate(b)).toFixed(2)}×`,
+  );
+  console.log(
+    `median client CPU per message (window ${window}): ${a} ${cpu(a).toFixed(1)} µs, ${b} ${cpu(b).toFixed(1)} µs (${a} uses ${(cpu(a) / cpu(b)).toFixed(2)}× the CPU)`,
+  );
 }
-const rate = (kind) => median(runs[kind].map((r) => r.rate));
-const cpu = (kind) => median(runs[kind].map((r) => r.cpuUsPerMsg));
-console.log(
-  `\nmedian throughput: dingbot ${rate("dingbot").toFixed(0)} msg/s, official ${rate("official").toFixed(0)} msg/s, ratio ${(rate("dingbot") / rate("official")).toFixed(2)}×`,
+
+// Client processing alone (no sockets, no emulator): steadier than end-to-end figures on a shared machine.
+const cpuOnly = JSON.parse(
+  execFileSync(
+    process.execPath,
+    [
+      "--conditions=dingbot:source",
+      "--import",
+      "tsx",
+      new URL("./_stream-cpu.mjs", import.meta.url).pathname,
+    ],
+    { env: { ...process.env, BENCH_ROUNDS: String(ROUNDS) }, encoding: "utf8" },
+  ),
 );
 console.log(
-  `median client CPU per message: dingbot ${cpu("dingbot").toFixed(1)} µs, official ${cpu("official").toFixed(1)} µs, ratio ${(cpu("official") / cpu("dingbot")).toFixed(2)}× in dingbot's favour`,
+  `\nclient processing per frame, no sockets (median of ${ROUNDS}): dingbot ${median(cpuOnly.dingbot).toFixed(1)} µs, official ${median(cpuOnly.official).toFixed(1)} µs (dingbot ${(median(cpuOnly.dingbot) / median(cpuOnly.official)).toFixed(2)}×)`,
 );
 
-const drops = DROPS > 0 ? { dingbot: await reconnect("dingbot"), official: await reconnect("official") } : { dingbot: [], official: [] };
+const drops =
+  DROPS > 0
+    ? { dingbot: await reconnect("dingbot"), official: await reconnect("official") }
+    : { dingbot: [], official: [] };
 for (const kind of DROPS > 0 ? ["dingbot", "official"] : []) {
   console.log(
     `dropped socket → next delivered message, ${kind}: median ${median(drops[kind]).toFixed(0)} ms (${drops[kind].map((t) => t.toFixed(0)).join(", ")})`,

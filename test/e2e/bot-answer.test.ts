@@ -214,3 +214,81 @@ describe("a bot slower than the inline window, through the emulator", () => {
       ]);
   });
 });
+
+describe("a reply after the sessionWebhook expired, through the emulator", () => {
+  it("goes through the robot OpenAPI when apiFallback is set, and says so clearly when it is not", async () => {
+    const shortLived = createEmulator({ sessionTtlMs: 1 });
+    const base = await shortLived.listen(0);
+    const post = async <T>(path: string, body: unknown): Promise<T> =>
+      (await (
+        await fetch(`${base}${path}`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify(body),
+        })
+      ).json()) as T;
+    const { AppClient, openApiReplier } = await import("dingbot");
+    const withFallback = new Bot({
+      apiFallback: openApiReplier(
+        new AppClient({ appKey: "dingLate", appSecret: APP_SECRET, baseUrl: base }),
+      ),
+    });
+    const without = new Bot();
+    const errors: string[] = [];
+    let done!: () => void;
+    const finished = new Promise<void>((resolve) => {
+      done = resolve;
+    });
+    let pending = 2;
+    for (const bot of [withFallback, without]) {
+      bot.use(async (ctx) => {
+        await new Promise((resolve) => setTimeout(resolve, 60));
+        try {
+          await ctx.replyText("回复晚了");
+        } catch (error) {
+          errors.push((error as Error).message);
+        } finally {
+          pending -= 1;
+          if (pending === 0) done();
+        }
+      });
+    }
+    const servers = [
+      await httpTransport(withFallback, { appSecret: APP_SECRET, timeoutMs: 20 }).listen(0),
+      await httpTransport(without, { appSecret: APP_SECRET, timeoutMs: 20 }).listen(0),
+    ];
+    try {
+      await post("/_emulator/users", { userId: "user123" });
+      const apps = [
+        await post<{ robotCode: string }>("/_emulator/apps", {
+          appKey: "dingLate",
+          appSecret: APP_SECRET,
+          callbackUrl: `${servers[0]?.url}/`,
+        }),
+        await post<{ robotCode: string }>("/_emulator/apps", {
+          appKey: "dingLateNoApi",
+          appSecret: APP_SECRET,
+          callbackUrl: `${servers[1]?.url}/`,
+        }),
+      ];
+      const conv = await post<{ conversationId: string }>("/_emulator/conversations", {
+        type: "group",
+        members: ["user123"],
+        robots: apps.map((a) => a.robotCode),
+      });
+      const path = `/_emulator/conversations/${encodeURIComponent(conv.conversationId)}/messages`;
+      await post(path, { from: "user123", text: "late", atRobot: apps[0]?.robotCode });
+      await post(path, { from: "user123", text: "late", atRobot: apps[1]?.robotCode });
+      await finished;
+      expect(errors).toEqual([
+        "the sessionWebhook expired; pass apiFallback (see docs) to reply through the robot OpenAPI",
+      ]);
+      const messages = (await (await fetch(`${base}/_emulator/messages`)).json()) as RecordedMessage[];
+      const late = messages.filter((m) => m.via !== "user");
+      expect(late.map((m) => m.via)).toEqual(["openapi"]);
+    } finally {
+      for (const server of servers) await server.close();
+      await shortLived.close();
+    }
+  });
+});

@@ -2,6 +2,9 @@
  * `dingbot serve FILE` and `dingbot listen` as real processes, fed by the emulator.
  */
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
+import { createHmac } from "node:crypto";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEmulator, type Emulator } from "../../packages/dingbot-tools/src/emulator/index.js";
 import { ALL_OUTPUT, REPO_ROOT, runCli } from "../helpers/cli.js";
@@ -141,6 +144,40 @@ describe("dingbot serve", () => {
     const everything = serve.stdout() + serve.stderr();
     expect(everything).not.toContain(APP_SECRET);
     expect(everything).not.toMatch(/session=[0-9a-f]/);
+  });
+
+  it("loads a plain JavaScript bot module too", async () => {
+    mkdirSync(join(REPO_ROOT, ".tmp"), { recursive: true });
+    const dir = mkdtempSync(join(REPO_ROOT, ".tmp", "bot-cli-"));
+    const file = join(dir, "ping-bot.mjs");
+    writeFileSync(
+      file,
+      'import { Bot } from "dingbot/bot";\nconst bot = new Bot();\nbot.hears("ping", (ctx) => ctx.replyText("pong"));\nexport default bot;\n',
+    );
+    const serve = await start(["serve", file, "--port", "0"], { DINGTALK_APP_SECRET: APP_SECRET });
+    try {
+      const ts = String(Date.now());
+      const response = await fetch(`${serve.url}/`, {
+        method: "POST",
+        headers: {
+          timestamp: ts,
+          sign: createHmac("sha256", APP_SECRET).update(`${ts}\n${APP_SECRET}`).digest("base64"),
+          "content-type": "application/json",
+        },
+        body: JSON.stringify({
+          msgtype: "text",
+          text: { content: " ping" },
+          msgId: `msgJs${ts}`,
+          conversationType: "1",
+          conversationId: "cidJs",
+          senderId: "$:LWCP_v1:$js",
+        }),
+      });
+      expect(await response.json()).toEqual({ msgtype: "text", text: { content: "pong" } });
+    } finally {
+      expect(await serve.stop()).toBe(0);
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("refuses to start without an app secret (exit 2, with a hint)", async () => {

@@ -6,7 +6,7 @@
 import { type ChildProcessWithoutNullStreams, execFileSync, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { REPO_ROOT } from "../helpers/cli.js";
+import { REPO_ROOT, runCli } from "../helpers/cli.js";
 import { chromiumAvailable, launchChromium, openPage } from "./page-fixtures.js";
 
 const MAIN = fileURLToPath(new URL("../../packages/dingbot-tools/src/cli/main.ts", import.meta.url));
@@ -144,5 +144,25 @@ describe("dingbot demo", () => {
     await expect.poll(() => children.filter((pid) => isAlive(Number(pid))), { timeout: 5000 }).toEqual([]);
     await expect(fetch(pageUrl)).rejects.toThrow();
     if (answerUrl) await expect(fetch(answerUrl)).rejects.toThrow();
+  });
+});
+
+describe("dingbot demo, bad start", () => {
+  it("explains a taken port (exit 1) and a bad --port (exit 2) without starting anything", async () => {
+    const { createServer } = await import("node:net");
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      const taken = await runCli(["demo", "--port", String(port)]);
+      expect(taken.code).toBe(1);
+      expect(taken.stderr).toContain(`port ${port} is already in use`);
+      expect(taken.stderr).toContain("npm start -- --port");
+      const bad = await runCli(["demo", "--port", "eighty"]);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toContain("--port must be a whole number");
+    } finally {
+      blocker.close();
+    }
   });
 });

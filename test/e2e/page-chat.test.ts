@@ -112,6 +112,13 @@ describe.skipIf(!RUN)("Chat page", () => {
     expect(await person.locator(".mention").textContent()).toBe("@问答机器人");
     expect(await person.locator(".avatar").textContent()).toBe("张三");
     expect(await page.locator("#messages time").count()).toBeGreaterThan(5);
+    // The raw body, for bot authors: hidden until "显示 JSON" is ticked.
+    expect(await text.locator("pre.raw").isVisible()).toBe(false);
+    await page.check("#show-raw");
+    expect(await text.locator("pre.raw").isVisible()).toBe(true);
+    expect(JSON.parse((await text.locator("pre.raw").textContent()) ?? "")).toMatchObject({
+      msgtype: "text",
+    });
     expect(errors).toEqual([]);
     await page.context().close();
   });
@@ -127,6 +134,13 @@ describe.skipIf(!RUN)("Chat page", () => {
     expect(await oa.locator(".oa-form dt").allTextContents()).toEqual(["姓名：", "天数："]);
     expect(await oa.locator(".oa-num").textContent()).toBe("15.6");
     expect(await oa.locator(".badge-bot").textContent()).toBe("工作通知");
+    // Read state: 李四 (the 1:1's member, chosen as sender) reads it; the emulator records it.
+    expect(await oa.locator(".read-state").textContent()).toBe("未读");
+    await oa.locator("button.mark-read").click();
+    await expect.poll(() => oa.locator(".read-state").textContent()).toBe("已读");
+    expect(await oa.locator("button.mark-read").count()).toBe(0);
+    const stored = emulator.store.messages.find((m) => m.body.msgtype === "oa")!;
+    expect(Object.keys(stored.readBy ?? {})).toEqual(["lisi"]);
     const workCard = page.locator('#messages li.message[data-msgtype="action_card"]');
     expect(await workCard.locator(".markdown h3").textContent()).toBe("发布审批");
     expect(await workCard.locator(".card-buttons.horizontal a.card-button").allTextContents()).toEqual([
@@ -183,6 +197,78 @@ describe.skipIf(!RUN)("Chat page", () => {
     await page.context().close();
   });
 
+  it("has a keyboard path: skip links, then the composer in order, with visible focus", async () => {
+    let { page, errors } = await open(world.groupId);
+    const active = () =>
+      page.evaluate(() => document.activeElement?.id || document.activeElement?.textContent || "");
+    await page.keyboard.press("Tab");
+    expect(await active()).toContain("跳到输入框");
+    expect(await page.isVisible(".skip-link >> nth=0")).toBe(true);
+    await page.keyboard.press("Tab");
+    expect(await active()).toContain("跳到消息");
+    await page.keyboard.press("Enter");
+    await expect.poll(active).toBe("messages");
+    // From the top again, the first skip link jumps over the messages' links straight into the text box.
+    await page.context().close();
+    const second = await open(world.groupId);
+    page = second.page;
+    errors.push(...second.errors);
+    await page.keyboard.press("Tab");
+    expect(await active()).toContain("跳到输入框");
+    await page.keyboard.press("Enter");
+    await expect.poll(active).toBe("composer-text");
+    const order: string[] = [];
+    for (const key of ["Tab", "Shift+Tab", "Shift+Tab", "Shift+Tab"]) {
+      await page.keyboard.press(key);
+      order.push(await active());
+      expect(await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle)).toBe("solid");
+    }
+    expect(order).toEqual(["composer-send", "composer-text", "composer-robot", "composer-from"]);
+    // Every form control has an accessible name.
+    const unnamed = await page.evaluate(() =>
+      [...document.querySelectorAll("select, textarea, input, button")]
+        .filter((el) => !el.textContent?.trim() && !(el as HTMLInputElement).labels?.length)
+        .map((el) => el.id),
+    );
+    expect(unnamed).toEqual([]);
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+
+  it("keeps up with a storm in another conversation: unread count, keyboard focus kept, newest 500 drawn", async () => {
+    const { page, errors } = await open(world.groupId);
+    const other = page.locator(`#conversation-list button.conversation[data-id="${world.singleId}"]`);
+    await other.focus();
+    const sender = { kind: "robot" as const, id: "storm", name: "风暴机器人" };
+    for (let i = 0; i < 600; i += 1) {
+      emulator.store.recordMessage({
+        conversationId: world.singleId,
+        sender,
+        via: "webhook",
+        body: { msgtype: "text", text: { content: `告警 #${i}` } },
+      });
+    }
+    await expect.poll(() => other.locator(".unread").textContent()).toBe("600");
+    expect(await other.locator(".conv-preview").textContent()).toContain("告警 #599");
+    // The list was re-rendered many times; the conversation the user was on still has the focus.
+    expect(await page.evaluate(() => document.activeElement?.getAttribute("data-id"))).toBe(world.singleId);
+    await page.keyboard.press("Enter");
+    // The newest 500 are drawn; the rest on request.
+    await expect
+      .poll(() => page.locator('#messages li.message[data-via="webhook"]').count())
+      .toBeGreaterThan(400);
+    expect(await page.locator("#messages li.message").last().textContent()).toContain("告警 #599");
+    expect(await other.locator(".unread").count()).toBe(0);
+    const total = emulator.store.listMessages({ conversationId: world.singleId }).length;
+    expect(await page.locator("#messages li.message").count()).toBe(500);
+    expect(await page.textContent("button.show-earlier")).toContain(`显示更早的 ${total - 500} 条`);
+    await page.click("button.show-earlier");
+    expect(await page.locator("#messages li.message").count()).toBe(total);
+    expect(await page.locator("button.show-earlier").count()).toBe(0);
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+
   it("at 360 px the conversation list collapses behind a button and nothing overflows", async () => {
     const { page, errors } = await open(world.groupId, { width: 360, height: 740 });
     expect(await page.isVisible("#conversations")).toBe(false);
@@ -202,6 +288,25 @@ describe.skipIf(!RUN)("Chat page", () => {
     await page.keyboard.press("Enter");
     expect(await page.isVisible("#conversations")).toBe(false);
     expect(await page.textContent("#chat-title")).toBe(second);
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+
+  // Last: it wipes the world the other tests use.
+  it("follows a reset of the emulator and shows what is created after it", async () => {
+    const { page, errors } = await open(world.groupId);
+    const reset = await fetch(`${baseUrl}/_emulator/reset`, { method: "POST" });
+    expect(reset.status).toBe(200);
+    await expect.poll(() => page.locator("#conversation-list button.conversation").count()).toBe(0);
+    expect(await page.isVisible("#no-conversations")).toBe(true);
+    expect(await page.textContent("#rejection-count")).toBe("0");
+    expect(await page.textContent("#chat-title")).toBe("未选择会话");
+    const fresh = emulator.store.createConversation({ type: "group", title: "新的群" });
+    await expect
+      .poll(() => page.locator("#conversation-list .conv-title").allTextContents())
+      .toEqual(["新的群"]);
+    await page.click(`#conversation-list button.conversation[data-id="${fresh.conversationId}"]`);
+    expect(await page.textContent("#chat-title")).toBe("新的群");
     expect(errors).toEqual([]);
     await page.context().close();
   });

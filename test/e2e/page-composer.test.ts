@@ -60,6 +60,7 @@ describe.skipIf(!RUN)("Chat page composer", () => {
     await expect.poll(() => person.count()).toBe(1);
     expect(await person.locator(".mention").textContent()).toBe("@问答机器人");
     expect(await person.getAttribute("class")).toContain("mine");
+    expect(await person.locator(".delivery.ok").textContent()).toContain("已送达");
     const reply = page.locator("#messages li.message.from-bot");
     await expect.poll(() => reply.count()).toBe(1);
     expect(await reply.locator(".sender-name").textContent()).toBe("问答机器人");
@@ -84,6 +85,45 @@ describe.skipIf(!RUN)("Chat page composer", () => {
     expect(await page.textContent("#composer-status")).toMatch(/发送失败 \(4\d\d\)/);
     expect(await page.inputValue("#composer-text")).toBe("text");
     expect(errors.filter((e) => !e.includes("status of 4"))).toEqual([]);
+    await page.context().close();
+  });
+
+  it("shows on the message when the bot did not get it (bot down)", async () => {
+    const { store } = emulator;
+    // An app whose callback URL answers nothing: a port that was free a moment ago.
+    const { createServer } = await import("node:net");
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+    const deadPort = (probe.address() as { port: number }).port;
+    await new Promise((resolve) => probe.close(resolve));
+    const app = store.createApp({
+      name: "掉线机器人",
+      callbackUrl: `http://127.0.0.1:${deadPort}/`,
+      mode: "http",
+    });
+    const conversation = store.createConversation({
+      type: "group",
+      title: "掉线测试群",
+      members: ["lisi"],
+      robots: [app.robotCode],
+    });
+    const { page, errors } = await openPage(browser, baseUrl);
+    await page.goto(`${baseUrl}/#c=${encodeURIComponent(conversation.conversationId)}`);
+    await page.waitForSelector("body[data-ready=true]");
+    await page.fill("#composer-text", "在吗");
+    await page.keyboard.press("Enter");
+    const failed = page.locator("#messages li.message.from-user .delivery.failed");
+    await expect.poll(() => failed.count(), { timeout: 20_000 }).toBe(1);
+    expect(await failed.textContent()).toContain("机器人未收到");
+    expect(await page.getAttribute("#composer-status", "data-kind")).toBe("error");
+    // …and the emulator's rejection panel says which bot and why.
+    await expect
+      .poll(() => page.locator('#rejection-list li.rejection[data-reason="delivery"]').count())
+      .toBeGreaterThan(0);
+    expect(
+      await page.locator('#rejection-list li.rejection[data-reason="delivery"]').first().textContent(),
+    ).toContain("掉线机器人");
+    expect(errors).toEqual([]);
     await page.context().close();
   });
 });

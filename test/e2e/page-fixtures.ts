@@ -47,7 +47,8 @@ export async function openPage(
   baseUrl: string,
   viewport = { width: 1280, height: 860 },
 ): Promise<{ page: Page; errors: string[] }> {
-  const context = await browser.newContext({ viewport, locale: "zh-CN" });
+  // China's time zone, as DingTalk users (and the relay's default timezone) have it.
+  const context = await browser.newContext({ viewport, locale: "zh-CN", timezoneId: "Asia/Shanghai" });
   const page = await context.newPage();
   const errors: string[] = [];
   page.on("console", (message) => {
@@ -192,6 +193,7 @@ export function fillSampleGroup(store: EmulatorStore): SampleWorld {
     conversationId: single.conversationId,
     sender: appSender,
     via: "work-notification",
+    readBy: {},
     body: {
       msgtype: "oa",
       oa: {

@@ -122,14 +122,30 @@ describe.skipIf(!hasRedis)("relay on Redis", () => {
     expect(sent).toBe(harness.emulator.store.messages.length);
   }, 60_000);
 
+  it("keeps delivering when one instance stops: the other takes the robot over", async () => {
+    const before = countAlerts(groupTexts(harness));
+    await relays[0]?.stop();
+    relays.shift();
+    const posts = Array.from({ length: 30 }, () =>
+      fetch(`${urls[1]}/alertmanager`, { method: "POST", body: alertmanagerBody("AfterStop") }),
+    );
+    expect((await Promise.all(posts)).every((r) => r.status === 200)).toBe(true);
+    await waitFor(
+      () => (countAlerts(groupTexts(harness)).get("AfterStop") ?? 0) === 30,
+      15_000,
+      "the remaining instance to deliver",
+    );
+    expect(countAlerts(groupTexts(harness)).get("Redis0")).toBe(before.get("Redis0"));
+  }, 30_000);
+
   it("answers 503 while Redis is down, so senders retry", async () => {
     redis?.kill("SIGKILL");
     await new Promise((resolve) => setTimeout(resolve, 300));
-    const response = await fetch(`${urls[0]}/alertmanager`, {
+    const response = await fetch(`${urls[1]}/alertmanager`, {
       method: "POST",
       body: alertmanagerBody("NoRedis"),
     });
     expect(response.status).toBe(503);
-    expect((await fetch(`${urls[0]}/healthz`)).status).toBe(503);
+    expect((await fetch(`${urls[1]}/healthz`)).status).toBe(503);
   });
 });

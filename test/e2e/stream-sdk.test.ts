@@ -5,7 +5,7 @@
  */
 import { DWClient, TOPIC_ROBOT } from "dingtalk-stream";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type StreamWorld, startStreamWorld, waitUntil } from "./stream-helpers.js";
+import { robotMessage, type StreamWorld, startStreamWorld, waitUntil } from "./stream-helpers.js";
 
 /** The one change our docs tell SDK users to make: open the connection at the emulator. */
 function pointAtEmulator(client: DWClient, baseUrl: string): void {
@@ -37,6 +37,13 @@ function pointAtEmulator(client: DWClient, baseUrl: string): void {
     patched.dw_url = `${answer.endpoint}?ticket=${answer.ticket}`;
     return this;
   };
+}
+
+async function connections(world: StreamWorld): Promise<string[]> {
+  const list = (await (await fetch(`${world.baseUrl}/_emulator/stream/connections`)).json()) as Array<{
+    id: string;
+  }>;
+  return list.map((c) => c.id);
 }
 
 async function post(world: StreamWorld, path: string, body: unknown): Promise<Record<string, unknown>> {
@@ -117,6 +124,35 @@ describe("the official dingtalk-stream SDK against the emulator", () => {
       if (found.length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
     }
     expect(found[0]?.body.text?.content).toBe("收到：你好，机器人");
+  });
+
+  it("follows a SYSTEM disconnect to a new connection and keeps receiving", async () => {
+    client = new DWClient({ clientId: world.app.appKey, clientSecret: world.app.appSecret });
+    pointAtEmulator(client, world.baseUrl);
+    const received: string[] = [];
+    client.registerCallbackListener(TOPIC_ROBOT, (res) => {
+      received.push((JSON.parse(res.data) as { msgId: string }).msgId);
+      client?.socketCallBackResponse(res.headers.messageId, null);
+    });
+    await client.connect();
+    await waitUntil(
+      () => world.emulator.ctx.stream?.isConnected(world.app.appKey) === true,
+      "the SDK to connect",
+    );
+    const [before] = await connections(world);
+    await fetch(`${world.baseUrl}/_emulator/stream/disconnect`, {
+      method: "POST",
+      body: JSON.stringify({ appKey: world.app.appKey, how: "frame" }),
+    });
+    await waitUntil(
+      () => false === (world.emulator.ctx.stream?.isConnected(world.app.appKey) ?? false),
+      "the old socket to close",
+    );
+    const body = robotMessage(world, "after the disconnect");
+    const result = await world.emulator.ctx.stream?.pushRobotMessage(world.app.appKey, body);
+    expect(result?.delivered).toBe(true);
+    expect(received).toEqual([body.msgId]);
+    expect((await connections(world))[0]).not.toBe(before);
   });
 
   it("echoes the emulator's SYSTEM pings, so its connection stays up", async () => {

@@ -11,6 +11,7 @@ import {
   streamTransport,
   type Update,
 } from "dingbot";
+import { createEmulator } from "dingbot-tools/emulator";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
 import { openTicket, robotMessage, type StreamWorld, startStreamWorld, waitUntil } from "./stream-helpers.js";
@@ -260,6 +261,25 @@ describe("streamTransport against the emulator", () => {
     expect(bot.handled).toHaveLength(1);
     // The old link is half-open on the emulator's side (it stopped reading), so it may still be listed.
     expect((await connectionIds(world)).filter((id) => id !== before)).toHaveLength(1);
+  });
+
+  it("rides out an outage of the whole gateway and comes back when it returns", async () => {
+    const bot = track(botFor(world));
+    await bot.start();
+    const port = Number(new URL(world.baseUrl).port);
+    const { appKey, appSecret } = world.app;
+    await world.emulator.close();
+    await waitUntil(() => bot.gatewayCalls >= 4, "several failed attempts");
+    expect(bot.transport.state).not.toBe("stopped");
+    // DingTalk is back, on the same address, with the same app.
+    const emulator = createEmulator({ pingIntervalMs: 60_000 });
+    await emulator.listen(port, "127.0.0.1");
+    const app = emulator.store.createApp({ appKey, appSecret, mode: "stream" });
+    world = { emulator, baseUrl: world.baseUrl, app };
+    await waitUntil(() => bot.transport.state === "open", "the reconnect", 15_000);
+    const result = await emulator.ctx.stream?.pushRobotMessage(appKey, robotMessage(world, "back"));
+    expect(result?.delivered).toBe(true);
+    expect(bot.handled).toHaveLength(1);
   });
 
   it("acks a message whose handler threw with code 500 and keeps going", async () => {

@@ -22,10 +22,15 @@ export interface DemoBot {
   stop(): Promise<void>;
 }
 
+/** Whether this code runs inside the dingbot repository (not from an npm install, where ../../../../ is the user's project). */
+const IN_REPOSITORY = existsSync(
+  fileURLToPath(new URL("../../../../packages/dingbot-tools/package.json", import.meta.url)),
+);
+
 /** Where one example lives, or undefined when this install has no examples/ (e.g. installed from npm). */
 export function exampleFile(name: string): string | undefined {
   const path = `${EXAMPLES_DIR}${name}`;
-  return existsSync(path) ? path : undefined;
+  return IN_REPOSITORY && existsSync(path) ? path : undefined;
 }
 
 function configure(bot: Bot, app: AppRecord, baseUrl: string, logger: Logger): void {

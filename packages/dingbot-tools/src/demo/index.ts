@@ -11,6 +11,9 @@ import { type GeneratorStep, runGenerator } from "./generator.js";
 import { DEMO_GITHUB_SECRET, startDemoRelay } from "./relay.js";
 import { createDemoWorld, type DemoWorld } from "./world.js";
 
+/** How long one piece (a bot, the relay) may take to start before the demo goes on without it. */
+export const START_TIMEOUT_MS = 15_000;
+
 /** Options of {@link startDemo}. */
 export interface DemoOptions {
   /** Emulator port (default 8089; 0 picks a free one). */
@@ -42,8 +45,8 @@ export interface RunningDemo {
 }
 
 /**
- * Starts the whole demo. If a piece fails to start, what already runs is stopped before the error is thrown.
- * @throws Error when the emulator's port is taken, or a piece cannot start
+ * Starts the whole demo. A bot or the relay that cannot start is left out and listed in `missing`.
+ * @throws Error when the emulator cannot listen (e.g. `EADDRINUSE`); nothing is left running then
  */
 export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo> {
   const host = options.host ?? "127.0.0.1";
@@ -76,17 +79,30 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
     const parts = [`emulator      ${baseUrl}  (export DINGTALK_BASE_URL=${baseUrl})`];
     const missing: string[] = [];
     const bots: DemoBot[] = [];
-    const answer = await startAnswerBot(emulator.store, world.answerApp, baseUrl, host, logger);
+    const optional = <T extends { stop(): Promise<void> }>(
+      what: string,
+      start: () => Promise<T | undefined>,
+      absent: string,
+    ): Promise<T | undefined> => startOptional(what, start, absent, missing, stops);
+    const answer = await optional(
+      "answer bot",
+      () => startAnswerBot(emulator.store, world.answerApp, baseUrl, host, logger),
+      "examples/answer-bot.ts is not in this install",
+    );
     if (answer) bots.push(answer);
-    else missing.push("answer bot: examples/answer-bot.ts is not in this install");
-    if (answer) stops.push(() => answer.stop());
-    const stream = await startStreamBot(world.streamApp, baseUrl, logger);
+    const stream = await optional(
+      "stream bot",
+      () => startStreamBot(world.streamApp, baseUrl, logger),
+      "examples/stream-bot.ts is not in this install",
+    );
     if (stream) bots.push(stream);
-    else missing.push("stream bot: examples/stream-bot.ts is not in this install");
-    if (stream) stops.push(() => stream.stop());
-    const relay = await startDemoRelay(baseUrl, world, host, logger);
-    stops.push(() => relay.stop());
-    parts.push(`relay         ${relay.url}  (POST /alertmanager, /github; config ${relay.configFile})`);
+    const relay = await optional(
+      "relay",
+      () => startDemoRelay(baseUrl, world, host, logger),
+      "not available",
+    );
+    if (relay)
+      parts.push(`relay         ${relay.url}  (POST /alertmanager, /github; config ${relay.configFile})`);
     for (const bot of bots) parts.push(`${bot.name.padEnd(6, "　")}    ${bot.file}, ${bot.describe}`);
     const traffic =
       options.traffic === false
@@ -95,7 +111,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
             world,
             {
               emulatorUrl: baseUrl,
-              relayUrl: relay.url,
+              ...(relay ? { relayUrl: relay.url } : {}),
               githubSecret: DEMO_GITHUB_SECRET,
               answerBot: answer !== undefined,
               streamBot: stream !== undefined,
@@ -110,5 +126,35 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
   } catch (error) {
     await stop();
     throw error;
+  }
+}
+
+/**
+ * Starts one optional piece: one that is not in this install, fails or hangs is left out and listed in
+ * `missing`, and the rest of the demo still runs. A piece that comes up after the timeout is stopped.
+ */
+export async function startOptional<T extends { stop(): Promise<void> }>(
+  what: string,
+  start: () => Promise<T | undefined>,
+  absent: string,
+  missing: string[],
+  stops: Array<() => Promise<void>>,
+  timeoutMs = START_TIMEOUT_MS,
+): Promise<T | undefined> {
+  const started = start();
+  const timeout = new Promise<"timeout">((resolve) => setTimeout(resolve, timeoutMs, "timeout").unref());
+  try {
+    const part = await Promise.race([started, timeout]);
+    if (part === "timeout") {
+      void started.then((late) => late?.stop()).catch(() => {});
+      missing.push(`${what}: did not start within ${timeoutMs / 1000} s`);
+      return undefined;
+    }
+    if (!part) missing.push(`${what}: ${absent}`);
+    else stops.push(() => part.stop());
+    return part;
+  } catch (error) {
+    missing.push(`${what}: ${error instanceof Error ? error.message : String(error)}`);
+    return undefined;
   }
 }

@@ -60,41 +60,41 @@ export function createRelayApp(deps: RelayAppDeps): Hono {
       });
     };
     app.post(path, async (c) => {
-        const read = await readBody(c, config.limits.maxBodyBytes).catch(() => undefined);
-        if (!read) return refuse(400, "the body could not be read");
-        if (!read.ok) return refuse(413, `body larger than ${config.limits.maxBodyBytes} bytes`);
-        const raw = read.bytes;
-        const secret = routes.find((r) => r.route.secret)?.route.secret;
-        if (first.source === "github" && secret) {
-          if (!verifyGithubSignature(secret, raw, c.req.header("x-hub-signature-256"))) {
-            return refuse(401, "X-Hub-Signature-256 is missing or does not match the route's secret");
-          }
+      const read = await readBody(c, config.limits.maxBodyBytes).catch(() => undefined);
+      if (!read) return refuse(400, "the body could not be read");
+      if (!read.ok) return refuse(413, `body larger than ${config.limits.maxBodyBytes} bytes`);
+      const raw = read.bytes;
+      const secret = routes.find((r) => r.route.secret)?.route.secret;
+      if (first.source === "github" && secret) {
+        if (!verifyGithubSignature(secret, raw, c.req.header("x-hub-signature-256"))) {
+          return refuse(401, "X-Hub-Signature-256 is missing or does not match the route's secret");
         }
-        let body: unknown;
-        try {
-          body = JSON.parse(new TextDecoder().decode(raw));
-        } catch {
-          return refuse(400, "body is not JSON");
-        }
-        const parsed = parseSource(first.source, body, c.req.raw.headers);
-        if (parsed.kind === "invalid") return refuse(400, parsed.reason);
-        if (parsed.kind === "pong") return c.json({ status: "pong" }, 200);
-        if (parsed.kind === "ignored") return c.json({ status: "ignored", reason: parsed.reason }, 202);
-        const entries = buildEntries(routes, parsed.alerts, parsed.context, deps.now());
-        if (entries.length === 0) {
-          return c.json({ status: "ignored", reason: "no route matched", alerts: parsed.alerts.length }, 200);
-        }
-        try {
-          await store.enqueue(entries);
-        } catch (error) {
-          logger.error({ route: path, err: (error as Error).message }, "store unavailable; webhook refused");
-          return refuse(503, "the relay's store is unavailable; retry later");
-        }
-        const robots = new Set(entries.map((entry) => entry.robot));
-        metrics.received.inc(label);
-        for (const entry of entries) metrics.alerts.inc({ robot: entry.robot }, entry.lines.length);
-        deps.onEnqueued(robots);
-        return c.json({ status: "accepted", alerts: parsed.alerts.length, messages: entries.length }, 200);
+      }
+      let body: unknown;
+      try {
+        body = JSON.parse(Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString("utf8"));
+      } catch {
+        return refuse(400, "body is not JSON");
+      }
+      const parsed = parseSource(first.source, body, (name) => c.req.header(name));
+      if (parsed.kind === "invalid") return refuse(400, parsed.reason);
+      if (parsed.kind === "pong") return c.json({ status: "pong" }, 200);
+      if (parsed.kind === "ignored") return c.json({ status: "ignored", reason: parsed.reason }, 202);
+      const entries = buildEntries(routes, parsed.alerts, parsed.context, deps.now());
+      if (entries.length === 0) {
+        return c.json({ status: "ignored", reason: "no route matched", alerts: parsed.alerts.length }, 200);
+      }
+      try {
+        await store.enqueue(entries);
+      } catch (error) {
+        logger.error({ route: path, err: (error as Error).message }, "store unavailable; webhook refused");
+        return refuse(503, "the relay's store is unavailable; retry later");
+      }
+      const robots = new Set(entries.map((entry) => entry.robot));
+      metrics.received.inc(label);
+      for (const entry of entries) metrics.alerts.inc({ robot: entry.robot }, entry.lines.length);
+      deps.onEnqueued(robots);
+      return c.json({ status: "accepted", alerts: parsed.alerts.length, messages: entries.length }, 200);
     });
   }
 

@@ -7,7 +7,7 @@
 import type { ResolvedRoute } from "./config.js";
 import type { LabelPredicate } from "./match.js";
 import type { RouteRenderer } from "./templates/engine.js";
-import type { NewOutboxEntry, RelayAlert } from "./types.js";
+import type { DigestLine, NewOutboxEntry, RelayAlert } from "./types.js";
 
 /** A route ready to take webhooks. */
 export interface CompiledRoute {
@@ -37,12 +37,7 @@ export function buildEntries(
     if (matched.length === 0) continue;
     const atMobiles = unique([...(route.atMobiles ?? []), ...matched.flatMap((alert) => alert.atMobiles)]);
     const atUserIds = unique([...(route.atUserIds ?? []), ...matched.flatMap((alert) => alert.atUserIds)]);
-    const lines = matched.map((alert) => ({
-      name: alert.name,
-      severity: alert.severity,
-      status: alert.status,
-      ...(alert.url ? { url: alert.url } : {}),
-    }));
+    const lines = linesOf(matched);
     for (const robot of route.robots) {
       entries.push({
         robot,
@@ -58,6 +53,16 @@ export function buildEntries(
     }
   }
   return entries;
+}
+
+/** The digest lines of alerts: one per alert (stores derive them again instead of storing them twice). */
+export function linesOf(alerts: readonly RelayAlert[]): DigestLine[] {
+  return alerts.map((alert) => ({
+    name: alert.name,
+    severity: alert.severity,
+    status: alert.status,
+    ...(alert.url ? { url: alert.url } : {}),
+  }));
 }
 
 /** Routes grouped by path, in config order. */

@@ -15,9 +15,12 @@ export type BodyRead = { ok: true; bytes: Uint8Array } | { ok: false; tooLarge: 
  * @param limit - largest accepted size in bytes
  */
 export async function readBody(c: Context, limit: number): Promise<BodyRead> {
-  const declared = Number(c.req.header("content-length"));
-  if (Number.isFinite(declared) && declared > limit) return { ok: false, tooLarge: true };
   const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+  // Node's own headers when there is a Node request: building the Fetch Request just for one header costs.
+  const declared = Number(
+    incoming?.headers ? incoming.headers["content-length"] : c.req.header("content-length"),
+  );
+  if (Number.isFinite(declared) && declared > limit) return { ok: false, tooLarge: true };
   if (incoming && typeof incoming.on === "function" && !incoming.readableDidRead && !incoming.readableEnded) {
     return readIncoming(incoming, limit);
   }

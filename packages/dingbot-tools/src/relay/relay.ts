@@ -8,8 +8,8 @@ import { type ServerType, serve } from "@hono/node-server";
 import type { Logger } from "dingbot";
 import type { Hono } from "hono";
 import { createRelayApp } from "./app.js";
-import { foldDigest } from "./digest.js";
 import type { RelayConfig } from "./config.js";
+import { foldDigest } from "./digest.js";
 import { type CompiledRoute, routesByPath } from "./ingest.js";
 import { createRelayLogger, secretsOf } from "./log.js";
 import { compileMatchers } from "./match.js";
@@ -95,6 +95,11 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
   const now = options.now ?? Date.now;
   const logger = options.logger ?? createRelayLogger(config.log.level, secretsOf(config));
   const compiled = compileRouteTemplates(config);
+  for (const route of config.routes) {
+    if (route.source === "github" && !route.secret) {
+      logger.warn({ route: route.path }, "GitHub route without a secret: X-Hub-Signature-256 is not checked");
+    }
+  }
   const sender =
     options.sender ??
     createWebhookSender(config.robots, {

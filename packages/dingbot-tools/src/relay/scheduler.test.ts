@@ -48,7 +48,18 @@ function entry(name: string, createdAt: number, severity = "critical"): NewOutbo
     robot: "ops",
     route: 0,
     createdAt,
-    alerts: [],
+    alerts: [
+      {
+        name,
+        severity,
+        status: "firing",
+        labels: {},
+        annotations: {},
+        url: `https://prom/${name}`,
+        atMobiles: [],
+        atUserIds: [],
+      },
+    ],
     context: { name },
     atMobiles: [],
     atUserIds: [],
@@ -109,7 +120,9 @@ describe("RobotScheduler.step()", () => {
     const s = scheduler();
     await store.enqueue([entry("A", clock.now), entry("B", clock.now)]);
     expect(await s.step()).toBe(0);
+    await s.settled();
     expect(await s.step()).toBe(0);
+    await s.settled();
     expect(sender.sent.map((m) => (m.body as { markdown: { title: string } }).markdown.title)).toEqual([
       "告警 A",
       "告警 B",
@@ -118,6 +131,7 @@ describe("RobotScheduler.step()", () => {
       Array.from({ length: 12 }, (_, i) => entry(`N${i % 3}`, clock.now, i % 2 ? "warning" : "critical")),
     );
     await s.step();
+    await s.settled();
     const digest = (sender.sent[2]?.body as { markdown: { text: string } } | undefined)?.markdown.text ?? "";
     expect([...parseDigestCounts(digest).values()].reduce((a, b) => a + b, 0)).toBe(12);
     expect(await store.depth("ops")).toBe(0);
@@ -135,6 +149,7 @@ describe("RobotScheduler.step()", () => {
         maxWait = Math.max(maxWait, clock.now - due.createdAt);
       while ((await s.step()) === 0) {
         // Each step sends; keep going while sends are allowed at this instant.
+        await s.settled();
       }
     }
     const times = sender.sent.map((m) => m.at);
@@ -162,13 +177,16 @@ describe("RobotScheduler.step()", () => {
     );
     await store.enqueue([entry("A", clock.now)]);
     await s.step();
+    await s.settled();
     expect(await store.blockedUntil("ops")).toBeGreaterThanOrEqual(clock.now + 10_000);
     expect(await s.step()).toBeGreaterThan(0);
     clock.now += 9_000;
     await s.step();
+    await s.settled();
     expect(sender.sent).toHaveLength(0);
     clock.now += 1_100;
     await s.step();
+    await s.settled();
     expect(sender.sent).toHaveLength(1);
     expect(metrics.rateLimited.get({ robot: "ops" })).toBe(1);
   });
@@ -188,12 +206,15 @@ describe("RobotScheduler.step()", () => {
     );
     await store.enqueue([entry("A", clock.now)]);
     await s.step();
+    await s.settled();
     const [first] = await store.ready("ops", Number.MAX_SAFE_INTEGER, 10);
     expect(first).toMatchObject({ attempts: 1, nextAt: clock.now + 750 });
     clock.now += 2000;
     await s.step();
+    await s.settled();
     clock.now += 5000;
     await s.step();
+    await s.settled();
     const [dead] = await store.listDead();
     expect(dead?.reason).toBe("gave up after 3 attempts: errcode -1: 系统繁忙");
     expect(metrics.retried.get({ robot: "ops" })).toBe(2);
@@ -213,6 +234,7 @@ describe("RobotScheduler.step()", () => {
     );
     await store.enqueue([entry("A", clock.now)]);
     await s.step();
+    await s.settled();
     expect((await store.listDead())[0]?.reason).toBe("permanent: errcode 400013: 群已被解散");
     expect(await store.depth("ops")).toBe(0);
   });
@@ -224,9 +246,11 @@ describe("RobotScheduler.step()", () => {
     expect(await s.step()).toBeGreaterThan(0);
     clock.now += 8000;
     await s.step();
+    await s.settled();
     expect(sender.sent).toHaveLength(0);
     clock.now += 1100;
     await s.step();
+    await s.settled();
     expect(sender.sent).toHaveLength(1);
   });
 });

@@ -16,6 +16,11 @@ import type { OutboxEntry, RenderedMessage } from "./types.js";
 
 /** Entries read per scheduling step: enough to fold a storm into one digest. */
 const FETCH_LIMIT = 5000;
+/**
+ * Sends in flight per robot. Slots of a rate window free up as fast as the previous window's answers came
+ * in; one send at a time would fall behind whenever DingTalk answers slower than that.
+ */
+const MAX_IN_FLIGHT = 4;
 
 /** What a scheduler needs. */
 export interface SchedulerDeps {
@@ -71,6 +76,10 @@ export class RobotScheduler {
   private woken = false;
   /** The loop sleeps until a rate slot frees: new entries change nothing before then. */
   private waitingForSlot = false;
+  /** Ids of entries being sent, so the next step does not send them again. */
+  private readonly inFlight = new Set<string>();
+  /** Sends being made. */
+  private readonly flights = new Set<Promise<void>>();
   private running: Promise<void> | undefined;
   private readonly rules: { windowMs: number; limit: number }[];
   /** Safety margin so a send never lands inside DingTalk's window a hair early. */
@@ -103,18 +112,27 @@ export class RobotScheduler {
     this.running = this.loop();
   }
 
-  /** Tells an idle loop that new entries arrived. */
-  wake(): void {
-    if (this.waitingForSlot && !this.stopped) return;
+  /**
+   * Tells an idle loop that new entries arrived (ignored while it waits for a rate slot).
+   * @param force - also interrupt a wait for a slot (a send finished and corrected the send log)
+   */
+  wake(force = false): void {
+    if (this.waitingForSlot && !this.stopped && !force) return;
     this.woken = true;
     this.wakeUp?.();
   }
 
-  /** Stops after the send in flight, if any. */
+  /** Resolves when the sends in flight have finished (tests). */
+  async settled(): Promise<void> {
+    await Promise.all([...this.flights]);
+  }
+
+  /** Stops after the sends in flight, if any. */
   async stop(): Promise<void> {
     this.stopped = true;
     this.wake();
     await this.running;
+    await this.settled();
     await this.deps.store.release(this.robot.name, this.deps.owner).catch(() => undefined);
   }
 
@@ -165,6 +183,7 @@ export class RobotScheduler {
       this.waitingForSlot = true;
       return Math.min(blocked - start, idleMs);
     }
+    if (this.flights.size >= MAX_IN_FLIGHT) return idleMs;
     // The slot comes first: during a storm most steps find the window full, and reading the send log is far
     // cheaper than reading thousands of queued entries.
     const longest = Math.max(...this.rules.map((rule) => rule.windowMs));
@@ -174,7 +193,10 @@ export class RobotScheduler {
       this.waitingForSlot = true;
       return Math.min(wait, idleMs);
     }
-    const ready = await store.ready(robot, start, FETCH_LIMIT);
+    const ready = (await store.ready(robot, start, FETCH_LIMIT + this.inFlight.size)).filter(
+      (entry) => !this.inFlight.has(entry.id),
+    );
+    if (ready.length === 0 && this.inFlight.size > 0) return idleMs;
     if (ready.length === 0) {
       const due = await store.nextDueAt(robot);
       return due === undefined ? idleMs : Math.min(Math.max(due - start, 1), idleMs);
@@ -182,11 +204,11 @@ export class RobotScheduler {
     // Single messages while they fit in the free slots; otherwise the whole backlog becomes a digest.
     if (ready.length <= freeSlots(sends, start, this.rules)) {
       const entry = ready[0] as OutboxEntry;
-      await this.deliver([entry], this.deps.render(entry), "single");
+      await this.launch([entry], this.deps.render(entry), "single");
     } else {
       const digest = foldDigest(ready, this.deps.language);
       const single = digest.entries.length === 1 ? digest.entries[0] : undefined;
-      await this.deliver(
+      await this.launch(
         digest.entries,
         single ? this.deps.render(single) : digest.message,
         single ? "single" : "digest",
@@ -204,16 +226,43 @@ export class RobotScheduler {
     return messages.markdown(message.title, message.text, Object.keys(at).length ? { at } : {});
   }
 
+  /** Logs the send (before the next step counts slots), then sends without waiting for the answer. */
+  private async launch(
+    entries: OutboxEntry[],
+    message: RenderedMessage,
+    kind: "single" | "digest",
+  ): Promise<void> {
+    const startedAt = this.deps.now();
+    // Logged at the latest moment the request could reach DingTalk, so a crash mid-send still counts it.
+    const handle = await this.deps.store.logSend(
+      this.robot.name,
+      startedAt + this.deps.limits.requestTimeoutMs,
+    );
+    for (const entry of entries) this.inFlight.add(entry.id);
+    const flight: Promise<void> = this.deliver(handle, startedAt, entries, message, kind)
+      .catch((error: unknown) => {
+        this.deps.logger.error(
+          { robot: this.robot.name, err: error instanceof Error ? error.message : String(error) },
+          "recording a send failed; the entries stay queued",
+        );
+      })
+      .finally(() => {
+        for (const entry of entries) this.inFlight.delete(entry.id);
+        this.flights.delete(flight);
+        this.wake(true);
+      });
+    this.flights.add(flight);
+  }
+
   private async deliver(
+    handle: string,
+    startedAt: number,
     entries: OutboxEntry[],
     message: RenderedMessage,
     kind: "single" | "digest",
   ): Promise<void> {
     const { store, sender, metrics, now, logger, limits } = this.deps;
     const robot = this.robot.name;
-    const startedAt = now();
-    // Logged at the latest moment the request could reach DingTalk, so a crash mid-send still counts it.
-    const handle = await store.logSend(robot, startedAt + limits.requestTimeoutMs);
     let failure: unknown;
     try {
       await sender.send(robot, this.body(message));

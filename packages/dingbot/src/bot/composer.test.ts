@@ -182,6 +182,20 @@ describe("Composer", () => {
       expect(seen).toEqual(["group"]);
     });
 
+    it("filter() waits for an async predicate", async () => {
+      const b = bot();
+      const seen: string[] = [];
+      b.filter(async (ctx) => ctx.text === "yes").use(() => {
+        seen.push("yes");
+      });
+      b.use(() => {
+        seen.push("fell through");
+      });
+      await run(b, groupText("yes"));
+      await run(b, groupText("no"));
+      expect(seen).toEqual(["yes", "fell through"]);
+    });
+
     it("chains: a group command only answers in groups", async () => {
       const b = bot();
       let hits = 0;

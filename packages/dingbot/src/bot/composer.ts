@@ -45,7 +45,7 @@ function concat<C extends Context>(first: MiddlewareFn<C>, then: MiddlewareFn<C>
       // A second next() would run the rest of the stack twice and send replies twice.
       if (called) return Promise.reject(new Error("next() called multiple times"));
       called = true;
-      return Promise.resolve(then(ctx, next));
+      return Promise.resolve(then(ctx, next)) as Promise<void>;
     });
   };
 }

@@ -157,6 +157,15 @@ describe("Context", () => {
       });
     });
 
+    it("refuses an empty text or markdown before sending", async () => {
+      const errors: string[] = [];
+      await inlineAnswer(groupText("x"), async (ctx) => {
+        await ctx.replyText("").catch((e: Error) => errors.push(e.name));
+        await ctx.replyMarkdown("", "x").catch((e: Error) => errors.push(e.name));
+      });
+      expect(errors).toEqual(["ValidationError", "ValidationError"]);
+    });
+
     it("noReply answers {msgtype: empty}", async () => {
       expect(await inlineAnswer(groupText("x"), (ctx) => ctx.noReply())).toEqual({ msgtype: "empty" });
     });

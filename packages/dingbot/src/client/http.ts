@@ -13,7 +13,7 @@ import { redactText } from "../redact.js";
 
 /** One JSON request. */
 export interface JsonRequest {
-  method: "GET" | "POST";
+  method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
   /** Full URL; it may carry secrets, which never reach an error message. */
   url: string;
   /** Request body, already serialised. */

@@ -30,7 +30,13 @@ export {
   openApiReplier,
   type ReplyTarget,
 } from "./openapi-replier.js";
-export { type LimiterClock, RateLimiter, type RateLimitOptions, sharedRateLimiter } from "./rate-limiter.js";
+export {
+  DEFAULT_RATE_WINDOW_MS,
+  type LimiterClock,
+  RateLimiter,
+  type RateLimitOptions,
+  sharedRateLimiter,
+} from "./rate-limiter.js";
 export {
   fewRetriesQuickly,
   isSafeToRetry,

@@ -70,6 +70,12 @@ describe("RateLimiter", () => {
     expect(clock.t).toBe(1_001_000);
   });
 
+  it("defaults to DingTalk's 20 per minute, with a one-second margin on the window", () => {
+    const limiter = new RateLimiter();
+    expect(limiter.limit).toBe(20);
+    expect(limiter.windowMs).toBe(61_000);
+  });
+
   it("rejects nonsense settings", () => {
     expect(() => new RateLimiter({ limit: 0 })).toThrow(RangeError);
     expect(() => new RateLimiter({ windowMs: 0 })).toThrow(RangeError);

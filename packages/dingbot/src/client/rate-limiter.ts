@@ -6,11 +6,17 @@
 import { WEBHOOK_RATE_LIMIT_PER_MINUTE, WEBHOOK_RATE_WINDOW_MS } from "../protocol/constants.js";
 import { realSleep, type Sleep } from "./retry.js";
 
+/**
+ * Default window: DingTalk's 60 s plus 1 s, because DingTalk counts arrivals, and a request that meets less
+ * network delay than the one 20 sends earlier could otherwise arrive inside the same 60 s.
+ */
+export const DEFAULT_RATE_WINDOW_MS = WEBHOOK_RATE_WINDOW_MS + 1000;
+
 /** Settings of a {@link RateLimiter}. */
 export interface RateLimitOptions {
   /** Sends allowed per window (default 20). */
   limit?: number;
-  /** Window length in ms (default 60000). */
+  /** Window length in ms (default {@link DEFAULT_RATE_WINDOW_MS}, 61000). */
   windowMs?: number;
 }
 
@@ -38,7 +44,7 @@ export class RateLimiter {
 
   constructor(options: RateLimitOptions = {}, clock: Partial<LimiterClock> = {}) {
     this.limit = options.limit ?? WEBHOOK_RATE_LIMIT_PER_MINUTE;
-    this.windowMs = options.windowMs ?? WEBHOOK_RATE_WINDOW_MS;
+    this.windowMs = options.windowMs ?? DEFAULT_RATE_WINDOW_MS;
     if (!Number.isInteger(this.limit) || this.limit < 1) {
       throw new RangeError(`rate limit must be a positive integer, got ${this.limit}`);
     }
@@ -112,7 +118,7 @@ export function sharedRateLimiter(
     byKey = new Map();
     shared.set(now, byKey);
   }
-  const id = `${key}|${options.limit ?? WEBHOOK_RATE_LIMIT_PER_MINUTE}|${options.windowMs ?? WEBHOOK_RATE_WINDOW_MS}`;
+  const id = `${key}|${options.limit ?? WEBHOOK_RATE_LIMIT_PER_MINUTE}|${options.windowMs ?? DEFAULT_RATE_WINDOW_MS}`;
   let limiter = byKey.get(id);
   if (!limiter) {
     limiter = new RateLimiter(options, { ...clock, now });

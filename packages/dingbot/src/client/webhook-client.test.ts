@@ -393,6 +393,25 @@ describe("WebhookClient", () => {
       expect(titles[0]).toBe(`日报 (1/${result.parts})`);
     });
 
+    it("checks the keyword in every part, and injects it into each part that lacks it", async () => {
+      const text = `告警\n\n${paragraphs}`;
+      const strict = client({ split: { maxBytes: 600 }, rateLimit: false, keywords: ["告警"] }).robot;
+      await expect(strict.sendText(text)).rejects.toThrow(/none of the robot's keywords/);
+      expect(received).toHaveLength(0);
+      const lenient = client({
+        split: { maxBytes: 600 },
+        rateLimit: false,
+        keywords: ["告警"],
+        injectKeyword: true,
+      });
+      const result = await lenient.robot.sendText(text);
+      expect(received).toHaveLength(result.parts);
+      for (const r of received) {
+        expect(JSON.parse(r.body).text.content).toContain("告警");
+        expect(Buffer.byteLength(r.body)).toBeLessThanOrEqual(600);
+      }
+    });
+
     it("prepare() returns the exact bodies without sending", () => {
       const { robot } = client({ split: true });
       const parts = robot.prepare(messages.text("x".repeat(45_000)));

@@ -12,7 +12,10 @@ export async function runDemo(flags: DemoFlags, io: CliIo): Promise<number> {
     demo = await startDemo({ port, host: flags.host, traffic: flags.traffic, logger: stderrLogger(io) });
   } catch (error) {
     const code = (error as { code?: unknown }).code;
-    if (code === "EADDRINUSE") throw new CliFailure(`port ${port} is already in use (try --port 8090)`);
+    if (code === "EADDRINUSE")
+      throw new CliFailure(
+        `port ${port} is already in use: try --port 8090 (with npm: npm start -- --port 8090)`,
+      );
     throw new CliFailure(
       `the demo could not start: ${error instanceof Error ? error.message : String(error)}`,
     );

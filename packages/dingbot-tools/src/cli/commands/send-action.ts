@@ -37,7 +37,7 @@ export async function runSend(flags: SendFlags, io: CliIo): Promise<number> {
   const webhook = flags.webhook ?? io.env.DINGTALK_WEBHOOK;
   const secret = flags.secret ?? io.env.DINGTALK_SECRET;
   const token = tokenOf(webhook);
-  const secrets = [token, secret, webhook];
+  const secrets = [token, secret];
   const clean = (text: string): string => redactText(text, secrets);
   const out = (text: string): void => io.stdout(clean(text));
   const err = (text: string): void => io.stderr(clean(text));
@@ -94,10 +94,8 @@ export async function runSend(flags: SendFlags, io: CliIo): Promise<number> {
       );
     }
     if (error instanceof ValidationError) {
-      return fail(EXIT.USAGE, { ok: false, error: error.message }, [
-        `error: ${error.message}`,
-        "nothing was sent",
-      ]);
+      const { message, hint } = describeValidation(error, flags.keyword);
+      return fail(EXIT.USAGE, { ok: false, error: message, hint }, [`error: ${message}`, `hint: ${hint}`]);
     }
     if (error instanceof ApiError) {
       const info = error.errcode !== undefined ? describeErrcode(error.errcode, error.errmsg) : undefined;
@@ -130,6 +128,33 @@ export async function runSend(flags: SendFlags, io: CliIo): Promise<number> {
     }
     throw error;
   }
+}
+
+/**
+ * What the client refused before sending, in CLI terms: the library's own sentences name library options
+ * (injectKeyword, split) that the command does not have.
+ */
+function describeValidation(error: ValidationError, keywords: string[]): { message: string; hint: string } {
+  const problem = error.issues[0]?.message ?? "";
+  if (problem === "no keyword") {
+    return {
+      message: `the message contains none of the robot's keywords (${keywords.join(", ")}): DingTalk would refuse it with 310000`,
+      hint: "put one of the keywords into the text; nothing was sent",
+    };
+  }
+  if (problem.startsWith("body is")) {
+    return {
+      message: `the message ${problem.replace("(limit", "but DingTalk accepts at most").replace(")", "")}`,
+      hint: "shorten it, or send it as several messages; nothing was sent",
+    };
+  }
+  if (error.issues[0]?.path === "url") {
+    return {
+      message: error.message,
+      hint: "copy the whole webhook URL from the group's robot settings; nothing was sent",
+    };
+  }
+  return { message: error.message, hint: "fix the value named above; nothing was sent" };
 }
 
 /** The access token of a webhook URL, to mask wherever it might be printed. */

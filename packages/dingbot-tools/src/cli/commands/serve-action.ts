@@ -1,3 +1,4 @@
+import { AppClient, openApiReplier } from "dingbot";
 import { type CliIo, CliUsageError } from "../io.js";
 import { loadBot } from "../load-bot.js";
 import type { TransportFlags } from "./serve-flags.js";
@@ -5,12 +6,25 @@ import { createCliLogger } from "./serve-logger.js";
 import { runBotUntilAborted } from "./serve-run.js";
 import { resolveTransportSettings } from "./serve-transport.js";
 
-/** Loads FILE and answers DingTalk's callbacks with it until the io's signal aborts. */
+/** Loads FILE and answers DingTalk's messages with it until the io's signal aborts. */
 export async function runServe(file: string, flags: TransportFlags, io: CliIo): Promise<number> {
   const settings = resolveTransportSettings(flags, io.env);
   const bot = await loadBot(file, io.cwd);
   const logger = createCliLogger(io.stdout);
   try {
+    // With the app key too, replies after the sessionWebhook expired go through the robot OpenAPI.
+    const apiFallback = settings.appKey
+      ? openApiReplier(
+          new AppClient({
+            appKey: settings.appKey,
+            appSecret: settings.appSecret,
+            baseUrl: settings.baseUrl,
+            env: io.env,
+            fetch: io.fetch,
+            logger,
+          }),
+        )
+      : undefined;
     bot.configure({
       appKey: settings.appKey,
       appSecret: settings.appSecret,
@@ -18,9 +32,10 @@ export async function runServe(file: string, flags: TransportFlags, io: CliIo): 
       baseUrl: settings.baseUrl,
       logger,
       fetch: io.fetch,
+      apiFallback,
     });
   } catch (error) {
-    // configure validates the base URL (http(s) only).
+    // configure and AppClient validate the base URL (http(s) only).
     throw new CliUsageError(error instanceof Error ? error.message : String(error));
   }
   return runBotUntilAborted(bot, settings, io, logger, `answering ${file}`);

@@ -3,9 +3,9 @@
  * @module
  */
 
-import type { Logger } from "dingbot";
 import type { Bot } from "dingbot/bot";
 import { CliFailure, type CliIo, EXIT } from "../io.js";
+import type { CliLogger } from "./serve-logger.js";
 import { chooseTransport, type TransportSettings } from "./serve-transport.js";
 
 /**
@@ -17,7 +17,7 @@ export async function runBotUntilAborted(
   bot: Bot,
   settings: TransportSettings,
   io: CliIo,
-  logger: Logger,
+  logger: CliLogger,
   what: string,
 ): Promise<number> {
   const chosen = chooseTransport(settings, logger);
@@ -36,6 +36,7 @@ export async function runBotUntilAborted(
     chosen.finished?.catch((error: unknown) => resolve(error ?? new Error("the transport stopped")));
   });
   await bot.stop();
+  logger.flush();
   if (fatal) throw new CliFailure(`stopped: ${fatal instanceof Error ? fatal.message : String(fatal)}`);
   io.stderr("dingbot: stopped\n");
   return EXIT.OK;

@@ -5,7 +5,9 @@ import { addTransportFlags, type TransportFlags } from "./serve-flags.js";
 export const registerServe: RegisterCommand = (program, io, setExit) => {
   const command = program
     .command("serve")
-    .description("run a bot (a .ts or .js file whose default export is a Bot) on DingTalk's HTTP callback")
+    .description(
+      "run a bot (a .ts or .js file whose default export is a Bot) on DingTalk's HTTP callback, or Stream mode with --stream",
+    )
     .argument("<file>", "the bot module, e.g. examples/answer-bot.ts");
   addTransportFlags(command).action(async (file: string, flags: TransportFlags) => {
     const { runServe } = await import("./serve-action.js");

@@ -6,6 +6,9 @@
 (() => {
   // ---------------------------------------------------------------- state
 
+  /** Messages drawn at first per conversation; "show earlier" adds this many more. */
+  const PAGE_SIZE = 500;
+
   const state = {
     /** @type {Map<string, any>} conversationId → conversation */
     conversations: new Map(),
@@ -29,6 +32,8 @@
     unread: new Map(),
     /** Events that arrived while a snapshot was loading; replayed after it. @type {any[] | null} */
     buffered: null,
+    /** How many of the selected conversation's newest messages are drawn. */
+    shown: PAGE_SIZE,
   };
 
   const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
@@ -48,6 +53,7 @@
     send: /** @type {HTMLButtonElement} */ ($("composer-send")),
     status: $("composer-status"),
     rejectionList: $("rejection-list"),
+    showRaw: /** @type {HTMLInputElement} */ ($("show-raw")),
     rejectionCount: $("rejection-count"),
   };
 
@@ -675,7 +681,12 @@
         : null,
       via && record.via !== "work-notification" ? h("span", { class: "via" }, via) : null,
       h("time", { datetime: new Date(record.time).toISOString() }, formatTime(record.time)),
+      deliveryBadge(record),
+      ...readState(record),
     );
+    // The body exactly as it was posted, for bot authors (as a mail catcher shows a mail's source).
+    // Hidden unless "显示 JSON" is ticked: one switch, not a tab stop per message.
+    const raw = h("pre", { class: "raw" }, JSON.stringify(record.body, null, 2));
     return h(
       "li",
       {
@@ -685,7 +696,67 @@
         "data-via": record.via,
       },
       avatar(sender),
-      h("div", { class: "message-main" }, meta, bubble),
+      h("div", { class: "message-main" }, meta, bubble, raw),
+    );
+  }
+
+  /**
+   * Read state of work notifications and OpenAPI messages ("未读"/"已读" in 1:1, "N 人已读" in groups), and a
+   * button to read it as the chosen sender, which is what getsendresult and readStatus then report.
+   */
+  function readState(record) {
+    if (!record.readBy || typeof record.readBy !== "object") return [];
+    const c = state.conversations.get(record.conversationId);
+    const readers = Object.keys(record.readBy);
+    const label = c?.type === "single" ? (readers.length > 0 ? "已读" : "未读") : `${readers.length} 人已读`;
+    const me = ui.from.value;
+    const canRead = Boolean(me) && Boolean(c?.members.includes(me)) && !(me in record.readBy);
+    const name = state.users.get(me)?.name ?? me;
+    return [
+      h("span", { class: `read-state${readers.length > 0 ? " read" : ""}` }, label),
+      canRead
+        ? h("button", { type: "button", class: "mark-read", "data-id": record.id }, `以${name}身份标记已读`)
+        : null,
+    ];
+  }
+
+  async function markRead(messageId) {
+    const record = state.messages.find((m) => m.id === messageId);
+    const userId = ui.from.value;
+    if (!record || !userId) return;
+    const response = await fetch(`/_emulator/messages/${encodeURIComponent(messageId)}/read`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ userId }),
+    });
+    const result = await response.json().catch(() => ({}));
+    if (!response.ok) {
+      setStatus(`标记已读失败 (${response.status})：${result.error ?? response.statusText}`, "error");
+      return;
+    }
+    record.readBy = { ...record.readBy, [userId]: result.readAt ?? Date.now() };
+    const item = messageItem(record);
+    ui.messages.querySelector(`li[data-id="${CSS.escape(record.id)}"]`)?.replaceWith(item);
+    item.querySelector(".read-state")?.setAttribute("tabindex", "-1");
+    /** @type {HTMLElement | null} */ (item.querySelector(".read-state"))?.focus();
+  }
+
+  /** For a person's message to a bot: whether the bot got it (the emulator's delivery outcome). */
+  function deliveryBadge(record) {
+    const delivery = record.meta && typeof record.meta.delivery === "object" ? record.meta.delivery : null;
+    if (!delivery) return null;
+    if (delivery.delivered) {
+      const to = typeof record.meta.atRobot === "string" ? ` ${robotName(record.meta.atRobot)}` : "";
+      return h(
+        "span",
+        { class: "delivery ok", title: `attempts: ${delivery.attempts ?? 1}` },
+        `✓ 已送达${to}`,
+      );
+    }
+    return h(
+      "span",
+      { class: "delivery failed", role: "note" },
+      `⚠ 机器人未收到：${typeof delivery.error === "string" ? delivery.error : "未送达"}`,
     );
   }
 
@@ -716,17 +787,47 @@
       const list = messagesOf(state.selected);
       if (list.length === 0)
         ui.messages.append(h("li", { class: "empty-note" }, "还没有消息 · No messages yet"));
-      for (const record of list) ui.messages.append(messageItem(record));
+      // A benchmark or a storm can put thousands of messages in one conversation: draw the newest ones, and
+      // the rest on request.
+      const hidden = Math.max(0, list.length - state.shown);
+      if (hidden > 0) {
+        ui.messages.append(
+          h(
+            "li",
+            { class: "earlier" },
+            h(
+              "button",
+              { type: "button", class: "show-earlier" },
+              `显示更早的 ${hidden} 条 · Show ${hidden} earlier`,
+            ),
+          ),
+        );
+      }
+      for (const record of list.slice(hidden)) ui.messages.append(messageItem(record));
     }
     ui.messages.removeAttribute("aria-busy");
     if (stick) scrollToBottom();
     else ui.messages.scrollTop = scrollTop;
   }
 
+  /**
+   * Sets the delivery outcome of a person's message (found by its DingTalk msgId) and redraws it. The store
+   * writes the outcome after the message event went out, so the page learns it from the composer's answer
+   * or from the bot's reply.
+   */
+  function patchDelivery(msgId, delivery) {
+    const record = state.messages.find((m) => m.meta?.msgId === msgId);
+    if (!record || record.meta.delivery) return;
+    record.meta = { ...record.meta, delivery };
+    const shown = ui.messages.querySelector(`li[data-id="${CSS.escape(record.id)}"]`);
+    shown?.replaceWith(messageItem(record));
+  }
+
   function addMessage(record) {
     if (!record || state.messageIds.has(record.id)) return;
     state.messageIds.add(record.id);
     state.messages.push(record);
+    if (typeof record.replyTo === "string") patchDelivery(record.replyTo, { delivered: true });
     if (!state.conversations.has(record.conversationId)) scheduleRefresh();
     if (record.conversationId === state.selected) {
       const stick = nearBottom();
@@ -736,29 +837,43 @@
     } else {
       state.unread.set(record.conversationId, (state.unread.get(record.conversationId) ?? 0) + 1);
     }
-    renderConversations();
+    scheduleConversations();
   }
 
   // ---------------------------------------------------------------- conversations
 
-  function lastMessage(conversationId) {
-    for (let i = state.messages.length - 1; i >= 0; i--) {
-      if (state.messages[i].conversationId === conversationId) return state.messages[i];
-    }
-    return null;
+  /** The newest message of every conversation, in one pass over the log. */
+  function lastMessages() {
+    /** @type {Map<string, any>} */
+    const last = new Map();
+    for (const m of state.messages) last.set(m.conversationId, m);
+    return last;
   }
 
-  function sortedConversations() {
-    const key = (c) => lastMessage(c.conversationId)?.time ?? c.createdAt ?? 0;
+  function sortedConversations(last = lastMessages()) {
+    const key = (c) => last.get(c.conversationId)?.time ?? c.createdAt ?? 0;
     return [...state.conversations.values()].sort((a, b) => key(b) - key(a));
   }
 
+  let conversationsTimer = 0;
+  /** Coalesces list updates: a storm of messages re-renders the list a few times a second, not per message. */
+  function scheduleConversations() {
+    if (conversationsTimer) return;
+    conversationsTimer = window.setTimeout(() => {
+      conversationsTimer = 0;
+      renderConversations();
+    }, 50);
+  }
+
   function renderConversations() {
-    const conversations = sortedConversations();
+    const last = lastMessages();
+    const conversations = sortedConversations(last);
     ui.noConversations.hidden = conversations.length > 0;
+    // Re-rendering replaces the buttons: keep a keyboard user's focus on the conversation they were on.
+    const focused = document.activeElement?.closest?.("button.conversation")?.getAttribute("data-id");
     ui.list.replaceChildren(
       ...conversations.map((c) => {
-        const last = lastMessage(c.conversationId);
+        const newest = last.get(c.conversationId);
         const unread = state.unread.get(c.conversationId) ?? 0;
         const selected = c.conversationId === state.selected;
         const group = c.type !== "single";
@@ -794,7 +909,7 @@
               h(
                 "span",
                 { class: "conv-preview" },
-                last ? `${last.sender?.name ?? ""}: ${preview(last)}` : "",
+                newest ? `${newest.sender?.name ?? ""}: ${preview(newest)}` : "",
               ),
             ),
             unread > 0 && !selected
@@ -804,9 +919,14 @@
         );
       }),
     );
+    if (focused)
+      /** @type {HTMLElement | null} */ (
+        ui.list.querySelector(`button[data-id="${CSS.escape(focused)}"]`)
+      )?.focus();
   }
 
   function select(conversationId, { focus = false } = {}) {
+    if (conversationId !== state.selected) state.shown = PAGE_SIZE;
     state.selected = conversationId && state.conversations.has(conversationId) ? conversationId : null;
     if (state.selected) {
       state.unread.delete(state.selected);
@@ -901,6 +1021,13 @@
         return;
       }
       ui.text.value = "";
+      if (typeof result.msgId === "string" && typeof result.delivered === "boolean") {
+        patchDelivery(result.msgId, {
+          delivered: result.delivered,
+          attempts: result.attempts,
+          ...(result.error ? { error: result.error } : {}),
+        });
+      }
       if (result.delivered === false) {
         setStatus(`已记录，但机器人没有收到：${result.error ?? "未送达"}`, "error");
       } else
@@ -930,6 +1057,8 @@
     "content-type": "Content-Type 错误",
     msgtype: "消息类型错误",
     fault: "注入的故障",
+    delivery: "机器人未收到",
+    reply: "回复被丢弃",
   };
 
   function rejectionItem(r) {
@@ -971,6 +1100,8 @@
     ui.rejectionCount.dataset.zero = "false";
     ui.rejectionList.querySelector(".empty-note")?.remove();
     ui.rejectionList.prepend(rejectionItem(r));
+    // A rate-limit storm can refuse thousands of requests: the panel keeps the newest 200.
+    while (ui.rejectionList.children.length > 200) ui.rejectionList.lastElementChild?.remove();
   }
 
   // ---------------------------------------------------------------- data loading and live events
@@ -980,22 +1111,39 @@
     state.users = new Map(snap.users.map((u) => [u.userId, u]));
     state.apps = new Map(snap.apps.map((a) => [a.robotCode, a]));
     state.robots = snap.robots;
-    // Union with what the event stream already delivered: the snapshot may predate an event.
-    const byId = new Map(snap.messages.map((m) => [m.id, m]));
-    for (const m of state.messages) if (!byId.has(m.id)) byId.set(m.id, m);
-    state.messages = [...byId.values()].sort((a, b) => a.time - b.time);
-    state.messageIds = new Set(byId.keys());
-    const rejections = new Map(snap.rejections.map((r) => [r.id, r]));
-    for (const r of state.rejections) if (!rejections.has(r.id)) rejections.set(r.id, r);
-    state.rejections = [...rejections.values()].sort((a, b) => a.time - b.time);
-    state.rejectionIds = new Set(rejections.keys());
+    // The snapshot replaces what the page had (the emulator may have restarted); events that arrived while it
+    // was loading are replayed after it by loadSnapshot, and the ids make that replay idempotent.
+    state.messages = [...snap.messages];
+    state.messageIds = new Set(state.messages.map((m) => m.id));
+    state.rejections = [...snap.rejections];
+    state.rejectionIds = new Set(state.rejections.map((r) => r.id));
     const fromHash = decodeURIComponent((/^#c=(.+)$/.exec(location.hash) ?? [])[1] ?? "");
     const wanted = state.selected ?? (fromHash || sortedConversations()[0]?.conversationId || null);
     select(wanted);
     renderRejections();
   }
 
-  async function loadSnapshot() {
+  /** @type {Promise<void> | null} */
+  let loading = null;
+  let reloadWanted = false;
+  /** Loads the snapshot; a request while one is in flight runs once more after it, never in parallel. */
+  function loadSnapshot() {
+    if (loading) {
+      reloadWanted = true;
+      return loading;
+    }
+    loading = (async () => {
+      do {
+        reloadWanted = false;
+        await loadSnapshotOnce();
+      } while (reloadWanted);
+    })().finally(() => {
+      loading = null;
+    });
+    return loading;
+  }
+
+  async function loadSnapshotOnce() {
     state.buffered = [];
     try {
       const response = await fetch("/_emulator/snapshot", { cache: "no-store" });
@@ -1019,7 +1167,11 @@
   }
 
   function handleEvent(type, data) {
-    if (state.buffered) state.buffered.push([type, data]);
+    // While a snapshot loads, events wait and are applied on top of it (see loadSnapshot).
+    if (state.buffered) {
+      state.buffered.push([type, data]);
+      return;
+    }
     switch (type) {
       case "message":
         addMessage(data);
@@ -1108,6 +1260,19 @@
     }
   });
   ui.from.addEventListener("change", () => renderMessages());
+  ui.messages.addEventListener("click", (event) => {
+    const target = /** @type {HTMLElement} */ (event.target);
+    const button = target.closest("button.mark-read");
+    if (button) void markRead(button.getAttribute("data-id"));
+    if (target.closest("button.show-earlier")) {
+      const height = ui.messages.scrollHeight;
+      state.shown += PAGE_SIZE;
+      renderMessages();
+      // Keep the message that was at the top in view.
+      ui.messages.scrollTop = ui.messages.scrollHeight - height;
+    }
+  });
+  ui.showRaw.addEventListener("change", () => document.body.classList.toggle("show-raw", ui.showRaw.checked));
   window.addEventListener("hashchange", () => {
     const id = decodeURIComponent((/^#c=(.+)$/.exec(location.hash) ?? [])[1] ?? "");
     if (id && id !== state.selected) select(id);

@@ -15,16 +15,20 @@ export { verifyGithubSignature } from "./github.js";
  * Normalizes a parsed webhook body for a source.
  * @param source - the route's source
  * @param body - parsed JSON
- * @param headers - request headers (GitHub needs its event name)
+ * @param header - reads a request header (GitHub needs its event name); called only when needed
  */
-export function parseSource(source: SourceKind, body: unknown, headers: Headers): SourceResult {
+export function parseSource(
+  source: SourceKind,
+  body: unknown,
+  header: (name: string) => string | undefined,
+): SourceResult {
   switch (source) {
     case "alertmanager":
       return parseAlertmanager(body);
     case "grafana":
       return parseGrafana(body);
     case "github":
-      return parseGithub(headers.get("x-github-event") ?? undefined, body);
+      return parseGithub(header("x-github-event"), body);
     case "generic":
       return parseGeneric(body);
   }

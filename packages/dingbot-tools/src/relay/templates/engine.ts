@@ -167,7 +167,7 @@ function dryRun(
 ): void {
   const sample = sampleFor(route, file);
   if (!sample) return;
-  const parsed = parseSource(route.source, sample.body, new Headers(sample.headers));
+  const parsed = parseSource(route.source, sample.body, (name) => sample.headers[name]);
   if (parsed.kind !== "alerts") {
     throw new TemplateError(`sample for ${file} is not a valid ${route.source} payload`, file);
   }

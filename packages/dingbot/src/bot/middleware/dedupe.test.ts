@@ -27,6 +27,13 @@ describe("MsgIdCache", () => {
     expect(cache.add("c")).toBe(false);
   });
 
+  it("delete() makes an id new again", () => {
+    const cache = new MsgIdCache();
+    cache.add("a");
+    cache.delete("a");
+    expect([cache.add("a"), cache.add("a")]).toEqual([true, false]);
+  });
+
   it("refuses nonsense options", () => {
     expect(() => new MsgIdCache({ max: 0 })).toThrow(TypeError);
     expect(() => new MsgIdCache({ ttlMs: -1 })).toThrow(TypeError);

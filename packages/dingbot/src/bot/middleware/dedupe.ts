@@ -70,6 +70,12 @@ export class MsgIdCache {
     return true;
   }
 
+  /** Forgets an id, so its next delivery counts as new. */
+  delete(id: string): void {
+    // The ring slot stays until it reaches the head; #evictHead skips ids the map no longer holds.
+    this.#expiresAt.delete(id);
+  }
+
   /** Number of remembered ids. */
   get size(): number {
     return this.#expiresAt.size;
@@ -87,6 +93,7 @@ export class MsgIdCache {
 
 /**
  * Middleware that stops a message whose msgId was already seen; the Bot installs it first by default.
+ * A message whose handlers threw is forgotten, so a retry of it runs them again.
  * @param options - cache size, TTL and clock
  * @example
  * const bot = new Bot({ dedupe: false });
@@ -95,10 +102,16 @@ export class MsgIdCache {
 export function dedupe(options: DedupeOptions = {}): MiddlewareFn<Context> {
   const cache = new MsgIdCache(options);
   return (ctx, next) => {
-    if (!cache.add(ctx.msgId)) {
-      ctx.logger.debug({ msgId: ctx.msgId }, "duplicate msgId dropped");
+    const msgId = ctx.msgId;
+    if (!cache.add(msgId)) {
+      ctx.logger.debug({ msgId }, "duplicate msgId dropped");
       return;
     }
-    return next();
+    // A message whose handling failed is forgotten: the transport reported the failure (HTTP 500), so
+    // DingTalk's retry of it should run the handlers again rather than be dropped as a duplicate.
+    return next().catch((error: unknown) => {
+      cache.delete(msgId);
+      throw error;
+    });
   };
 }

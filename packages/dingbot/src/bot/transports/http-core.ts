@@ -120,18 +120,15 @@ function normalisePath(path: string): string {
  */
 export function createCallHandler(dispatch: Dispatch, options: HttpTransportOptions): HttpCallHandler {
   const config = resolveHttpOptions(options);
-  return async (call) => {
-    try {
-      return await handleCall(call, dispatch, config);
-    } catch (error) {
-      // Only our own bug gets here; a bad request never should.
-      config.logger?.error(
-        { err: error instanceof Error ? error.name : "unknown" },
-        "callback handling failed",
-      );
-      return answer(500, "internal error");
-    }
+  // Only our own bug can reject here; a bad request never should.
+  const internalError = (error: unknown): HttpAnswer => {
+    config.logger?.error(
+      { err: error instanceof Error ? error.name : "unknown" },
+      "callback handling failed",
+    );
+    return answer(500, "internal error");
   };
+  return (call) => handleCall(call, dispatch, config).catch(internalError);
 }
 
 async function handleCall(call: HttpCall, dispatch: Dispatch, config: HttpConfig): Promise<HttpAnswer> {
@@ -173,7 +170,8 @@ function reject(config: HttpConfig, result: HttpAnswer, reason: string): HttpAns
 function parseMessage(raw: Uint8Array): InboundMessage | string {
   let value: unknown;
   try {
-    value = JSON.parse(Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString("utf8"));
+    const bytes = Buffer.isBuffer(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+    value = JSON.parse(bytes.toString("utf8"));
   } catch {
     return "body is not JSON";
   }

@@ -90,16 +90,29 @@ function fromNode(req: IncomingMessage): HttpCall {
   return {
     method: req.method ?? "GET",
     path,
-    header: (name) => {
-      const value = req.headers[name];
-      return Array.isArray(value) ? value.join(", ") : value;
-    },
+    header: (name) => rawHeader(req.rawHeaders, name),
     readBody: (maxBytes) => readNodeBody(req, maxBytes),
   };
 }
 
+/**
+ * Finds a header in rawHeaders. `req.headers` is built lazily on first access, and the callback only needs
+ * three headers, so scanning the raw pairs saves building the whole object per request. Repeated headers are
+ * joined with ", " as `req.headers` would.
+ */
+function rawHeader(raw: string[], name: string): string | undefined {
+  let found: string | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    const key = raw[i]!;
+    if (key.length === name.length && key.toLowerCase() === name) {
+      found = found === undefined ? raw[i + 1] : `${found}, ${raw[i + 1]}`;
+    }
+  }
+  return found;
+}
+
 function readNodeBody(req: IncomingMessage, maxBytes: number): Promise<Buffer | "too-large" | "unreadable"> {
-  const declared = Number(req.headers["content-length"]);
+  const declared = Number(rawHeader(req.rawHeaders, "content-length"));
   if (declared > maxBytes) return Promise.resolve("too-large");
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
@@ -117,7 +130,8 @@ function readNodeBody(req: IncomingMessage, maxBytes: number): Promise<Buffer | 
       if (total > maxBytes) finish("too-large");
       else chunks.push(chunk);
     };
-    const onEnd = (): void => finish(Buffer.concat(chunks, total));
+    // A callback body nearly always arrives in one chunk: hand it over without copying.
+    const onEnd = (): void => finish(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total));
     const onError = (): void => finish("unreadable");
     req.on("data", onData);
     req.on("end", onEnd);

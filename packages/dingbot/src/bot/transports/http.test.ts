@@ -190,6 +190,14 @@ describe("httpTransport()", () => {
     expect(logs).not.toContain("session=");
   });
 
+  it("runs the handlers again when DingTalk retries a message whose handling failed", async () => {
+    const { handler, calls } = setup();
+    const message = groupText("boom");
+    expect((await handler(callback(message))).status).toBe(500);
+    expect((await handler(callback(message))).status).toBe(500);
+    expect(calls).toEqual([message.msgId, message.msgId]);
+  });
+
   describe("with a slow handler", () => {
     let session: SessionServer;
     beforeEach(async () => {
@@ -310,6 +318,28 @@ describe("toNodeListener()", () => {
         body: JSON.stringify(groupText("ping")),
       });
       expect(after.status).toBe(200);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("joins a repeated sign header, so two signatures never pass", async () => {
+    const { handler, calls } = setup();
+    const server = await serve(toNodeListener(handler));
+    try {
+      const { request } = await import("node:http");
+      const status = await new Promise<number | undefined>((resolve, reject) => {
+        const req = request(`${server.url}/`, { method: "POST" }, (res) => {
+          res.resume();
+          resolve(res.statusCode);
+        });
+        req.on("error", reject);
+        req.setHeader("timestamp", String(T0));
+        req.setHeader("sign", [sign(SECRET, T0), sign(SECRET, T0)]);
+        req.end(JSON.stringify(groupText("ping")));
+      });
+      expect(status).toBe(403);
+      expect(calls).toEqual([]);
     } finally {
       await server.close();
     }

@@ -63,6 +63,11 @@ function ackText(messageId: string, code: number, message: string, data: string)
   return JSON.stringify({ code, headers: { contentType: "application/json", messageId }, message, data });
 }
 
+/** The ack of a handled robot message, the one sent for nearly every frame: only the messageId varies. */
+function okAck(messageId: string): string {
+  return `{"code":200,"headers":{"contentType":"application/json","messageId":${JSON.stringify(messageId)}},"message":"OK","data":${JSON.stringify(OK_RESPONSE)}}`;
+}
+
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
@@ -155,24 +160,26 @@ export class FrameRouter {
     const ack = (code: number, text: string): void => {
       if (acked) return;
       acked = true;
-      this.#send(link, ackText(messageId, code, text, OK_RESPONSE));
+      this.#send(link, code === 200 ? okAck(messageId) : ackText(messageId, code, text, OK_RESPONSE));
     };
     const responder: Responder = { ack: async () => ack(200, "OK") };
     if (this.config.ackPolicy === "on-receipt") ack(200, "OK");
     stats.dispatched += 1;
-    const dispatch = this.dispatch;
-    const run = (async () => {
-      try {
-        if (dispatch) await dispatch(update, responder);
-        ack(200, "OK");
-      } catch (error) {
-        stats.failures += 1;
-        logger.error({ msgId: update.id, err: errorText(error) }, "stream handler failed");
-        // 500 is the protocol's "internal error" ack; docs/stream-mode.md says what the server does with it.
-        ack(500, "handler failed");
-      }
-    })();
-    this.config.track(run);
+    const failed = (error: unknown): void => {
+      stats.failures += 1;
+      logger.error({ msgId: update.id, err: errorText(error) }, "stream handler failed");
+      // 500 is the protocol's "internal error" ack; docs/stream-mode.md says what the server does with it.
+      ack(500, "handler failed");
+    };
+    let run: Promise<void>;
+    try {
+      run = this.dispatch ? this.dispatch(update, responder) : Promise.resolve();
+    } catch (error) {
+      // A dispatch that throws synchronously instead of rejecting.
+      failed(error);
+      return;
+    }
+    this.config.track(run.then(() => ack(200, "OK"), failed));
   }
 
   #event(frame: DownstreamFrame, link: Link): void {

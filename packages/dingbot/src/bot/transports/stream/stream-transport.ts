@@ -121,7 +121,8 @@ export function streamTransport(options: StreamTransportOptions): StreamTranspor
     stats,
     track: (run) => {
       inflight.add(run);
-      void run.finally(() => inflight.delete(run));
+      // `run` never rejects (the router handles failures), so one reaction is enough.
+      void run.then(() => inflight.delete(run));
     },
   });
 
