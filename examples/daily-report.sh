@@ -8,7 +8,7 @@
 #   DINGTALK_SECRET='SEC…'
 #
 # and run this every weekday at 09:00 with this crontab line (`crontab -e`; cron has a short PATH, so name
-# node's directory, and cd into a directory where `npm install dingbot-tools` was run):
+# node's directory, and cd into a project where dingbot-tools is installed; see the README):
 #
 #   0 9 * * 1-5  cd /srv/reports && set -a && . ~/.dingbot-report.env && set +a && PATH=/usr/local/bin:$PATH ./daily-report.sh >> /var/log/daily-report.log 2>&1
 #

@@ -96,10 +96,10 @@ describe("Chat page routes", () => {
     expect(page.status).toBe(200);
     expect(page.headers.get("content-type")).toContain("text/html");
     expect(await page.text()).toContain('<html lang="zh-CN">');
-    for (const name of ["app.js", "style.css", "markdown-it.min.js"]) {
+    for (const name of ["app.js", "dom.js", "render.js", "state.js", "style.css", "markdown-it.min.js"]) {
       const asset = await fetch(`${baseUrl}/_emulator/web/${name}`);
       expect(asset.status, name).toBe(200);
-      expect((await asset.text()).length).toBeGreaterThan(1000);
+      expect((await asset.text()).length).toBeGreaterThan(500);
     }
     const missing = await fetch(`${baseUrl}/_emulator/web/..%2Fstore.ts`);
     expect(missing.status).toBe(404);

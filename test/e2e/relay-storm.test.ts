@@ -1,6 +1,6 @@
 /**
  * A storm: 1,000 Alertmanager alerts in 10 s to one robot (250 grouped webhooks of 4 alerts, as Alertmanager
- * groups them), against the emulator with a shortened rate window (20 messages per 6 s, a 20 s block if
+ * groups them), against the emulator with a shortened rate window (20 messages per 5 s, a 20 s block if
  * exceeded) and the relay configured with the same window. DingTalk must never throttle, every alert must be
  * represented in the group, and while there is a backlog the robot's limit must be used to at least 95%:
  * the sliding window, sampled every 10 ms from the end of the first window to the end of the storm, holds
@@ -21,7 +21,7 @@ import {
 } from "./relay-harness.js";
 
 const LIMIT = 20;
-const WINDOW_MS = 6000;
+const WINDOW_MS = 5000;
 const PER_WEBHOOK = 4;
 const ALERTS = 1000;
 const STORM_MS = 10_000;
@@ -50,7 +50,7 @@ beforeAll(async () => {
     `
 store: { sqlite: ${dir.dir}/relay.db }
 baseUrl: ${harness.url}
-limits: { rateLimit: ${LIMIT}, rateWindowMs: ${WINDOW_MS}, maxWaitMs: 5000 }
+limits: { rateLimit: ${LIMIT}, rateWindowMs: ${WINDOW_MS}, maxWaitMs: 4000 }
 robots:
   ops: { webhook: "${WEBHOOK}" }
 routes:
@@ -114,11 +114,11 @@ describe("relay storm", () => {
       samples += 1;
     }
     const utilisation = occupied / (samples * LIMIT);
-    if (process.env.RELAY_DEBUG) console.log(times.map((t) => t - first).join(" "));
-    expect(samples).toBeGreaterThan(250);
+    if (process.env.RELAY_DEBUG) console.log(`SENDTIMES ${times.map((t) => t - first).join(" ")} END ${stormEnd - first}`);
+    expect(samples).toBeGreaterThan(300);
     expect(utilisation).toBeGreaterThanOrEqual(0.95);
     expect(relay.metrics.folded.get({ robot: "ops" })).toBeGreaterThan(ALERTS / 2);
-    // Nobody waited for ever (the bound is 5 s; generous slack for a shared, noisy machine).
+    // Nobody waited for ever (the bound is 4 s; generous slack for a shared, noisy machine).
     expect(relay.metrics.maxWaitMs).toBeLessThan(2 * WINDOW_MS);
     console.log(
       `storm: ${messages.length} messages, ${relay.metrics.sent.get({ robot: "ops", kind: "digest" })} digests, ` +

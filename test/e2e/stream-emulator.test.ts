@@ -152,6 +152,33 @@ describe("emulator Stream hub", () => {
     ws.close();
   });
 
+  it("answers a person's message to an offline stream bot at once, then delivers it when the bot connects", async () => {
+    const store = world.emulator.store;
+    const user = store.createUser({ name: "张三" });
+    const chat = store.createConversation({
+      type: "single",
+      title: "张三",
+      members: [user.userId],
+      robots: [world.app.robotCode],
+    });
+    const sent = await fetch(
+      `${world.baseUrl}/_emulator/conversations/${encodeURIComponent(chat.conversationId)}/messages`,
+      {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ from: user.userId, text: "在吗" }),
+      },
+    );
+    const answer = (await sent.json()) as { delivered: boolean; queued?: boolean };
+    expect(answer).toMatchObject({ delivered: false, queued: true });
+    const { ws, frames } = await rawClient(world);
+    await waitUntil(() => frames.some((f) => f.type === "CALLBACK"), "the queued CALLBACK");
+    const frame = frames.find((f) => f.type === "CALLBACK") as Frame;
+    expect(JSON.parse(frame.data).text.content).toBe("在吗");
+    ack(ws, frame);
+    ws.close();
+  });
+
   it("refuses to push a body that fails the inbound schema", async () => {
     const result = await world.emulator.ctx.stream?.pushRobotMessage(world.app.appKey, { msgtype: "text" });
     expect(result?.delivered).toBe(false);

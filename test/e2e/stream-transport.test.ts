@@ -304,6 +304,21 @@ describe("streamTransport against the emulator", () => {
     expect(bot.transport.state).toBe("open");
   });
 
+  it("acks before the handler by default, so a throwing handler is logged and counted, not redelivered", async () => {
+    const bot = track(botFor(world));
+    await bot.start(async () => {
+      throw new Error("handler bug");
+    });
+    const hub = world.emulator.ctx.stream;
+    const results = [
+      await hub?.pushRobotMessage(world.app.appKey, robotMessage(world, "one")),
+      await hub?.pushRobotMessage(world.app.appKey, robotMessage(world, "two")),
+    ];
+    expect(results.map((r) => r?.error)).toEqual([undefined, undefined]);
+    await waitUntil(() => bot.transport.stats.failures === 2, "both failures");
+    expect(bot.transport.state).toBe("open");
+  });
+
   it("handles a burst of 1,000 messages exactly once each", async () => {
     const bot = track(botFor(world));
     await bot.start();

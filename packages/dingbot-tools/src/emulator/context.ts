@@ -23,6 +23,8 @@ export interface DeliveryResult {
   delivered: boolean;
   /** HTTP callbacks only: the body the bot answered inline, if it was a message. */
   inlineReply?: Record<string, unknown>;
+  /** Stream apps without a connection: the message waits for the bot to connect. */
+  queued?: boolean;
   /** Why delivery failed, when it did. */
   error?: string;
   /** Attempts made (retries after 5xx/timeouts reuse the msgId). */

@@ -144,7 +144,17 @@ export async function deliver(
         error: "stream mode: the emulator's Stream server is not running (start the emulator with listen())",
       };
     }
-    return ctx.stream.pushRobotMessage(app.appKey, body);
+    const push = ctx.stream.pushRobotMessage(app.appKey, body);
+    if (ctx.stream.isConnected(app.appKey)) return push;
+    // DingTalk keeps the message for a bot that is offline; waiting here for it to reconnect would hang the
+    // caller (the chat page) for minutes, so answer now and let the push complete when the bot connects.
+    push.catch(() => {});
+    return {
+      delivered: false,
+      queued: true,
+      attempts: 0,
+      error: `app ${app.name} has no Stream connection: queued until it connects`,
+    };
   }
   if (!app.callbackUrl) {
     return { delivered: false, attempts: 0, error: `app ${app.name} has no callbackUrl (HTTP mode)` };

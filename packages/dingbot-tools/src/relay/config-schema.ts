@@ -104,6 +104,15 @@ export const RelayConfigSchema = z
   })
   .superRefine((config, ctx) => {
     const robots = new Set(Object.keys(config.robots));
+    for (const [name, robot] of Object.entries(config.robots)) {
+      if (!URL.canParse(robot.webhook) || !new URL(robot.webhook).searchParams.get("access_token")) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["robots", name, "webhook"],
+          message: "the webhook has no access_token: copy the whole URL from the group's robot settings",
+        });
+      }
+    }
     const sourceByPath = new Map<string, string>();
     config.routes.forEach((route, index) => {
       route.robots.forEach((name, j) => {

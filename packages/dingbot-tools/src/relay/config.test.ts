@@ -76,6 +76,11 @@ describe("parseRelayConfig()", () => {
     expect(missing.map((p) => p.key)).toContain("routes");
   });
 
+  it("reports a webhook without access_token at its line", () => {
+    const [problem] = problems(VALID.replace("access_token=def", "token=def"));
+    expect(problem).toMatchObject({ key: "robots.oncall.webhook", line: 5 });
+  });
+
   it("reports YAML syntax errors with their line", () => {
     const [problem] = problems("robots:\n  ops: { webhook: [\n");
     expect(problem?.key).toBe("(yaml)");

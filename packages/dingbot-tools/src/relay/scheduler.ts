@@ -80,6 +80,8 @@ export class RobotScheduler {
   private readonly inFlight = new Set<string>();
   /** Sends being made. */
   private readonly flights = new Set<Promise<void>>();
+  /** Until when this process holds the robot's lease (its own clock). */
+  private leaseUntil = 0;
   private running: Promise<void> | undefined;
   private readonly rules: { windowMs: number; limit: number }[];
   /** Safety margin so a send never lands inside DingTalk's window a hair early. */
@@ -91,7 +93,7 @@ export class RobotScheduler {
   ) {
     // Sends are logged when DingTalk has answered, which is never earlier than when it counted them, so the
     // margin only absorbs clock granularity and drift.
-    this.marginMs = Math.min(150, Math.ceil(robot.rateWindowMs / 400));
+    this.marginMs = Math.min(100, Math.max(2, Math.ceil(robot.rateWindowMs / 1000)));
     const windowMs = robot.rateWindowMs + this.marginMs;
     this.rules = [{ windowMs, limit: robot.rateLimit }];
     // A wait bound B shorter than the window spreads the sends: at most L - m of them in any W - m·B ms
@@ -176,8 +178,13 @@ export class RobotScheduler {
     // In-process enqueues wake the loop at once; polling still picks up what other processes wrote (Redis
     // instances, `dingbot relay dlq retry`).
     const idleMs = store.kind === "sqlite" ? Math.max(pollMs, 1000) : pollMs;
-    if (!(await store.lease(robot, owner, leaseMs))) return pollMs;
     const start = now();
+    // Only this process renews its own lease, so it stays ours until it lapses: renew at half-life, not
+    // at every step (a storm makes many steps).
+    if (start > this.leaseUntil - leaseMs / 2) {
+      if (!(await store.lease(robot, owner, leaseMs))) return pollMs;
+      this.leaseUntil = start + leaseMs;
+    }
     const blocked = await store.blockedUntil(robot);
     if (blocked > start) {
       this.waitingForSlot = true;

@@ -23,6 +23,8 @@ export interface ChatAnswer {
   attempts: number;
   /** The sessionWebhook minted for the message, when it reached a robot. */
   sessionWebhook?: string;
+  /** Stream bot offline: the message waits for it to connect. */
+  queued?: boolean;
   /** Why delivery failed or the reply was dropped. */
   error?: string;
 }
@@ -123,6 +125,7 @@ export async function postAsPerson(
     reply: result.inlineReply ?? null,
     attempts: result.attempts,
     sessionWebhook,
+    ...(result.queued ? { queued: true } : {}),
     ...(result.error ? { error: result.error } : {}),
   };
 }
@@ -139,6 +142,7 @@ function recordOutcome(
   meta.delivery = {
     delivered: result.delivered,
     attempts: result.attempts,
+    ...(result.queued ? { queued: true } : {}),
     ...(result.error ? { error: result.error } : {}),
   };
   if (result.inlineReply) {
@@ -155,7 +159,7 @@ function recordOutcome(
       endpoint: app.mode === "stream" ? "stream CALLBACK" : "POST callbackUrl",
       subject: app.name,
       errmsg: result.error ?? "not delivered",
-      reason: result.delivered ? "reply" : "delivery",
+      reason: result.delivered ? "reply" : result.queued ? "offline" : "delivery",
     });
   }
 }

@@ -19,6 +19,15 @@ const WEB_DIR = new URL("../web/", import.meta.url);
  */
 const ASSETS: Record<string, { file: () => string; type: string }> = {
   "app.js": { file: () => fileURLToPath(new URL("app.js", WEB_DIR)), type: "text/javascript; charset=utf-8" },
+  "dom.js": { file: () => fileURLToPath(new URL("dom.js", WEB_DIR)), type: "text/javascript; charset=utf-8" },
+  "render.js": {
+    file: () => fileURLToPath(new URL("render.js", WEB_DIR)),
+    type: "text/javascript; charset=utf-8",
+  },
+  "state.js": {
+    file: () => fileURLToPath(new URL("state.js", WEB_DIR)),
+    type: "text/javascript; charset=utf-8",
+  },
   "style.css": { file: () => fileURLToPath(new URL("style.css", WEB_DIR)), type: "text/css; charset=utf-8" },
   // markdown-it's browser build (html:false escapes raw HTML); resolved through node's resolver so hoisted
   // and nested node_modules layouts both work.

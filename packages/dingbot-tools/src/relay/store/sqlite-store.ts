@@ -37,6 +37,7 @@ CREATE TABLE IF NOT EXISTS sends (
 );
 CREATE INDEX IF NOT EXISTS sends_robot ON sends (robot, at);
 CREATE TABLE IF NOT EXISTS blocks (robot TEXT PRIMARY KEY, until INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS leases (robot TEXT PRIMARY KEY, owner TEXT NOT NULL, pid INTEGER NOT NULL, expires INTEGER NOT NULL);
 `;
 
 interface Row {
@@ -69,6 +70,16 @@ function fromRow(row: Row): OutboxEntry {
     nextAt: row.next_at,
     attempts: row.attempts,
   };
+}
+
+/** Whether a process of this machine is alive (EPERM: alive, but someone else's). */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
 }
 
 /** Options of {@link SqliteStore}. */
@@ -135,6 +146,11 @@ export class SqliteStore implements RelayStore {
       listDead: db.prepare("SELECT * FROM dead ORDER BY id"),
       getDead: db.prepare("SELECT * FROM dead WHERE id = ?"),
       dropDead: db.prepare("DELETE FROM dead WHERE id = ?"),
+      getLease: db.prepare("SELECT owner, pid, expires FROM leases WHERE robot = ?"),
+      setLease: db.prepare(
+        "INSERT INTO leases (robot, owner, pid, expires) VALUES (?, ?, ?, ?) ON CONFLICT(robot) DO UPDATE SET owner = excluded.owner, pid = excluded.pid, expires = excluded.expires",
+      ),
+      dropLease: db.prepare("DELETE FROM leases WHERE robot = ? AND owner = ?"),
       revive: db.prepare(
         "INSERT INTO outbox (robot, route, created_at, next_at, attempts, message) VALUES (?, ?, ?, ?, 0, ?)",
       ),
@@ -265,12 +281,31 @@ export class SqliteStore implements RelayStore {
     });
   }
 
-  lease(): Promise<boolean> {
-    return Promise.resolve(true);
+  /**
+   * Two relays started on one database file by mistake would both send: the first keeps a lease per robot.
+   * A lease whose process is gone (kill -9) is taken over at once, so a restart does not wait for it to lapse.
+   */
+  lease(robot: string, owner: string, ttlMs: number): Promise<boolean> {
+    return this.run("lease", () =>
+      this.db
+        .transaction(() => {
+          const now = Date.now();
+          const current = this.statements.getLease.get(robot) as
+            | { owner: string; pid: number; expires: number }
+            | undefined;
+          const free =
+            !current || current.owner === owner || current.expires < now || !processAlive(current.pid);
+          if (free) this.statements.setLease.run(robot, owner, process.pid, now + ttlMs);
+          return free;
+        })
+        .immediate(),
+    );
   }
 
-  release(): Promise<void> {
-    return Promise.resolve();
+  release(robot: string, owner: string): Promise<void> {
+    return this.run("lease", () => {
+      this.statements.dropLease.run(robot, owner);
+    });
   }
 
   listDead(): Promise<DeadLetter[]> {

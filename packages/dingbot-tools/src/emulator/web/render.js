@@ -1,0 +1,514 @@
+// Renders DingTalk message bodies as DingTalk shows them, with DOM nodes only (markdown through
+// markdown-it with html:false is the one exception).
+import { h, image, link, safeImageUrl, safeUrl, str } from "./dom.js";
+import { state } from "./state.js";
+
+// ---------------------------------------------------------------- people, robots, avatars
+
+const CJK = /[\u3400-\u9fff\uf900-\ufaff]/;
+
+/** DingTalk's avatar text: the last two characters of a Chinese name, or Latin initials. */
+export function initials(name, { first = false } = {}) {
+  // Groups: "运维告警群" → "运维" (the head of a group's name says what it is about).
+  if (first && CJK.test(String(name)))
+    return Array.from(String(name).replace(/\s+/g, "")).slice(0, 2).join("");
+  // "告警机器人" → "告警": DingTalk robots are mostly named "…机器人", whose last two characters say nothing.
+  const clean =
+    String(name || "?")
+      .trim()
+      .replace(/(机器人|机器|bot)$/i, "") || String(name || "?").trim();
+  if (CJK.test(clean)) return Array.from(clean.replace(/\s+/g, "")).slice(-2).join("");
+  const words = clean.split(/[\s._-]+/).filter(Boolean);
+  const letters = words.length > 1 ? words[0][0] + words[1][0] : clean.slice(0, 2);
+  return letters.toUpperCase();
+}
+
+const AVATAR_COLOURS = [
+  "#3296fa",
+  "#15bc83",
+  "#ff943e",
+  "#f25643",
+  "#8f66ff",
+  "#00b8d4",
+  "#5c6bc0",
+  "#e66aa4",
+];
+
+export function colourFor(key) {
+  let hash = 0;
+  for (const ch of String(key)) hash = (hash * 31 + ch.codePointAt(0)) >>> 0;
+  return AVATAR_COLOURS[hash % AVATAR_COLOURS.length];
+}
+
+export function avatar(sender) {
+  const isBot = sender.kind !== "user";
+  return h(
+    "span",
+    {
+      class: `avatar${isBot ? " avatar-bot" : ""}`,
+      "aria-hidden": "true",
+      style: `--avatar:${colourFor(sender.id || sender.name)}`,
+    },
+    initials(sender.name),
+  );
+}
+
+export function robotName(robotCode) {
+  const app = state.apps.get(robotCode);
+  if (app) return app.name;
+  // Work notifications arrive in a 1:1 keyed by the app's agentId, not by a robot.
+  const work = /^work-notification:(\d+)$/.exec(String(robotCode));
+  if (work) {
+    const owner = [...state.apps.values()].find((a) => String(a.agentId) === work[1]);
+    return `${owner ? owner.name : work[1]}（工作通知）`;
+  }
+  return robotCode;
+}
+
+// ---------------------------------------------------------------- mentions
+
+/**
+ * The @-mentions of a message: what literally appears in the text → what DingTalk shows.
+ * DingTalk shows `@<mobile>` of a member as `@<name>`.
+ */
+function mentionsOf(body) {
+  /** @type {Map<string, string>} */
+  const map = new Map();
+  const at = body && typeof body.at === "object" && body.at ? body.at : {};
+  for (const mobile of Array.isArray(at.atMobiles) ? at.atMobiles : []) {
+    const user = [...state.users.values()].find((u) => u.mobile === String(mobile));
+    map.set(`@${mobile}`, `@${user ? user.name : mobile}`);
+  }
+  for (const userId of Array.isArray(at.atUserIds) ? at.atUserIds : []) {
+    const user = state.users.get(String(userId));
+    map.set(`@${userId}`, `@${user ? user.name : userId}`);
+  }
+  map.set("@所有人", "@所有人");
+  if (at.isAtAll === true || at.isAtAll === "true") map.set("@all", "@所有人");
+  for (const user of state.users.values()) map.set(`@${user.name}`, `@${user.name}`);
+  for (const app of state.apps.values()) map.set(`@${app.name}`, `@${app.name}`);
+  return map;
+}
+
+function escapeRegExp(text) {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/** Wraps every mention inside `root`'s text nodes in a highlighted span (DOM only, no HTML strings). */
+function highlightMentions(root, mentions) {
+  const keys = [...mentions.keys()].filter((k) => k.length > 1).sort((a, b) => b.length - a.length);
+  if (keys.length === 0) return;
+  const pattern = new RegExp(keys.map(escapeRegExp).join("|"), "g");
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  /** @type {Text[]} */
+  const nodes = [];
+  while (walker.nextNode()) nodes.push(/** @type {Text} */ (walker.currentNode));
+  for (const node of nodes) {
+    if (node.parentElement?.closest("a, code, .mention")) continue;
+    const text = node.data;
+    pattern.lastIndex = 0;
+    if (!pattern.test(text)) continue;
+    pattern.lastIndex = 0;
+    const fragment = document.createDocumentFragment();
+    let last = 0;
+    for (const match of text.matchAll(pattern)) {
+      fragment.append(text.slice(last, match.index));
+      fragment.append(h("span", { class: "mention" }, mentions.get(match[0]) ?? match[0]));
+      last = (match.index ?? 0) + match[0].length;
+    }
+    fragment.append(text.slice(last));
+    node.replaceWith(fragment);
+  }
+}
+
+// ---------------------------------------------------------------- markdown
+
+/** markdown-it configured for DingTalk's subset; null if the library failed to load. */
+const md = (() => {
+  const factory = /** @type {any} */ (window).markdownit;
+  if (typeof factory !== "function") return null;
+  // breaks: DingTalk turns a single newline into a line break. Tables and strikethrough are not in its subset.
+  return factory({ html: false, linkify: false, breaks: true, typographer: false }).disable([
+    "table",
+    "strikethrough",
+  ]);
+})();
+
+/** Renders DingTalk markdown into a container element. */
+function markdown(text, mentions) {
+  const box = h("div", { class: "markdown" });
+  if (md) {
+    // The only innerHTML in this file: markdown-it's output with html:false (raw HTML arrives escaped).
+    const template = document.createElement("template");
+    template.innerHTML = md.render(String(text ?? ""));
+    for (const a of template.content.querySelectorAll("a")) {
+      const href = safeUrl(a.getAttribute("href"));
+      if (href) {
+        a.setAttribute("href", href);
+        a.setAttribute("target", "_blank");
+        a.setAttribute("rel", "noopener noreferrer");
+      } else a.removeAttribute("href");
+    }
+    for (const img of template.content.querySelectorAll("img")) {
+      const src = safeImageUrl(img.getAttribute("src"));
+      if (src) {
+        img.setAttribute("loading", "lazy");
+        img.setAttribute("referrerpolicy", "no-referrer");
+      } else img.replaceWith(image(img.getAttribute("src"), img.getAttribute("alt") ?? ""));
+    }
+    box.append(template.content);
+  } else {
+    box.classList.add("plain");
+    box.textContent = String(text ?? "");
+  }
+  if (mentions) highlightMentions(box, mentions);
+  return box;
+}
+
+/** Plain text with line breaks and highlighted mentions. */
+function plainText(text, mentions) {
+  const box = h("div", { class: "text" }, String(text ?? ""));
+  if (mentions) highlightMentions(box, mentions);
+  return box;
+}
+
+// ---------------------------------------------------------------- message bodies
+
+/** Turns an OpenAPI `msgKey` + `msgParam` into the equivalent DingTalk body, so one renderer serves all. */
+function fromMsgKey(body) {
+  let param = body.msgParam;
+  if (typeof param === "string") {
+    try {
+      param = JSON.parse(param);
+    } catch {
+      param = {};
+    }
+  }
+  if (!param || typeof param !== "object") param = {};
+  const key = String(body.msgKey);
+  switch (key) {
+    case "sampleText":
+      return { msgtype: "text", text: { content: str(param, "content") } };
+    case "sampleMarkdown":
+      return { msgtype: "markdown", markdown: { title: str(param, "title"), text: str(param, "text") } };
+    case "sampleImageMsg":
+      return { msgtype: "image", image: { picURL: str(param, "photoURL") } };
+    case "sampleLink":
+      return { msgtype: "link", link: param };
+    case "sampleActionCard":
+      return { msgtype: "actionCard", actionCard: param };
+    case "sampleActionCard6":
+      return {
+        msgtype: "actionCard",
+        actionCard: {
+          title: str(param, "title"),
+          text: str(param, "text"),
+          btnOrientation: "1",
+          btns: [1, 2].map((i) => ({
+            title: str(param, `buttonTitle${i}`),
+            actionURL: str(param, `buttonUrl${i}`),
+          })),
+        },
+      };
+    default: {
+      const card = /^sampleActionCard([2-5])$/.exec(key);
+      if (card) {
+        const btns = [];
+        for (let i = 1; i <= Number(card[1]); i++) {
+          if (str(param, `actionTitle${i}`)) {
+            btns.push({ title: str(param, `actionTitle${i}`), actionURL: str(param, `actionURL${i}`) });
+          }
+        }
+        return {
+          msgtype: "actionCard",
+          actionCard: { title: str(param, "title"), text: str(param, "text"), btnOrientation: "0", btns },
+        };
+      }
+      const kind = { sampleAudio: "语音", sampleFile: "文件", sampleVideo: "视频" }[key];
+      return {
+        msgtype: "placeholder",
+        placeholder: kind ? `[${kind}] ${str(param, "fileName")}`.trim() : `[${key}]`,
+      };
+    }
+  }
+}
+
+/** The DingTalk body of a record: bodies are sometimes wrapped (`msg`) or OpenAPI-shaped (`msgKey`). */
+export function bodyOf(record) {
+  let body = record.body && typeof record.body === "object" ? record.body : {};
+  if (!body.msgtype && body.msg && typeof body.msg === "object") body = body.msg;
+  // OpenAPI templates the emulator has no display form for arrive as {msgtype: msgKey, msgKey, msgParam}.
+  if (typeof body.msgKey === "string" && (!body.msgtype || body.msgtype === body.msgKey))
+    body = fromMsgKey(body);
+  return body;
+}
+
+function buttons(btns, orientation) {
+  const horizontal = String(orientation) === "1";
+  return h(
+    "div",
+    {
+      class: `card-buttons ${horizontal ? "horizontal" : "vertical"}`,
+      role: "group",
+      "aria-label": "按钮 Buttons",
+    },
+    ...btns.map((b) => link(b.url, { class: "card-button" }, b.title || "查看")),
+  );
+}
+
+function actionCard(card, mentions) {
+  const single = str(card, "singleTitle") || str(card, "single_title");
+  const singleUrl = str(card, "singleURL") || str(card, "single_url");
+  const rawBtns = Array.isArray(card.btns)
+    ? card.btns
+    : Array.isArray(card.btn_json_list)
+      ? card.btn_json_list
+      : [];
+  const text = str(card, "text") || str(card, "markdown");
+  const el = h("div", { class: "card action-card", "data-title": str(card, "title") });
+  // DingTalk shows the title only in notifications and the conversation list; the card shows its text.
+  el.append(h("span", { class: "visually-hidden card-title" }, str(card, "title")));
+  el.append(markdown(text, mentions));
+  // When singleTitle+singleURL are set the card is whole-jump and btns is ignored, as DingTalk does.
+  if (single || singleUrl) el.append(buttons([{ title: single || "阅读全文", url: singleUrl }], "0"));
+  else if (rawBtns.length > 0) {
+    el.append(
+      buttons(
+        rawBtns.map((b) => ({ title: str(b, "title"), url: str(b, "actionURL") || str(b, "action_url") })),
+        card.btnOrientation ?? card.btn_orientation,
+      ),
+    );
+  }
+  return el;
+}
+
+function linkCard(l) {
+  const url = str(l, "messageUrl") || str(l, "message_url") || str(l, "messageURL");
+  const pic = str(l, "picUrl") || str(l, "picURL") || str(l, "pic_url");
+  return link(
+    url,
+    { class: "card link-card", "data-title": str(l, "title") },
+    h("span", { class: "card-title" }, str(l, "title")),
+    h(
+      "span",
+      { class: "link-card-body" },
+      h("span", { class: "link-card-text" }, str(l, "text")),
+      pic ? image(pic, "", "link-card-pic") : null,
+    ),
+  );
+}
+
+function feedCard(feed) {
+  const links = Array.isArray(feed?.links) ? feed.links : [];
+  return h(
+    "ul",
+    { class: "card feed-card", "aria-label": "图文消息 Feed" },
+    ...links.map((item, index) =>
+      h(
+        "li",
+        { class: index === 0 ? "feed-item feed-first" : "feed-item" },
+        link(
+          str(item, "messageURL") || str(item, "messageUrl"),
+          { class: "feed-link" },
+          h("span", { class: "feed-title" }, str(item, "title")),
+          str(item, "picURL") || str(item, "picUrl")
+            ? image(str(item, "picURL") || str(item, "picUrl"), "", "feed-pic")
+            : null,
+        ),
+      ),
+    ),
+  );
+}
+
+/** ARGB `FFBBBBBB` (DingTalk's OA head colour) → CSS colour; null if it is not hex. */
+function argb(value) {
+  const v = String(value ?? "").replace(/^#|^0x/i, "");
+  if (/^[0-9a-f]{8}$/i.test(v)) {
+    const alpha = Number.parseInt(v.slice(0, 2), 16) / 255;
+    const [r, g, b] = [2, 4, 6].map((i) => Number.parseInt(v.slice(i, i + 2), 16));
+    return `rgba(${r}, ${g}, ${b}, ${alpha.toFixed(3)})`;
+  }
+  if (/^[0-9a-f]{6}$/i.test(v)) return `#${v}`;
+  return null;
+}
+
+function oaCard(oa) {
+  const head = oa.head && typeof oa.head === "object" ? oa.head : {};
+  const body = oa.body && typeof oa.body === "object" ? oa.body : {};
+  const headColour = argb(head.bgcolor);
+  const el = h("div", { class: "card oa-card", "data-title": str(body, "title") || str(head, "text") });
+  el.append(
+    h(
+      "div",
+      { class: "oa-head", style: headColour ? `background:${headColour}` : null },
+      str(head, "text") || "工作通知",
+    ),
+  );
+  const inner = h("div", { class: "oa-body" });
+  if (str(body, "title")) inner.append(h("div", { class: "card-title oa-title" }, str(body, "title")));
+  const form = Array.isArray(body.form) ? body.form : [];
+  if (form.length > 0) {
+    inner.append(
+      h(
+        "dl",
+        { class: "oa-form" },
+        ...form.flatMap((row) => [h("dt", {}, str(row, "key")), h("dd", {}, str(row, "value"))]),
+      ),
+    );
+  }
+  if (body.rich && typeof body.rich === "object") {
+    inner.append(
+      h(
+        "p",
+        { class: "oa-rich" },
+        h("span", { class: "oa-num" }, str(body.rich, "num")),
+        " ",
+        str(body.rich, "unit"),
+      ),
+    );
+  }
+  if (str(body, "content")) inner.append(plainText(str(body, "content")));
+  if (str(body, "image")) inner.append(image(str(body, "image"), "", "oa-image"));
+  const foot = [];
+  if (str(body, "file_count")) foot.push(`附件 ${str(body, "file_count")} 个`);
+  if (str(body, "author")) foot.push(str(body, "author"));
+  if (foot.length > 0) inner.append(h("p", { class: "oa-foot" }, foot.join(" · ")));
+  el.append(inner);
+  const status = oa.status_bar && typeof oa.status_bar === "object" ? oa.status_bar : null;
+  if (status && str(status, "status_value")) {
+    el.append(
+      h(
+        "div",
+        { class: "oa-status", style: argb(status.status_bg) ? `color:${argb(status.status_bg)}` : null },
+        str(status, "status_value"),
+      ),
+    );
+  }
+  const url = str(oa, "message_url") || str(oa, "pc_message_url");
+  if (url) el.append(buttons([{ title: "查看详情", url }], "0"));
+  return el;
+}
+
+function richText(parts, mentions) {
+  const box = h("div", { class: "text" });
+  for (const part of Array.isArray(parts) ? parts : []) {
+    if (part && typeof part.text === "string") box.append(part.text);
+    else if (part && (part.type === "picture" || part.pictureDownloadCode || part.downloadCode)) {
+      box.append(h("span", { class: "media-placeholder" }, "🖼 [图片]"));
+    }
+  }
+  if (mentions) highlightMentions(box, mentions);
+  return box;
+}
+
+/** Builds the content of one message bubble from its DingTalk body. */
+export function renderBody(record) {
+  const body = bodyOf(record);
+  const mentions = mentionsOf(body);
+  const type = String(body.msgtype ?? "");
+  const content = body.content && typeof body.content === "object" ? body.content : {};
+  switch (type) {
+    case "text":
+      return plainText(withRobotMention(record, str(body.text, "content") || str(body, "content")), mentions);
+    case "markdown":
+      return h(
+        "div",
+        { class: "md-message", "data-title": str(body.markdown, "title") },
+        markdown(str(body.markdown, "text"), mentions),
+      );
+    case "link":
+      return linkCard(body.link ?? {});
+    case "actionCard":
+      return actionCard(body.actionCard ?? {}, mentions);
+    case "action_card":
+      return actionCard(body.action_card ?? {}, mentions);
+    case "feedCard":
+      return feedCard(body.feedCard ?? {});
+    case "oa":
+      return oaCard(body.oa ?? {});
+    case "image":
+      return image(str(body.image, "picURL") || str(body.image, "media_id"), "图片", "message-image");
+    case "picture":
+      return h("span", { class: "media-placeholder" }, "🖼 [图片]");
+    case "richText":
+      return richText(content.richText ?? body.richText?.richText, mentions);
+    case "voice":
+    case "audio":
+      return h("span", { class: "media-placeholder" }, `🎤 [语音] ${str(content, "recognition")}`.trim());
+    case "video":
+      return h("span", { class: "media-placeholder" }, "🎬 [视频]");
+    case "file":
+      return h(
+        "span",
+        { class: "media-placeholder" },
+        `📎 [文件] ${str(content, "fileName") || str(body.file, "media_id")}`.trim(),
+      );
+    case "unknownMsgType":
+      return h("span", { class: "media-placeholder" }, str(content, "unknownMsgType") || "[暂不支持的消息]");
+    case "placeholder":
+      return h("span", { class: "media-placeholder" }, str(body, "placeholder"));
+    case "empty":
+      return h("span", { class: "empty-reply" }, "（空回复 empty reply）");
+    default:
+      return h("pre", { class: "unknown-body" }, `[${type || "?"}] ${JSON.stringify(body, null, 2)}`);
+  }
+}
+
+/**
+ * A person's message to a robot in a group: DingTalk shows "@robot text" although the callback strips the
+ * mention, so put it back when the text does not already start with it.
+ */
+function withRobotMention(record, text) {
+  if (record.sender?.kind !== "user") return text;
+  const meta = record.meta ?? {};
+  const code =
+    typeof meta.atRobot === "string"
+      ? meta.atRobot
+      : typeof record.body?.robotCode === "string" && record.body?.isInAtList
+        ? record.body.robotCode
+        : null;
+  if (!code) return text;
+  const name = robotName(code);
+  return text.trimStart().startsWith(`@${name}`) ? text : `@${name} ${text.trimStart()}`;
+}
+
+/** A one-line summary for the conversation list and screen readers. */
+export function preview(record) {
+  const body = bodyOf(record);
+  const type = String(body.msgtype ?? "");
+  switch (type) {
+    case "text":
+      return str(body.text, "content").trim();
+    case "markdown":
+      return `[${str(body.markdown, "title") || "Markdown"}]`;
+    case "link":
+      return `[链接] ${str(body.link, "title")}`;
+    case "actionCard":
+      return `[卡片] ${str(body.actionCard, "title")}`;
+    case "action_card":
+      return `[卡片] ${str(body.action_card, "title")}`;
+    case "feedCard":
+      return `[图文] ${str(body.feedCard?.links?.[0], "title")}`;
+    case "oa":
+      return `[工作通知] ${str(body.oa?.body, "title") || str(body.oa?.head, "text")}`;
+    case "image":
+    case "picture":
+      return "[图片]";
+    default:
+      return `[${type}]`;
+  }
+}
+
+// ---------------------------------------------------------------- time
+
+export function formatTime(ms) {
+  const date = new Date(ms);
+  const time = date.toLocaleTimeString("zh-CN", {
+    hour12: false,
+    hour: "2-digit",
+    minute: "2-digit",
+    second: "2-digit",
+  });
+  if (date.toDateString() === new Date().toDateString()) return time;
+  return `${date.toLocaleDateString("zh-CN", { month: "2-digit", day: "2-digit" })} ${time}`;
+}

@@ -1,0 +1,87 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { describe, expect, it } from "vitest";
+import { SqliteStore } from "./sqlite-store.js";
+
+const file = (): string => join(mkdtempSync(join(tmpdir(), "relay-sqlite-")), "relay.db");
+
+describe("SqliteStore leases", () => {
+  it("lets one relay per database file send for a robot", async () => {
+    const path = file();
+    const a = new SqliteStore({ path });
+    const b = new SqliteStore({ path });
+    expect(await a.lease("ops", "a", 5000)).toBe(true);
+    expect(await b.lease("ops", "b", 5000)).toBe(false);
+    expect(await b.lease("oncall", "b", 5000)).toBe(true);
+    expect(await a.lease("ops", "a", 5000)).toBe(true);
+    await a.release("ops", "a");
+    expect(await b.lease("ops", "b", 5000)).toBe(true);
+    await a.close();
+    await b.close();
+  });
+
+  it("takes over at once a lease whose process died (kill -9), and one that lapsed", async () => {
+    const path = file();
+    const store = new SqliteStore({ path });
+    await store.lease("ops", "me", 5000);
+    const dead = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"], {
+      encoding: "utf8",
+    }).stdout;
+    const db = new Database(path);
+    db.prepare("UPDATE leases SET owner = 'gone', pid = ?, expires = ?").run(
+      Number(dead),
+      Date.now() + 60_000,
+    );
+    expect(await store.lease("ops", "me", 5000)).toBe(true);
+    db.prepare("UPDATE leases SET owner = 'alive', pid = ?, expires = ?").run(process.pid, Date.now() - 1);
+    expect(await store.lease("ops", "me", 5000)).toBe(true);
+    db.prepare("UPDATE leases SET owner = 'alive', pid = ?, expires = ?").run(
+      process.pid,
+      Date.now() + 60_000,
+    );
+    expect(await store.lease("ops", "me", 5000)).toBe(false);
+    db.close();
+    await store.close();
+  });
+});
+
+describe("SqliteStore outbox", () => {
+  it("commits concurrent enqueues together and reads them back oldest first with their lines", async () => {
+    const store = new SqliteStore({ path: file() });
+    const entry = (name: string) => ({
+      robot: "ops",
+      route: 0,
+      createdAt: 1000,
+      atMobiles: [],
+      atUserIds: [],
+      atAll: false,
+      lines: [],
+      alerts: [
+        {
+          name,
+          severity: "critical",
+          status: "firing" as const,
+          labels: {},
+          annotations: {},
+          atMobiles: [],
+          atUserIds: [],
+        },
+      ],
+      context: {},
+    });
+    await Promise.all([store.enqueue([entry("A")]), store.enqueue([entry("B"), entry("C")])]);
+    const ready = await store.ready("ops", 1000, 10);
+    expect(ready.map((e) => e.lines[0]?.name)).toEqual(["A", "B", "C"]);
+    await store.deadLetter([ready[0]?.id as string], "permanent: errcode 400013", 2000);
+    expect(await store.depth("ops")).toBe(2);
+    const [dead] = await store.listDead();
+    expect(dead).toMatchObject({ reason: "permanent: errcode 400013", deadAt: 2000 });
+    expect(await store.retryDead(dead?.id as string, 3000)).toBe(true);
+    expect(await store.depth("ops")).toBe(3);
+    await store.close();
+    await expect(store.enqueue([entry("D")])).rejects.toThrow(/enqueue failed/);
+  });
+});
