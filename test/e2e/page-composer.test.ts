@@ -126,4 +126,25 @@ describe.skipIf(!RUN)("Chat page composer", () => {
     expect(errors).toEqual([]);
     await page.context().close();
   });
+
+  it("says a message to an offline Stream bot is queued, not lost", async () => {
+    const { store } = emulator;
+    const app = store.createApp({ name: "离线流机器人", mode: "stream" });
+    const conversation = store.createConversation({
+      type: "group",
+      title: "离线测试群",
+      members: ["lisi"],
+      robots: [app.robotCode],
+    });
+    const { page, errors } = await openPage(browser, baseUrl);
+    await page.goto(`${baseUrl}/#c=${encodeURIComponent(conversation.conversationId)}`);
+    await page.waitForSelector("body[data-ready=true]");
+    await page.fill("#composer-text", "有人吗");
+    await page.keyboard.press("Enter");
+    await expect.poll(() => page.getAttribute("#composer-status", "data-kind")).toBe("queued");
+    expect(await page.textContent("#composer-status")).toContain("机器人离线");
+    await expect.poll(() => page.locator("#messages li.message .delivery.queued").count()).toBe(1);
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
 });

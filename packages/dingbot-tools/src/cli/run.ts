@@ -36,8 +36,33 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     await program.parseAsync(argv, { from: "user" });
     return exitCode;
   } catch (error) {
-    return reportError(error, io);
+    // Most commands redact their own output; this is the net under the rest (serve, listen, relay, demo,
+    // emulator): an unexpected error's message must not print a secret the user passed in.
+    const { redactText } = await import("dingbot/client");
+    const secrets = secretsOf(argv, io.env);
+    return reportError(error, { ...io, stderr: (text) => io.stderr(redactText(text, secrets)) });
   }
+}
+
+/** Flags and variables whose values are credentials, so an error message never echoes them. */
+const SECRET_FLAG = /^--(?:secret|app-secret|client-secret|webhook|token|session)(?:=|$)/;
+const SECRET_ENV = ["DINGTALK_SECRET", "DINGTALK_APP_SECRET", "DINGTALK_WEBHOOK"];
+
+/** The secret values given on the command line or in the environment (webhooks: their access_token too). */
+export function secretsOf(argv: string[], env: Record<string, string | undefined>): string[] {
+  const values: string[] = [];
+  argv.forEach((arg, index) => {
+    if (!SECRET_FLAG.test(arg)) return;
+    const value = arg.includes("=") ? arg.slice(arg.indexOf("=") + 1) : argv[index + 1];
+    if (value) values.push(value);
+  });
+  for (const name of SECRET_ENV) if (env[name]) values.push(env[name]);
+  // A webhook's credential is its access_token; the URL as a whole is rarely printed verbatim.
+  for (const value of [...values]) {
+    const token = /[?&](?:access_token|session)=([^&\s]+)/.exec(value)?.[1];
+    if (token) values.push(token);
+  }
+  return values;
 }
 
 /** Prints an error the way every command does and maps it to an exit code. */

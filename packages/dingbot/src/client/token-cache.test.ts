@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type CachedToken, TokenCache, type TokenStore } from "./token-cache.js";
+import { type CachedToken, type FetchedToken, TokenCache, type TokenStore } from "./token-cache.js";
 
 function setup(options: { ttlSeconds?: number; earlyRefreshMs?: number; store?: TokenStore } = {}) {
   let clock = 1_000_000;
@@ -113,5 +113,51 @@ describe("TokenCache", () => {
           earlyRefreshMs: -1,
         }),
     ).toThrow(TypeError);
+  });
+});
+
+/** A token fetch that waits until released, and fails like a real request when its signal aborts. */
+function gatedCache() {
+  let release: (() => void) | undefined;
+  const gate = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const seen: (AbortSignal | undefined)[] = [];
+  const cache = new TokenCache({
+    now: () => 1_000_000,
+    fetchToken: (signal?: AbortSignal) =>
+      new Promise<FetchedToken>((resolve, reject) => {
+        seen.push(signal);
+        signal?.addEventListener("abort", () => reject(signal.reason), { once: true });
+        void gate.then(() => resolve({ value: "token-1", expiresInSeconds: 7200 }));
+      }),
+  });
+  return { cache, release: () => release?.(), seen };
+}
+
+describe("TokenCache single flight and cancellation", () => {
+  it("still gives the token to other callers when the caller that started the fetch aborts", async () => {
+    const { cache, release } = gatedCache();
+    const first = new AbortController();
+    const a = cache.get(first.signal);
+    const b = cache.get();
+    first.abort(new Error("caller A gave up"));
+    await expect(a).rejects.toThrow("caller A gave up");
+    release();
+    await expect(b).resolves.toMatchObject({ value: "token-1" });
+  });
+
+  it("cancels the shared fetch once every waiting caller has aborted", async () => {
+    const { cache, seen } = gatedCache();
+    const one = new AbortController();
+    const two = new AbortController();
+    const a = cache.get(one.signal);
+    const b = cache.get(two.signal);
+    one.abort(new Error("one"));
+    await expect(a).rejects.toThrow("one");
+    expect(seen[0]?.aborted).toBe(false);
+    two.abort(new Error("two"));
+    await expect(b).rejects.toThrow("two");
+    expect(seen[0]?.aborted).toBe(true);
   });
 });

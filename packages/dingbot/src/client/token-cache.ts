@@ -43,10 +43,17 @@ export interface TokenCacheOptions {
   storeKey?: string;
 }
 
+/** The token fetch in flight and how many abortable callers still wait for it. */
+interface Flight {
+  promise: Promise<CachedToken>;
+  controller: AbortController;
+  waiters: number;
+}
+
 /** One app's token of one API style. */
 export class TokenCache {
   #current: CachedToken | undefined;
-  #inflight: Promise<CachedToken> | undefined;
+  #inflight: Flight | undefined;
   #fetches = 0;
   readonly #early: number;
 
@@ -76,17 +83,56 @@ export class TokenCache {
     const current = this.#current;
     const now = this.options.now();
     if (current && now < current.refreshAt) return current;
-    this.#inflight ??= this.#refresh(signal).finally(() => {
-      this.#inflight = undefined;
-    });
-    if (!current || now >= current.expiresAt) return this.#inflight;
+    const shared = this.#join(signal);
+    if (!current || now >= current.expiresAt) return shared;
     try {
-      return await this.#inflight;
+      return await shared;
     } catch {
       // An early refresh failed (network, throttling) but the old token still works: keep using it and
       // try again on the next call, rather than failing calls DingTalk would accept.
       return current;
     }
+  }
+
+  /**
+   * Waits for the one fetch in flight, starting it if needed. The fetch belongs to no single caller: one
+   * caller's abort rejects only that caller, and the fetch itself is cancelled once every waiting caller
+   * has aborted (a caller without a signal keeps it going).
+   */
+  #join(signal: AbortSignal | undefined): Promise<CachedToken> {
+    let flight = this.#inflight;
+    if (!flight) {
+      const controller = new AbortController();
+      const started: Flight = {
+        controller,
+        waiters: 0,
+        promise: this.#refresh(controller.signal).finally(() => {
+          if (this.#inflight === started) this.#inflight = undefined;
+        }),
+      };
+      this.#inflight = started;
+      flight = started;
+    }
+    const joined = flight;
+    if (!signal) {
+      joined.waiters = Number.POSITIVE_INFINITY;
+      return joined.promise;
+    }
+    if (signal.aborted) return Promise.reject(signal.reason);
+    joined.waiters += 1;
+    return new Promise((resolve, reject) => {
+      const onAbort = (): void => {
+        joined.waiters -= 1;
+        if (joined.waiters === 0) {
+          joined.controller.abort(signal.reason);
+          // Nobody waits for it any more; its rejection must not surface as unhandled.
+          joined.promise.catch(() => undefined);
+        }
+        reject(signal.reason);
+      };
+      signal.addEventListener("abort", onAbort, { once: true });
+      joined.promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+    });
   }
 
   /**

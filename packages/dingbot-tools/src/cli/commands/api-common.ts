@@ -15,13 +15,13 @@ import {
   AuthError,
   type CachedToken,
   HttpError,
-  type Logger,
   RequestError,
   redactText,
   type TokenStore,
   ValidationError,
 } from "dingbot/client";
 import { CliFailure, type CliIo, CliUsageError, EXIT } from "../io.js";
+import { verboseLogger } from "../verbose-logger.js";
 import type { AppFlags } from "./api-flags.js";
 
 /** The credentials a command resolved from flags and environment. */
@@ -153,15 +153,8 @@ export function appClient(
     ...(flags.cache === false ? {} : { tokenStore: fileTokenStore(io) }),
     // A CLI run waits a little for throttling, not minutes.
     throttleRetry: { retries: 2, baseDelayMs: 1000, maxDelayMs: 4000 },
-    ...(flags.verbose ? { logger: stderrLogger(print.err) } : {}),
+    ...(flags.verbose ? { logger: verboseLogger(print.err) } : {}),
   });
-}
-
-/** --verbose: one line per log call on stderr (redacted by the printer). */
-function stderrLogger(write: (text: string) => void): Logger {
-  const line = (level: string) => (obj: object, msg?: string) =>
-    write(`[${level}] ${msg ?? ""} ${JSON.stringify(obj)}\n`);
-  return { debug: line("debug"), info: line("info"), warn: line("warn"), error: line("error") };
 }
 
 /**

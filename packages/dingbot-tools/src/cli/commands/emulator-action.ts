@@ -10,6 +10,7 @@ export async function runEmulator(flags: EmulatorFlags, io: CliIo): Promise<numb
   const sessionTtlMs = parseInteger(flags.sessionTtl, "--session-ttl");
   const callbackTimeoutMs = parseInteger(flags.callbackTimeout, "--callback-timeout");
   const callbackAttempts = parseInteger(flags.callbackAttempts, "--callback-attempts");
+  if (port > 65535) throw new CliUsageError(`--port must be at most 65535, got ${port}`);
   if (rateLimit < 1) throw new CliUsageError("--rate-limit must be at least 1");
   if (rateWindowMs < 1) throw new CliUsageError("--rate-window must be at least 1 ms");
   if (callbackAttempts < 1) throw new CliUsageError("--callback-attempts must be at least 1");

@@ -1,7 +1,6 @@
 import {
   ApiError,
   HttpError,
-  type Logger,
   RequestError,
   redactText,
   ValidationError,
@@ -10,6 +9,7 @@ import {
 import { describeErrcode } from "dingbot/protocol";
 import { type CliIo, CliUsageError, EXIT } from "../io.js";
 import { buildMessageFromFlags } from "../message-flags.js";
+import { verboseLogger } from "../verbose-logger.js";
 import type { SendFlags } from "./send.js";
 
 /** Stands in for the webhook when `--dry-run` has none: only used to validate, never contacted. */
@@ -67,7 +67,7 @@ export async function runSend(flags: SendFlags, io: CliIo): Promise<number> {
       // One process sends one message: nothing to queue, and a rate-limit answer should fail fast with its hint.
       rateLimit: false,
       retries: { retryRateLimited: false },
-      ...(flags.verbose ? { logger: stderrLogger(err) } : {}),
+      ...(flags.verbose ? { logger: verboseLogger(err) } : {}),
     });
     if (flags.dryRun) {
       const bodies = client.prepare(message);
@@ -166,11 +166,4 @@ function tokenOf(webhook: string | undefined): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** --verbose: one line per log call on stderr (the client already redacts URLs; `write` redacts again). */
-function stderrLogger(write: (text: string) => void): Logger {
-  const line = (level: string) => (obj: object, msg?: string) =>
-    write(`[${level}] ${msg ?? ""} ${JSON.stringify(obj)}\n`);
-  return { debug: line("debug"), info: line("info"), warn: line("warn"), error: line("error") };
 }

@@ -24,6 +24,7 @@ import { OAUTH_HANDLERS } from "./oauth.js";
 import { ROBOT_API_HANDLERS } from "./robot-api.js";
 import { TOPAPI_MESSAGE_HANDLERS } from "./topapi-messages.js";
 import { TOPAPI_USER_HANDLERS } from "./topapi-users.js";
+import { readCappedBody } from "./webhook-request.js";
 
 /** Largest request body the app routes read; DingTalk's own limits are far lower (5000 userids ≈ 60 KB). */
 const MAX_BODY_BYTES = 1_000_000;
@@ -157,13 +158,15 @@ function authenticate(
 
 /** Reads a body as JSON or as a form; the new API takes JSON only. */
 async function readBody(c: Context, spec: EndpointSpec): Promise<Record<string, unknown>> {
-  const declared = Number(c.req.header("content-length") ?? "0");
-  const text = declared > MAX_BODY_BYTES ? "" : await c.req.text();
-  if (declared > MAX_BODY_BYTES || text.length > MAX_BODY_BYTES) {
+  // Capped while reading: a chunked upload without content-length must not fill memory either.
+  const read = await readCappedBody(c, MAX_BODY_BYTES).catch(() => undefined);
+  if (!read) throw newRefusal(400, "InvalidParameter", "the request body could not be read", "body");
+  if (!read.ok) {
     throw spec.host === "oapi"
       ? oldRefusal(40035, `请求体过大 (> ${MAX_BODY_BYTES} bytes)`, "body", spec.path.startsWith("/topapi/"))
       : newRefusal(400, "invalidParameter.param.invalid", `body larger than ${MAX_BODY_BYTES} bytes`, "body");
   }
+  const text = new TextDecoder().decode(read.bytes);
   if (text.trim() === "") return {};
   const type = c.req.header("content-type") ?? "";
   const isForm = type.includes("application/x-www-form-urlencoded");

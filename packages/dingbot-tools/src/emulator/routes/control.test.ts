@@ -107,8 +107,12 @@ describe("control API: messages, rejections, reset", () => {
     expect(typeof all.json[0]?.time).toBe("number");
     expect((await call("GET", "/_emulator/messages?accessToken=a")).json).toHaveLength(2);
     expect(
-      (await call("GET", `/_emulator/messages?conversationId=${encodeURIComponent(String(a.json.conversationId))}`))
-        .json,
+      (
+        await call(
+          "GET",
+          `/_emulator/messages?conversationId=${encodeURIComponent(String(a.json.conversationId))}`,
+        )
+      ).json,
     ).toHaveLength(2);
     expect((await call("GET", `/_emulator/messages?since=${middle}`)).json).toHaveLength(2);
     expect(

@@ -5,15 +5,20 @@
  */
 import type { Hono } from "hono";
 import type { EmulatorContext, RouteInstaller } from "../context.js";
+import { readControlJson } from "./control-http.js";
+import { ControlError } from "./control-input.js";
 
 /** The read-state control route. */
 export const installMessageRead: RouteInstaller = (app: Hono, ctx: EmulatorContext) => {
   app.post("/_emulator/messages/:id/read", async (c) => {
+    // Capped read: an endless upload gets 413 instead of filling memory.
     let body: unknown;
     try {
-      body = await c.req.json();
-    } catch {
-      return c.json({ error: 'body must be JSON: {"userId": "…"}' }, 400);
+      body = await readControlJson(c);
+    } catch (error) {
+      const status = error instanceof ControlError ? error.status : 400;
+      const reason = error instanceof ControlError ? error.message : "the body could not be read";
+      return c.json({ error: `${reason}; send {"userId": "…"}` }, status);
     }
     const userId = (body as { userId?: unknown } | null)?.userId;
     if (typeof userId !== "string" || userId === "") {

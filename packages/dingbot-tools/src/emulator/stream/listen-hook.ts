@@ -30,6 +30,9 @@ const REFUSAL_TEXT: Record<TicketRefusal, string> = {
 
 /** Answers a refused handshake with HTTP 401 and a short JSON reason, then closes the socket. */
 function refuse(socket: Duplex, status: number, code: string, message: string): void {
+  // node:http removes its own error listener from upgrade sockets: a client that resets the connection
+  // before reading this answer would otherwise throw from the emulator's process and kill it.
+  socket.on("error", () => socket.destroy());
   const body = JSON.stringify({ code, message });
   const reason = status === 401 ? "Unauthorized" : "Not Found";
   socket.end(

@@ -123,7 +123,8 @@ function deliveryBadge(record) {
     return h("span", { class: "delivery ok", title: `attempts: ${delivery.attempts ?? 1}` }, `✓ 已送达${to}`);
   }
   // A Stream bot that is not connected: the emulator keeps the message until it connects, as DingTalk does.
-  if (delivery.queued) return h("span", { class: "delivery queued", role: "note" }, "⏳ 机器人离线，上线后投递");
+  if (delivery.queued)
+    return h("span", { class: "delivery queued", role: "note" }, "⏳ 机器人离线，上线后投递");
   return h(
     "span",
     { class: "delivery failed", role: "note" },
@@ -188,14 +189,27 @@ function renderMessages() {
  */
 function patchDelivery(msgId, delivery) {
   const record = state.messages.find((m) => m.meta?.msgId === msgId);
-  if (!record || record.meta.delivery) return;
+  // The composer's answer can arrive before the message's event: keep the outcome for when it does.
+  if (!record) {
+    pendingDeliveries.set(msgId, delivery);
+    return;
+  }
+  if (record.meta.delivery) return;
   record.meta = { ...record.meta, delivery };
   const shown = ui.messages.querySelector(`li[data-id="${CSS.escape(record.id)}"]`);
   shown?.replaceWith(messageItem(record));
 }
 
+/** Delivery outcomes learnt before their message arrived, by msgId. */
+const pendingDeliveries = new Map();
+
 function addMessage(record) {
   if (!record || state.messageIds.has(record.id)) return;
+  const msgId = record.meta?.msgId;
+  if (msgId && pendingDeliveries.has(msgId)) {
+    if (!record.meta.delivery) record.meta = { ...record.meta, delivery: pendingDeliveries.get(msgId) };
+    pendingDeliveries.delete(msgId);
+  }
   state.messageIds.add(record.id);
   state.messages.push(record);
   if (typeof record.replyTo === "string") patchDelivery(record.replyTo, { delivered: true });
@@ -401,7 +415,10 @@ async function sendFromComposer(event) {
       });
     }
     if (result.queued) {
-      setStatus("机器人离线（Stream 未连接），消息会在它连上后投递 · Queued until the bot connects", "info");
+      setStatus(
+        "机器人离线（Stream 未连接），消息会在它连上后投递 · Queued until the bot connects",
+        "queued",
+      );
     } else if (result.delivered === false) {
       setStatus(`已记录，但机器人没有收到：${result.error ?? "未送达"}`, "error");
     } else

@@ -1,0 +1,64 @@
+import { describe, expect, it } from "vitest";
+import { createEmulator } from "../emulator.js";
+
+const APP_KEY = "dingappreview01";
+const APP_SECRET = "review-secret-0123456789abcdef";
+
+/** A body that sends `bytes` and then never ends, like a client streaming an endless upload. */
+function endlessBody(bytes: number): ReadableStream<Uint8Array> {
+  let sent = 0;
+  return new ReadableStream({
+    pull(controller) {
+      if (sent >= bytes) return new Promise(() => undefined);
+      controller.enqueue(new Uint8Array(64 * 1024).fill(0x61));
+      sent += 64 * 1024;
+      return undefined;
+    },
+  });
+}
+
+describe("emulator app API", () => {
+  it("refuses an over-long chunked body as soon as it passes the cap instead of buffering it all", async () => {
+    const emulator = createEmulator();
+    emulator.store.createApp({ appKey: APP_KEY, appSecret: APP_SECRET, agentId: 1, name: "review" });
+    const token = (await (
+      await emulator.app.request(`http://emu.test/gettoken?appkey=${APP_KEY}&appsecret=${APP_SECRET}`)
+    ).json()) as { access_token: string };
+    const response = await emulator.app.request(
+      `http://emu.test/topapi/message/corpconversation/asyncsend_v2?access_token=${token.access_token}`,
+      {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: endlessBody(2_000_000),
+        duplex: "half",
+      } as RequestInit,
+    );
+    const body = (await response.json()) as { errcode?: number; sub_msg?: string; errmsg?: string };
+    expect(body.errcode).not.toBe(0);
+    expect(JSON.stringify(body)).toContain("1000000");
+  });
+});
+
+describe("POST /_emulator/messages/:id/read", () => {
+  it("answers 413 to an endless body instead of waiting for its end", async () => {
+    const emulator = createEmulator();
+    const response = await emulator.app.request("http://emu.test/_emulator/messages/m1/read", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: endlessBody(1_200_000),
+      duplex: "half",
+    } as RequestInit);
+    expect(response.status).toBe(413);
+  });
+
+  it("answers 400 with a reason to a body that is not JSON", async () => {
+    const emulator = createEmulator();
+    const response = await emulator.app.request("http://emu.test/_emulator/messages/m1/read", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{",
+    });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { error: string }).error).toMatch(/JSON/);
+  });
+});
