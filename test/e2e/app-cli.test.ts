@@ -6,7 +6,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createEmulator, type Emulator } from "dingbot-tools/emulator";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { appApiState } from "../../packages/dingbot-tools/src/emulator/app-api-state.js";
 import { ALL_OUTPUT, runCli } from "../helpers/cli.js";
 
@@ -95,6 +95,11 @@ describe("dingbot notify", () => {
     const result = await runCli(["notify", "--all", "--text", "全员通知 #3"], { env });
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/task \d+ \(everyone\)/);
+    // The emulator delivers it later (notificationDelayMs): let it land here, not in the next test's counts.
+    await vi.waitFor(() => {
+      const landed = emulator.store.messages.filter((m) => JSON.stringify(m.body).includes("全员通知 #3"));
+      expect(landed).toHaveLength(2);
+    });
   });
 
   it("exits 1 for a mobile nobody has, before sending", async () => {
@@ -143,6 +148,27 @@ describe("dingbot robot send", () => {
       via: "openapi",
       body: { msgtype: "text", text: { content: "构建完成" } },
     });
+  });
+
+  it("counts a userid given twice as one person", async () => {
+    const result = await runCli(
+      [
+        "robot",
+        "send",
+        "--user-id",
+        "manager1234",
+        "--user-id",
+        "manager1234",
+        "--user-id",
+        "ghost",
+        "--text",
+        "x",
+      ],
+      { env },
+    );
+    expect(result.stdout).toContain("sent sampleText to 1 of 2 people");
+    expect(result.stdout).toContain("ghost: NOT sent");
+    expect(result.code).toBe(1);
   });
 
   it("sends a --msg-key template with --param to a group", async () => {

@@ -37,6 +37,17 @@ routes:
   - { path: /alertmanager, source: alertmanager, robots: [ops] }
 ${extra}`;
 
+describe("dingbot relay", () => {
+  it("refuses to start on a bad config with exit code 2, naming the key and the line", async () => {
+    const file = writeConfig(dir.dir, config(), "start-unset.yaml");
+    const result = await runCli(["relay", "--config", file]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(
+      `${file}:4: robots.ops.secret: environment variable OPS_SECRET is not set`,
+    );
+  });
+});
+
 describe("dingbot relay check", () => {
   it("accepts the example config with its templates", async () => {
     const result = await runCli(["relay", "check", "examples/relay.yaml"], {

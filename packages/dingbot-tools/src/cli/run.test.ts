@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { afterEach, describe, expect, it } from "vitest";
 import { COMMANDS, type RegisterCommand } from "./commands/index.js";
 import type { CliIo } from "./io.js";
-import { run, secretsOf } from "./run.js";
+import { run, secretArgs } from "./run.js";
 
 const TOKEN = "tok0123456789abcdef";
 const SECRET = "SEC0123456789abcdef";
@@ -53,9 +53,9 @@ describe("run()", () => {
   });
 });
 
-describe("secretsOf()", () => {
+describe("secretArgs()", () => {
   it("collects secret flag values, secret variables and a webhook's access_token", () => {
-    const found = secretsOf(["send", "--secret", SECRET, "--text", "hello"], {
+    const found = secretArgs(["send", "--secret", SECRET, "--text", "hello"], {
       DINGTALK_WEBHOOK: `https://oapi.dingtalk.com/robot/send?access_token=${TOKEN}`,
       DINGTALK_APP_SECRET: "appsecret-value",
     });

@@ -39,7 +39,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     // Most commands redact their own output; this is the net under the rest (serve, listen, relay, demo,
     // emulator): an unexpected error's message must not print a secret the user passed in.
     const { redactText } = await import("dingbot/client");
-    const secrets = secretsOf(argv, io.env);
+    const secrets = secretArgs(argv, io.env);
     return reportError(error, { ...io, stderr: (text) => io.stderr(redactText(text, secrets)) });
   }
 }
@@ -49,7 +49,7 @@ const SECRET_FLAG = /^--(?:secret|app-secret|client-secret|webhook|token|session
 const SECRET_ENV = ["DINGTALK_SECRET", "DINGTALK_APP_SECRET", "DINGTALK_WEBHOOK"];
 
 /** The secret values given on the command line or in the environment (webhooks: their access_token too). */
-export function secretsOf(argv: string[], env: Record<string, string | undefined>): string[] {
+export function secretArgs(argv: string[], env: Record<string, string | undefined>): string[] {
   const values: string[] = [];
   argv.forEach((arg, index) => {
     if (!SECRET_FLAG.test(arg)) return;

@@ -70,6 +70,29 @@ describe("RateLimiter", () => {
     expect(clock.t).toBe(1_001_000);
   });
 
+  it("rejects an aborted waiter at once, even while it is still queued behind another", async () => {
+    // A sleep that only ends by abort: the second waiter holds the queue for as long as the test runs.
+    const limiter = new RateLimiter(
+      { limit: 1, windowMs: 60_000 },
+      {
+        now: () => 0,
+        sleep: (_ms, signal) =>
+          new Promise((_resolve, reject) => {
+            signal?.addEventListener("abort", () => reject(signal.reason), { once: true });
+          }),
+      },
+    );
+    await limiter.acquire();
+    const second = new AbortController();
+    const blocked = limiter.acquire(second.signal);
+    const third = new AbortController();
+    const queued = limiter.acquire(third.signal);
+    third.abort(new Error("gave up"));
+    await expect(queued).rejects.toThrow("gave up");
+    second.abort(new Error("done"));
+    await expect(blocked).rejects.toThrow("done");
+  });
+
   it("defaults to DingTalk's 20 per minute, with a one-second margin on the window", () => {
     const limiter = new RateLimiter();
     expect(limiter.limit).toBe(20);

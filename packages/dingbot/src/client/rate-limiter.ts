@@ -60,7 +60,15 @@ export class RateLimiter {
     const turn = this.queue.then(() => this.take(signal));
     // The next waiter starts after this one, whether it got its slot or was aborted.
     this.queue = turn.catch(() => {});
-    return turn;
+    if (!signal) return turn;
+    // An abort must answer now, not when the waiters ahead are served: its turn still comes, and then
+    // take() sees the abort and passes without taking a slot.
+    return new Promise((resolve, reject) => {
+      const onAbort = (): void => reject(signal.reason);
+      if (signal.aborted) return onAbort();
+      signal.addEventListener("abort", onAbort, { once: true });
+      turn.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+    });
   }
 
   /** How long a send made now would wait, in ms (0 when a slot is free). */

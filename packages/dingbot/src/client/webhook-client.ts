@@ -237,6 +237,11 @@ export class WebhookClient {
    * @throws ValidationError naming what is wrong and how to fix it
    */
   prepare(message: unknown): RobotMessageBody[] {
+    return this.#serialise(message).map((part) => part.body);
+  }
+
+  /** {@link prepare}, keeping each body's JSON: the size check and the POST then serialise it once. */
+  #serialise(message: unknown): { body: RobotMessageBody; payload: string }[] {
     const checked = check(RobotMessageBodySchema, message);
     if (!checked.ok) {
       throw new ValidationError(
@@ -246,8 +251,9 @@ export class WebhookClient {
       );
     }
     const parts = this.split(checked.value).map((part) => this.ensureKeyword(part));
-    for (const [index, part] of parts.entries()) {
-      const bytes = bodyBytes(part);
+    return parts.map((part, index) => {
+      const payload = JSON.stringify(part);
+      const bytes = Buffer.byteLength(payload, "utf8");
       if (bytes > WEBHOOK_MAX_BODY_BYTES) {
         const which = parts.length > 1 ? `part ${index + 1} of ${parts.length} ` : "";
         throw invalid(
@@ -258,8 +264,8 @@ export class WebhookClient {
           `body is ${bytes} bytes (limit ${WEBHOOK_MAX_BODY_BYTES})`,
         );
       }
-    }
-    return parts;
+      return { body: part, payload };
+    });
   }
 
   /**
@@ -272,11 +278,11 @@ export class WebhookClient {
    * await robot.send(messages.link({ title: "发布公告", text: "v2.1", messageUrl: "https://example.com" }));
    */
   async send(message: RobotMessageBody, options: SendOptions = {}): Promise<SendResult> {
-    const parts = this.prepare(message);
+    const parts = this.#serialise(message);
     let attempts = 0;
     let errmsg = "ok";
     for (const part of parts) {
-      const result = await this.post(part, options.signal);
+      const result = await this.post(part.payload, options.signal);
       attempts += result.attempts;
       errmsg = result.errmsg;
     }
@@ -342,12 +348,8 @@ export class WebhookClient {
     });
   }
 
-  /** Posts one body: limiter, fresh signature, request, errcode mapping, safe retries. */
-  private async post(
-    body: RobotMessageBody,
-    signal?: AbortSignal,
-  ): Promise<{ errmsg: string; attempts: number }> {
-    const payload = JSON.stringify(body);
+  /** Posts one serialised body: limiter, fresh signature, request, errcode mapping, safe retries. */
+  private async post(payload: string, signal?: AbortSignal): Promise<{ errmsg: string; attempts: number }> {
     const secrets = [this.token, this.secret];
     let attempts = 0;
     const errmsg = await withRetry(

@@ -1,14 +1,17 @@
 import { CliFailure, type CliIo, CliUsageError, EXIT } from "../io.js";
 import type { RelayFlags } from "./relay.js";
 
-/** Loads a config for a CLI command; config problems become a failure listing them (exit 1). */
-export async function loadConfigForCli(file: string, io: CliIo) {
+/**
+ * Loads a config for a CLI command. Config problems become a failure listing them: exit 2 (bad usage) when
+ * the relay is to run, exit 1 from `relay check` and `relay dlq`, whose job is to report problems.
+ */
+export async function loadConfigForCli(file: string, io: CliIo, exitCode: number = EXIT.FAILURE) {
   const { loadRelayConfig, RelayConfigError } = await import("../../relay/index.js");
   const { resolve } = await import("node:path");
   try {
     return loadRelayConfig(resolve(io.cwd, file), io.env);
   } catch (error) {
-    if (error instanceof RelayConfigError) throw new CliFailure(error.message);
+    if (error instanceof RelayConfigError) throw new CliFailure(error.message, exitCode);
     throw error;
   }
 }
@@ -18,7 +21,7 @@ export async function runRelay(flags: RelayFlags, io: CliIo): Promise<number> {
   if (flags.port !== undefined && !/^\d+$/.test(flags.port)) {
     throw new CliUsageError(`--port must be a whole number, got ${JSON.stringify(flags.port)}`);
   }
-  const config = await loadConfigForCli(flags.config, io);
+  const config = await loadConfigForCli(flags.config, io, EXIT.USAGE);
   const { createRelay, TemplateError, StoreUnavailableError } = await import("../../relay/index.js");
   let relay: Awaited<ReturnType<typeof createRelay>>;
   try {

@@ -37,9 +37,11 @@ export async function runRobotSend(flags: RobotSendFlags, io: CliIo): Promise<nu
     const failed = [...result.invalidUserIds, ...result.flowControlledUserIds];
     if (print.json) print.out(`${JSON.stringify({ ok: failed.length === 0, ...result })}\n`);
     else {
-      const sent = flags.userId.length - failed.length;
+      // A userid given twice is one person (and one message): count distinct ids on both sides.
+      const people = new Set(flags.userId).size;
+      const sent = people - new Set(failed).size;
       print.out(
-        `sent ${template.msgKey} to ${sent} of ${new Set(flags.userId).size} people (processQueryKey ${result.processQueryKeys.join(", ")})\n`,
+        `sent ${template.msgKey} to ${sent} of ${people} people (processQueryKey ${result.processQueryKeys.join(", ")})\n`,
       );
       for (const id of result.invalidUserIds) print.out(`${id}: NOT sent — no such userid\n`);
       for (const id of result.flowControlledUserIds)

@@ -33,7 +33,9 @@ function endpointFor(c: Context): string {
 /** Installs the Stream gateway. */
 export const installGateway: RouteInstaller = (app, ctx) => {
   app.post(GATEWAY_OPEN_PATH, async (c) => {
-    const read = await readCappedBody(c.req.raw, MAX_BODY_BYTES);
+    // A client that hangs up mid-body gets no answer anyway; refuse instead of throwing into Hono.
+    const read = await readCappedBody(c.req.raw, MAX_BODY_BYTES).catch(() => undefined);
+    if (!read) return apiError(c, 400, "invalidParameter", "the request body could not be read");
     if (!read.ok) return apiError(c, 413, "invalidParameter.body.tooLarge", "请求体过大");
     let json: unknown;
     try {

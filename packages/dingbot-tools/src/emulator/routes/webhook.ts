@@ -15,6 +15,9 @@ import type { RobotRecord } from "../store.js";
 import { applyFault } from "./webhook-faults.js";
 import { type Refusal, readMessageBody } from "./webhook-request.js";
 
+/** How many recent msgUuid keys the emulator remembers per robot. */
+const MSG_UUID_MEMORY = 10_000;
+
 /** The errmsg DingTalk answers when a robot is throttled (errcode 410100). */
 export const RATE_LIMIT_ERRMSG = "发送速度太快而限流，请降低发送速度";
 
@@ -100,6 +103,9 @@ async function handleSend(c: Context, ctx: EmulatorContext): Promise<Response> {
       runtime.msgUuids.set(accessToken, seen);
     }
     seen.add(msgUuid);
+    // Remember only the most recent keys, so a long-running emulator does not grow without bound;
+    // a Set iterates in insertion order, so the first key is the oldest.
+    if (seen.size > MSG_UUID_MEMORY) seen.delete(seen.values().next().value as string);
   }
 
   store.recordMessage({

@@ -193,42 +193,71 @@ const DONE: Outcome = { kind: "done" };
 const ERROR: Outcome = { kind: "error" };
 const TIMEOUT: Outcome = { kind: "timeout" };
 
+const RESOLVED: Promise<void> = Promise.resolve();
+const INLINE_TAKEN: Promise<boolean> = Promise.resolve(true);
+const INLINE_CLOSED: Promise<boolean> = Promise.resolve(false);
+
 /**
  * Dispatches, answering with the first inline reply, "empty" when done or timed out, 500 when it threw.
  * One promise settled by whichever comes first (rather than Promise.race over three): this runs per message.
  */
 function runHandler(message: InboundMessage, dispatch: Dispatch, config: HttpConfig): Promise<HttpAnswer> {
-  const started = config.now();
   return new Promise<HttpAnswer>((resolve) => {
-    let open = true;
-    const finish = (outcome: Outcome): void => {
-      if (!open) return;
-      open = false;
-      clearTimeout(timer);
-      resolve(toAnswer(message, outcome, config, started));
-    };
-    const timer = setTimeout(finish, config.timeoutMs, TIMEOUT);
-    const responder: Responder = {
-      ack: async () => {},
-      replyInline: async (body) => {
-        if (!open) return false;
-        finish({ kind: "inline", body });
-        return true;
-      },
-    };
+    const slot = new InlineSlot(message, config, resolve);
     const update = {
       id: message.msgId,
       topic: ROBOT_MESSAGE_TOPIC,
       message,
-      receivedAt: started,
+      receivedAt: slot.started,
       via: "http" as const,
     };
     // The bot has logged the error and called bot.catch; here it only decides the status.
-    dispatch(update, responder).then(
-      () => finish(DONE),
-      () => finish(ERROR),
+    dispatch(update, slot).then(
+      () => slot.finish(DONE),
+      () => slot.finish(ERROR),
     );
   });
+}
+
+/**
+ * The response slot of one callback, and its Responder. A class so that a message costs one object (its
+ * methods are shared) rather than a closure per method.
+ */
+class InlineSlot implements Responder {
+  readonly started: number;
+  #open = true;
+  readonly #timer: ReturnType<typeof setTimeout>;
+
+  constructor(
+    private readonly message: InboundMessage,
+    private readonly config: HttpConfig,
+    private readonly resolve: (answer: HttpAnswer) => void,
+  ) {
+    this.started = config.now();
+    this.#timer = setTimeout(onTimeout, config.timeoutMs, this);
+  }
+
+  ack(): Promise<void> {
+    return RESOLVED;
+  }
+
+  replyInline(body: ReplyBody): Promise<boolean> {
+    if (!this.#open) return INLINE_CLOSED;
+    this.finish({ kind: "inline", body });
+    return INLINE_TAKEN;
+  }
+
+  /** Answers the callback with the first outcome; later ones are ignored. */
+  finish(outcome: Outcome): void {
+    if (!this.#open) return;
+    this.#open = false;
+    clearTimeout(this.#timer);
+    this.resolve(toAnswer(this.message, outcome, this.config, this.started));
+  }
+}
+
+function onTimeout(slot: InlineSlot): void {
+  slot.finish(TIMEOUT);
 }
 
 function toAnswer(
