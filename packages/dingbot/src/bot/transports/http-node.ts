@@ -133,30 +133,48 @@ function readNodeBody(req: IncomingMessage, maxBytes: number): Promise<Buffer | 
   const declared = Number(rawHeader(req.rawHeaders, "content-length"));
   if (declared > maxBytes) return Promise.resolve("too-large");
   return new Promise((resolve) => {
-    let chunks: Buffer[] | undefined = [];
-    let total = 0;
-    // Settled once; later events are ignored rather than unsubscribed (the request object is dropped after
-    // its answer, and removing four listeners per request cost more than the flag test).
-    const finish = (result: Buffer | "too-large" | "unreadable"): void => {
-      if (chunks === undefined) return;
-      chunks = undefined;
-      resolve(result);
-    };
-    req.on("data", (chunk: Buffer) => {
-      if (chunks === undefined) return;
-      total += chunk.length;
-      // Stop collecting at once (the chunks are dropped); the connection is closed after the 413 goes out.
-      if (total > maxBytes) finish("too-large");
-      else chunks.push(chunk);
-    });
-    // A callback body nearly always arrives in one chunk: hand it over without copying.
-    req.on("end", () => {
-      if (chunks !== undefined) finish(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total));
-    });
-    const onError = (): void => finish("unreadable");
-    req.on("error", onError);
-    req.on("aborted", onError);
+    const body = new BodyCollector(maxBytes, resolve);
+    req.on("data", (chunk: Buffer) => body.push(chunk));
+    req.on("end", () => body.end());
+    req.on("error", () => body.settle("unreadable"));
+    req.on("aborted", () => body.settle("unreadable"));
   });
+}
+
+/**
+ * Collects one request body up to a limit. Settled once; later events are ignored rather than unsubscribed
+ * (the request object is dropped after its answer, and removing four listeners per request cost more than
+ * this flag test).
+ */
+class BodyCollector {
+  #chunks: Buffer[] | undefined = [];
+  #total = 0;
+
+  constructor(
+    private readonly maxBytes: number,
+    private readonly resolve: (result: Buffer | "too-large" | "unreadable") => void,
+  ) {}
+
+  push(chunk: Buffer): void {
+    if (this.#chunks === undefined) return;
+    this.#total += chunk.length;
+    // Stop collecting at once (the chunks are dropped); the connection is closed after the 413 goes out.
+    if (this.#total > this.maxBytes) this.settle("too-large");
+    else this.#chunks.push(chunk);
+  }
+
+  end(): void {
+    const chunks = this.#chunks;
+    if (chunks === undefined) return;
+    // A callback body nearly always arrives in one chunk: hand it over without copying.
+    this.settle(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, this.#total));
+  }
+
+  settle(result: Buffer | "too-large" | "unreadable"): void {
+    if (this.#chunks === undefined) return;
+    this.#chunks = undefined;
+    this.resolve(result);
+  }
 }
 
 function writeAnswer(res: ServerResponse, req: IncomingMessage, result: HttpAnswer): void {
