@@ -7,6 +7,7 @@ import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { createEmulator, type Emulator } from "dingbot-tools/emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
@@ -96,11 +97,12 @@ function runPython(file: string): Promise<{ code: number; stdout: string; stderr
 
 describe("seed 004 (work notification by mobile, form-encoded)", () => {
   it("is the seed's own script, whitespace aside", () => {
-    const seedDir = "/work/shared/seeds";
+    // The project's shared/ folder sits beside the repository, for developers and CI alike.
+    const seedDir = fileURLToPath(new URL("../../../shared/seeds", import.meta.url));
     const file = existsSync(seedDir)
       ? readdirSync(seedDir).find((name) => name.startsWith("004_"))
       : undefined;
-    // The seeds live outside the repository; where they are absent (CI) the copy above stands on its own.
+    // Where shared/ is absent (a user's clone) the copy above stands on its own.
     const seed = file ? readFileSync(join(seedDir, file), "utf8") : SEED_004;
     const start = seed.indexOf("#! /bin/env python");
     const end = seed.indexOf("sys.exit(0)", seed.indexOf("if __name__")) + "sys.exit(0)".length;
