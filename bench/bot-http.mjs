@@ -5,6 +5,8 @@
 // real reply and never a de-duplication hit: an onResponse hook checks every response body (a dedupe hit
 // would answer {"msgtype":"empty"} and count as a mismatch). serve's log lines go to /dev/null.
 // Then two interleaved rounds at a fixed offered load (BENCH_RATE, 1000 req/s) compare p99 below saturation.
+// serve runs from TypeScript source through tsx (dist/ may be stale while the project is being built); an esbuild
+// bundle of the same source (no tsx) measured the same server CPU per request within the noise (bench/RESULTS.md).
 // Run: npm run bench -- bot-http   (env BENCH_SECONDS=10, BENCH_ROUNDS=4, BENCH_CONNECTIONS=50, BENCH_RATE=1000)
 import { spawn } from "node:child_process";
 import { createHmac } from "node:crypto";
@@ -130,6 +132,7 @@ async function main() {
     const cpu = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1).map(Number);
     return { steal: cpu[7] ?? 0, total: cpu.reduce((a, b) => a + b, 0) };
   };
+  const loadAverage = () => readFileSync("/proc/loadavg", "utf8").split(" ")[0];
   let mismatches = 0;
   const cpuTicks = (pid) => {
     const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
@@ -183,7 +186,7 @@ async function main() {
     }
     rows.push(row);
     console.log(
-      `round ${round + 1}: serve ${row.serve.rps.toFixed(0)} req/s p99 ${row.serve.p99} ms (steal ${row.serve.steal.toFixed(1)}%) | ` +
+      `round ${round + 1} (load ${loadAverage()}): serve ${row.serve.rps.toFixed(0)} req/s p99 ${row.serve.p99} ms (steal ${row.serve.steal.toFixed(1)}%) | ` +
         `bare ${row.bare.rps.toFixed(0)} req/s p99 ${row.bare.p99} ms (steal ${row.bare.steal.toFixed(1)}%) | ` +
         `ratio ${(row.serve.rps / row.bare.rps).toFixed(2)}x, p99 ${(row.serve.p99 / Math.max(1, row.bare.p99)).toFixed(2)}x | ` +
         `server CPU/req serve ${row.serve.cpuUsPerReq.toFixed(0)} µs, bare ${row.bare.cpuUsPerReq.toFixed(0)} µs`,

@@ -22,7 +22,9 @@ function sourceFiles(dir: string): string[] {
 
 function importsOf(file: string): string[] {
   const text = readFileSync(file, "utf8");
-  const found = [...text.matchAll(/(?:import|export)\s[^;]*?from\s+["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)/g)];
+  const found = [
+    ...text.matchAll(/(?:import|export)\s[^;]*?from\s+["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)/g),
+  ];
   return found.map((m) => (m[1] ?? m[2]) as string);
 }
 
@@ -41,9 +43,9 @@ const resolvesInto = (specifier: string, file: string, dir: string): boolean =>
 describe("module boundaries", () => {
   it("keeps protocol/ pure: node:crypto, zod and itself only", () => {
     const dir = join(LIB, "protocol");
-    expect(
-      violations(dir, (s, f) => s === "node:crypto" || s === "zod" || resolvesInto(s, f, dir)),
-    ).toEqual([]);
+    expect(violations(dir, (s, f) => s === "node:crypto" || s === "zod" || resolvesInto(s, f, dir))).toEqual(
+      [],
+    );
   });
 
   it("keeps client/ free of bot/ and of the tools package", () => {
@@ -67,7 +69,10 @@ describe("module boundaries", () => {
     expect(
       violations(
         dir,
-        (s, f) => s !== "dingbot/bot" && !resolvesInto(s, f, join(TOOLS, "emulator")) && !resolvesInto(s, f, join(TOOLS, "cli")),
+        (s, f) =>
+          s !== "dingbot/bot" &&
+          !resolvesInto(s, f, join(TOOLS, "emulator")) &&
+          !resolvesInto(s, f, join(TOOLS, "cli")),
       ),
     ).toEqual([]);
   });

@@ -323,6 +323,37 @@ describe("toNodeListener()", () => {
     }
   });
 
+  it("reads a body sent in several chunks whole, and sends the 405's allow header", async () => {
+    const { handler } = setup();
+    const server = await serve(toNodeListener(handler));
+    try {
+      const text = new TextEncoder().encode(JSON.stringify(groupText("ping")));
+      const body = new ReadableStream<Uint8Array>({
+        async start(controller) {
+          // Separate writes with pauses between them arrive as separate 'data' chunks.
+          for (let at = 0; at < text.length; at += 40) {
+            controller.enqueue(text.slice(at, at + 40));
+            await new Promise((resolve) => setTimeout(resolve, 5));
+          }
+          controller.close();
+        },
+      });
+      const ok = await fetch(`${server.url}/`, {
+        method: "POST",
+        headers: { timestamp: String(T0), sign: sign(SECRET, T0) },
+        body,
+        duplex: "half",
+      } as RequestInit);
+      expect(await ok.json()).toEqual({ msgtype: "text", text: { content: "pong" } });
+      const get = await fetch(`${server.url}/`);
+      expect(get.status).toBe(405);
+      expect(get.headers.get("allow")).toBe("POST");
+      expect(get.headers.get("content-type")).toBe("application/json; charset=utf-8");
+    } finally {
+      await server.close();
+    }
+  });
+
   it("joins a repeated sign header, so two signatures never pass", async () => {
     const { handler, calls } = setup();
     const server = await serve(toNodeListener(handler));
