@@ -155,3 +155,44 @@ describe("the CLI in Stream mode", () => {
     expect(result.stderr).toMatch(/DINGTALK_APP_KEY/);
   });
 });
+
+describe("dingbot listen --stream with an unreachable gateway", () => {
+  it("keeps retrying with warnings, and stops cleanly on SIGTERM", async () => {
+    const child = spawn(
+      process.execPath,
+      [
+        "--conditions=dingbot:source",
+        "--import",
+        "tsx",
+        MAIN,
+        "listen",
+        "--stream",
+        "--base-url",
+        "http://127.0.0.1:1",
+      ],
+      {
+        cwd: REPO_ROOT,
+        env: {
+          PATH: process.env.PATH ?? "",
+          HOME: process.env.HOME ?? "",
+          DINGTALK_APP_KEY: "dingunreachable",
+          DINGTALK_APP_SECRET: "unreachable-secret-value",
+        },
+      },
+    );
+    let output = "";
+    child.stdout.on("data", (c: Buffer) => {
+      output += c.toString();
+    });
+    child.stderr.on("data", (c: Buffer) => {
+      output += c.toString();
+    });
+    const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
+    await waitUntil(() => /retrying/.test(output), "a retry warning", 20_000);
+    child.kill("SIGTERM");
+    expect(await exited).toBe(0);
+    ALL_OUTPUT.push(output);
+    expect(output).toContain("stopped");
+    expect(output).not.toContain("unreachable-secret-value");
+  });
+});

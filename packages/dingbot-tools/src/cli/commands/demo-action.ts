@@ -1,11 +1,11 @@
 import type { Logger } from "dingbot";
 import { CliFailure, type CliIo, EXIT } from "../io.js";
+import { parsePort } from "../parse-flags.js";
 import type { DemoFlags } from "./demo.js";
-import { parseInteger } from "./emulator-action.js";
 
 /** Starts the demo, prints the page URL, and keeps everything running until the io's signal aborts. */
 export async function runDemo(flags: DemoFlags, io: CliIo): Promise<number> {
-  const port = parseInteger(flags.port, "--port");
+  const port = parsePort(flags.port);
   const { startDemo } = await import("../../demo/index.js");
   let demo: Awaited<ReturnType<typeof startDemo>>;
   try {

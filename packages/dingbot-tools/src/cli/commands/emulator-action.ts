@@ -1,16 +1,16 @@
 import { type CliIo, CliUsageError, EXIT } from "../io.js";
+import { parsePort, parseWholeNumber } from "../parse-flags.js";
 import type { EmulatorFlags } from "./emulator.js";
 
 /** Starts the emulator and keeps it running until the io's signal aborts. */
 export async function runEmulator(flags: EmulatorFlags, io: CliIo): Promise<number> {
-  const port = parseInteger(flags.port, "--port");
-  const rateLimit = parseInteger(flags.rateLimit, "--rate-limit");
-  const rateWindowMs = parseInteger(flags.rateWindow, "--rate-window");
-  const blockMs = parseInteger(flags.block, "--block");
-  const sessionTtlMs = parseInteger(flags.sessionTtl, "--session-ttl");
-  const callbackTimeoutMs = parseInteger(flags.callbackTimeout, "--callback-timeout");
-  const callbackAttempts = parseInteger(flags.callbackAttempts, "--callback-attempts");
-  if (port > 65535) throw new CliUsageError(`--port must be at most 65535, got ${port}`);
+  const port = parsePort(flags.port);
+  const rateLimit = parseWholeNumber(flags.rateLimit, "--rate-limit");
+  const rateWindowMs = parseWholeNumber(flags.rateWindow, "--rate-window");
+  const blockMs = parseWholeNumber(flags.block, "--block");
+  const sessionTtlMs = parseWholeNumber(flags.sessionTtl, "--session-ttl");
+  const callbackTimeoutMs = parseWholeNumber(flags.callbackTimeout, "--callback-timeout");
+  const callbackAttempts = parseWholeNumber(flags.callbackAttempts, "--callback-attempts");
   if (rateLimit < 1) throw new CliUsageError("--rate-limit must be at least 1");
   if (rateWindowMs < 1) throw new CliUsageError("--rate-window must be at least 1 ms");
   if (callbackAttempts < 1) throw new CliUsageError("--callback-attempts must be at least 1");
@@ -41,11 +41,4 @@ export async function runEmulator(flags: EmulatorFlags, io: CliIo): Promise<numb
   });
   await emulator.close();
   return EXIT.OK;
-}
-
-/** Parses a non-negative integer flag or throws a usage error naming the flag. */
-export function parseInteger(value: string, flag: string): number {
-  if (!/^\d+$/.test(value))
-    throw new CliUsageError(`${flag} must be a whole number, got ${JSON.stringify(value)}`);
-  return Number(value);
 }

@@ -1,4 +1,5 @@
-import { CliFailure, type CliIo, CliUsageError, EXIT } from "../io.js";
+import { CliFailure, type CliIo, EXIT } from "../io.js";
+import { parsePort } from "../parse-flags.js";
 import type { RelayFlags } from "./relay.js";
 
 /**
@@ -18,9 +19,7 @@ export async function loadConfigForCli(file: string, io: CliIo, exitCode: number
 
 /** Runs the relay until the io's signal aborts. */
 export async function runRelay(flags: RelayFlags, io: CliIo): Promise<number> {
-  if (flags.port !== undefined && !/^\d+$/.test(flags.port)) {
-    throw new CliUsageError(`--port must be a whole number, got ${JSON.stringify(flags.port)}`);
-  }
+  const port = flags.port === undefined ? undefined : parsePort(flags.port);
   const config = await loadConfigForCli(flags.config, io, EXIT.USAGE);
   const { createRelay, TemplateError, StoreUnavailableError } = await import("../../relay/index.js");
   let relay: Awaited<ReturnType<typeof createRelay>>;
@@ -31,7 +30,7 @@ export async function runRelay(flags: RelayFlags, io: CliIo): Promise<number> {
       throw new CliFailure(error.message);
     throw error;
   }
-  const url = await relay.start(flags.port === undefined ? undefined : Number(flags.port));
+  const url = await relay.start(port);
   io.stderr(
     `dingbot relay listening on ${url} (${config.routes.length} routes, store: ${relay.store.kind})\n`,
   );

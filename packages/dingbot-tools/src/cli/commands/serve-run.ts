@@ -21,8 +21,18 @@ export async function runBotUntilAborted(
   what: string,
 ): Promise<number> {
   const chosen = chooseTransport(settings, logger);
+  const aborted = new Promise<"aborted">((resolve) => {
+    if (io.signal.aborted) return resolve("aborted");
+    io.signal.addEventListener("abort", () => resolve("aborted"), { once: true });
+  });
   try {
-    await bot.start(chosen.transport);
+    // Stream mode keeps retrying an unreachable gateway inside start(): Ctrl-C must still stop it.
+    if ((await Promise.race([bot.start(chosen.transport), aborted])) === "aborted") {
+      await bot.stop();
+      logger.flush();
+      io.stderr("dingbot: stopped\n");
+      return EXIT.OK;
+    }
   } catch (error) {
     const code = (error as { code?: unknown }).code;
     if (code === "EADDRINUSE") throw new CliFailure(`port ${settings.port} is already in use (try --port)`);
@@ -30,8 +40,7 @@ export async function runBotUntilAborted(
   }
   io.stderr(`dingbot: ${what} at ${chosen.describe()} (Ctrl-C to stop)\n`);
   const fatal = await new Promise<unknown>((resolve) => {
-    if (io.signal.aborted) return resolve(undefined);
-    io.signal.addEventListener("abort", () => resolve(undefined), { once: true });
+    void aborted.then(() => resolve(undefined));
     // A transport that gives up on its own (Stream mode: the secret was revoked) ends the command.
     chosen.finished?.catch((error: unknown) => resolve(error ?? new Error("the transport stopped")));
   });

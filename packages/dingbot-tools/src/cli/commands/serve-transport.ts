@@ -8,6 +8,7 @@
 import type { Logger } from "dingbot";
 import { httpServerTransport, streamTransport, type Transport } from "dingbot/bot";
 import { CliUsageError } from "../io.js";
+import { parsePort, parseWholeNumber } from "../parse-flags.js";
 import type { TransportFlags } from "./serve-flags.js";
 
 /** Credentials and settings resolved from flags and env. */
@@ -54,10 +55,10 @@ export function resolveTransportSettings(
     );
   }
   return {
-    port: wholeNumber(flags.port, "--port"),
+    port: parsePort(flags.port),
     host: flags.host,
     path: flags.path.startsWith("/") ? flags.path : `/${flags.path}`,
-    timeoutMs: wholeNumber(flags.timeout, "--timeout"),
+    timeoutMs: parseWholeNumber(flags.timeout, "--timeout"),
     appKey: flags.appKey ?? env.DINGTALK_APP_KEY,
     appSecret,
     baseUrl: flags.baseUrl ?? env.DINGTALK_BASE_URL,
@@ -93,10 +94,4 @@ export function chooseTransport(settings: TransportSettings, logger: Logger): Ch
     logger,
   });
   return { transport, describe: () => `${transport.url ?? "(not started)"}${settings.path}` };
-}
-
-function wholeNumber(value: string, flag: string): number {
-  if (!/^\d+$/.test(value))
-    throw new CliUsageError(`${flag} must be a whole number, got ${JSON.stringify(value)}`);
-  return Number(value);
 }

@@ -9,8 +9,10 @@
  * schedules one reconnect, not two (the official SDK schedules both).
  * @module
  */
+
 import type { RawData, WebSocket } from "ws";
 import type { Logger } from "../../../logger.js";
+import { redactText } from "../../../redact.js";
 import type { Backoff } from "./backoff.js";
 import { type GatewayTicket, isUnrecoverable } from "./gateway.js";
 
@@ -340,5 +342,6 @@ function closeLink(link: Link): Promise<void> {
 }
 
 function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  // ws puts the whole URL, ticket included, into some of its messages.
+  return redactText(error instanceof Error ? error.message : String(error));
 }
