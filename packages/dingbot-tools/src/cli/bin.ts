@@ -11,6 +11,13 @@ export async function main(): Promise<void> {
     if (interrupts > 1) process.exit(130);
     controller.abort();
   };
+  // `dingbot … | head -1` closes the pipe early: that is the reader's choice, not an error worth a stack trace.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (error: NodeJS.ErrnoException) => {
+      if (error.code === "EPIPE") process.exit(process.exitCode ?? 0);
+      throw error;
+    });
+  }
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);
   process.exitCode = await run(process.argv.slice(2), nodeIo(controller.signal));

@@ -9,7 +9,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
 import type { RobotMessageBody } from "dingbot/protocol";
 import { type CliIo, CliUsageError } from "./io.js";
 
@@ -40,9 +40,12 @@ export const DEFAULT_SINGLE_TITLE = "阅读全文";
 /**
  * Declares the message flags on a command.
  * @param command - a commander command (e.g. `program.command("send")`)
+ * @param options - `mentions: false` hides the --at-* flags from help, for channels without mentions
+ *   (work notifications, robot OpenAPI); they stay declared so that using them gets a clear usage error
  * @returns the same command, for chaining
  */
-export function addMessageFlags(command: Command): Command {
+export function addMessageFlags(command: Command, options: { mentions?: boolean } = {}): Command {
+  const hidden = options.mentions === false;
   return command
     .option(
       "--text <text>",
@@ -62,9 +65,19 @@ export function addMessageFlags(command: Command): Command {
     .option("--vertical", "stack action card buttons vertically (default side by side)")
     .option("--feed-item <title|url|picUrl>", "a feed card item, repeatable", collect, [])
     .option("--json <file>", "send a whole DingTalk message body from a JSON file ('-' reads stdin)")
-    .option("--at-mobile <mobile>", "mention the group member with this mobile, repeatable", collect, [])
-    .option("--at-user-id <userId>", "mention the group member with this userId, repeatable", collect, [])
-    .option("--at-all", "mention everyone (@所有人)");
+    .addOption(
+      new Option("--at-mobile <mobile>", "mention the group member with this mobile, repeatable")
+        .argParser(collect)
+        .default([])
+        .hideHelp(hidden),
+    )
+    .addOption(
+      new Option("--at-user-id <userId>", "mention the group member with this userId, repeatable")
+        .argParser(collect)
+        .default([])
+        .hideHelp(hidden),
+    )
+    .addOption(new Option("--at-all", "mention everyone (@所有人)").hideHelp(hidden));
 }
 
 /** Reads a text value: `-` is stdin, `@path` a file, `@@…` a literal starting with `@`. */

@@ -15,7 +15,7 @@ export const registerNotify: RegisterCommand = (program, io, setExit) => {
     .option("--user-id <userId>", "a recipient's userid, repeatable", collect, [])
     .option("--dept <deptId>", "a department id, repeatable", collect, [])
     .option("--all", "everyone in the organisation");
-  addMessageFlags(command)
+  addMessageFlags(command, { mentions: false })
     .option("--wait", "wait until DingTalk has processed the notification and print each recipient's outcome")
     .option("--timeout <seconds>", "how long --wait waits", "60");
   addAppFlags(command, { agent: true })

@@ -18,7 +18,7 @@ export const registerRobot: RegisterCommand = (program, io, setExit) => {
       "a message template: sampleText, sampleMarkdown, sampleLink, sampleActionCard…",
     )
     .option("--param <key=value>", "a field of the template's msgParam, repeatable", collect, []);
-  addMessageFlags(send);
+  addMessageFlags(send, { mentions: false });
   addAppFlags(send, { agent: false })
     .addHelpText(
       "after",
