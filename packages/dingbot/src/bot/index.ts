@@ -2,7 +2,7 @@
  * The bot framework: middleware, context, and the HTTP and Stream transports.
  * @module
  */
-// Bot core (H3): middleware, context, replies, dedupe.
+// Bot core: middleware, context, replies, dedupe.
 export { Bot, type BotErrorHandler, type BotOptions } from "./bot.js";
 export {
   Composer,
@@ -30,7 +30,7 @@ export {
   ReplyUnavailableError,
   SESSION_EXPIRED_ERRCODE,
 } from "./replier.js";
-// HTTP callback transport (H3).
+// HTTP callback transport.
 export {
   createHttpHandler,
   type HttpHandler,
@@ -46,7 +46,7 @@ export {
   type HttpTransportOptions,
 } from "./transports/http-core.js";
 export { type NodeListener, type RunningHttpServer, toNodeListener } from "./transports/http-node.js";
-// Stream-mode transport (H4).
+// Stream-mode transport.
 export {
   Backoff,
   type BackoffOptions,

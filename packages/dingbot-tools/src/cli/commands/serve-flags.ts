@@ -14,7 +14,7 @@ export interface TransportFlags {
   appKey?: string;
   appSecret?: string;
   baseUrl?: string;
-  /** Receive over Stream mode instead of HTTP callbacks (helper H4). */
+  /** Receive over Stream mode instead of HTTP callbacks. */
   stream?: boolean;
 }
 
