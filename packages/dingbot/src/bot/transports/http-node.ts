@@ -4,9 +4,11 @@
  * Web Request/Response objects (they cost more than the whole verification on Node 20).
  * @module
  */
+
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Readable } from "node:stream";
+import type { Logger } from "../../logger.js";
 import { CALL_HANDLER, type HttpAnswer, type HttpCall, type HttpCallHandler } from "./http-core.js";
 
 /** A server started by {@link listenHttp}. */
@@ -53,13 +55,23 @@ export function coreListener(core: HttpCallHandler): NodeListener {
  * @param core - the core handler
  * @param port - 0 picks a free port
  * @param host - address to bind
+ * @param logger - receives server errors after start-up
  */
-export function listenHttp(core: HttpCallHandler, port: number, host: string): Promise<RunningHttpServer> {
+export function listenHttp(
+  core: HttpCallHandler,
+  port: number,
+  host: string,
+  logger?: Logger,
+): Promise<RunningHttpServer> {
   const server = createServer(coreListener(core));
   return new Promise((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, () => {
       server.off("error", reject);
+      // After start-up an 'error' (e.g. EMFILE on accept) must not crash the bot: log it and keep serving.
+      server.on("error", (error: NodeJS.ErrnoException) =>
+        logger?.error({ err: error.code ?? error.name }, "http server error"),
+      );
       const actual = (server.address() as AddressInfo).port;
       resolve({
         url: `http://${host.includes(":") ? `[${host}]` : host}:${actual}`,

@@ -391,3 +391,20 @@ describe("toNodeListener()", () => {
     }
   });
 });
+
+describe("httpTransport().listen()", () => {
+  it("logs a server error after start-up and keeps serving", async () => {
+    const errors: object[] = [];
+    const logger: Logger = { debug() {}, info() {}, warn() {}, error: (obj) => errors.push(obj) };
+    const handler = httpTransport(new Bot(), { appSecret: "listen-secret", logger });
+    const running = await handler.listen(0, "127.0.0.1");
+    try {
+      running.server.emit("error", Object.assign(new Error("too many open files"), { code: "EMFILE" }));
+      expect(errors).toEqual([{ err: "EMFILE" }]);
+      const answer = await fetch(`${running.url}/`, { method: "GET" });
+      expect(answer.status).toBe(405);
+    } finally {
+      await running.close();
+    }
+  });
+});

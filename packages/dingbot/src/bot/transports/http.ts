@@ -58,7 +58,7 @@ export function createHttpHandler(dispatch: Dispatch, options: HttpTransportOpti
   const handler = async (request: Request): Promise<Response> => toResponse(await core(fromRequest(request)));
   return Object.assign(handler, {
     [CALL_HANDLER]: core,
-    listen: (port = 3000, host = "127.0.0.1") => listenHttp(core, port, host),
+    listen: (port = 3000, host = "127.0.0.1") => listenHttp(core, port, host, options.logger),
   });
 }
 
