@@ -1,64 +1,19 @@
 /**
  * `dingbot serve FILE` and `dingbot listen` as real processes, fed by the emulator.
  */
-import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { createHmac } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEmulator, type Emulator } from "../../packages/dingbot-tools/src/emulator/index.js";
-import { ALL_OUTPUT, REPO_ROOT, runCli } from "../helpers/cli.js";
+import { REPO_ROOT, type RunningCli, runCli, startCli } from "../helpers/cli.js";
 
 const APP_SECRET = "cli-e2e-app-secret-ABCDEFGHIJKLMNOPQRSTUVWXYZ";
-const MAIN = "packages/dingbot-tools/src/cli/main.ts";
 
-interface Running {
-  child: ChildProcessWithoutNullStreams;
-  url: string;
-  stdout(): string;
-  stderr(): string;
-  /** Sends SIGTERM and resolves with the exit code. */
-  stop(): Promise<number | null>;
-}
-
-/** Spawns the CLI from source and waits for its "at http://…" line. */
-function start(args: string[], env: Record<string, string>): Promise<Running> {
-  const child = spawn(process.execPath, ["--conditions=dingbot:source", "--import", "tsx", MAIN, ...args], {
-    cwd: REPO_ROOT,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (c: Buffer) => {
-    stdout += c.toString();
-  });
-  const exited = new Promise<number | null>((resolve) => {
-    child.on("close", (code) => {
-      ALL_OUTPUT.push(stdout, stderr);
-      resolve(code);
-    });
-  });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`CLI did not start: ${stderr}`)), 20_000);
-    child.stderr.on("data", (c: Buffer) => {
-      stderr += c.toString();
-      const match = /at (http:\/\/127\.0\.0\.1:\d+)\S*/.exec(stderr);
-      if (match?.[1]) {
-        clearTimeout(timer);
-        resolve({
-          child,
-          url: match[1],
-          stdout: () => stdout,
-          stderr: () => stderr,
-          stop: () => {
-            child.kill("SIGTERM");
-            return exited;
-          },
-        });
-      }
-    });
-    child.on("close", () => reject(new Error(`CLI exited early: ${stderr}`)));
-  });
+/** Starts the CLI from source and waits for its "at http://…" line; `url` is that address. */
+async function start(args: string[], env: Record<string, string>): Promise<RunningCli & { url: string }> {
+  const running = await startCli(args, env, /at (http:\/\/127\.0\.0\.1:\d+)\S*/);
+  return { ...running, url: running.ready[1] as string };
 }
 
 let emulator: Emulator;

@@ -2,58 +2,16 @@
  * `dingbot serve FILE --stream` and `dingbot listen --stream` as real processes against the emulator:
  * credentials from DINGTALK_APP_KEY / DINGTALK_APP_SECRET, the emulator from DINGTALK_BASE_URL.
  */
-import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { ALL_OUTPUT, REPO_ROOT, runCli } from "../helpers/cli.js";
+import { ALL_OUTPUT, REPO_ROOT, type RunningCli, runCli, startCli } from "../helpers/cli.js";
 import { type StreamWorld, startStreamWorld, waitUntil } from "./stream-helpers.js";
 
 const MAIN = "packages/dingbot-tools/src/cli/main.ts";
 
-interface Running {
-  stdout(): string;
-  stderr(): string;
-  /** Resolves with the exit code when the process ends by itself. */
-  exited: Promise<number | null>;
-  stop(): Promise<number | null>;
-}
-
-/** Spawns the CLI and waits for its "Stream mode" start line. */
-function start(args: string[], env: Record<string, string>): Promise<Running> {
-  const child: ChildProcessWithoutNullStreams = spawn(
-    process.execPath,
-    ["--conditions=dingbot:source", "--import", "tsx", MAIN, ...args],
-    { cwd: REPO_ROOT, env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env } },
-  );
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (c: Buffer) => {
-    stdout += c.toString();
-  });
-  const exited = new Promise<number | null>((resolve) => {
-    child.on("close", (code) => {
-      ALL_OUTPUT.push(stdout, stderr);
-      resolve(code);
-    });
-  });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`CLI did not start: ${stderr}`)), 25_000);
-    child.stderr.on("data", (c: Buffer) => {
-      stderr += c.toString();
-      if (/Stream mode/.test(stderr)) {
-        clearTimeout(timer);
-        resolve({
-          stdout: () => stdout,
-          stderr: () => stderr,
-          exited,
-          stop: () => {
-            child.kill("SIGTERM");
-            return exited;
-          },
-        });
-      }
-    });
-    child.on("close", () => reject(new Error(`CLI exited early: ${stderr}`)));
-  });
+/** Starts the CLI from source and waits for its "Stream mode" start line. */
+function start(args: string[], env: Record<string, string>): Promise<RunningCli> {
+  return startCli(args, env, /Stream mode/);
 }
 
 async function post(world: StreamWorld, path: string, body: unknown): Promise<Record<string, unknown>> {

@@ -3,7 +3,7 @@
  * through run(argv, io). Everything printed is also kept in {@link ALL_OUTPUT} so a test can check that no
  * secret ever appeared in any output of the suite.
  */
-import { spawn } from "node:child_process";
+import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -61,3 +61,65 @@ export function runCli(args: string[], options: RunCliOptions = {}): Promise<Cli
 
 /** Path of the repository root. */
 export const REPO_ROOT = ROOT;
+
+/** A CLI process started by {@link startCli}. */
+export interface RunningCli {
+  child: ChildProcessWithoutNullStreams;
+  /** The match of the readiness pattern in stderr. */
+  ready: RegExpExecArray;
+  stdout(): string;
+  stderr(): string;
+  /** Resolves with the exit code when the process ends. */
+  exited: Promise<number | null>;
+  /** Sends SIGTERM and resolves with the exit code. */
+  stop(): Promise<number | null>;
+}
+
+/**
+ * Spawns a long-running `dingbot ARGS…` from source and resolves once its stderr matches `ready`
+ * (e.g. the "listening at http://…" line); rejects if it exits first or does not get ready in time.
+ */
+export function startCli(
+  args: string[],
+  env: Record<string, string>,
+  ready: RegExp,
+  timeoutMs = 25_000,
+): Promise<RunningCli> {
+  const child = spawn(process.execPath, ["--conditions=dingbot:source", "--import", "tsx", MAIN, ...args], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => {
+    child.on("close", (code) => {
+      ALL_OUTPUT.push(stdout, stderr);
+      resolve(code);
+    });
+  });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`CLI did not start: ${stderr}`)), timeoutMs);
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+      const match = ready.exec(stderr);
+      if (match) {
+        clearTimeout(timer);
+        resolve({
+          child,
+          ready: match,
+          stdout: () => stdout,
+          stderr: () => stderr,
+          exited,
+          stop: () => {
+            child.kill("SIGTERM");
+            return exited;
+          },
+        });
+      }
+    });
+    child.on("close", () => reject(new Error(`CLI exited early: ${stderr}`)));
+  });
+}
