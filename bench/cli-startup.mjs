@@ -3,7 +3,7 @@
 // When dist/ is missing (it is only built by `npm install`/`npm run build`), the packages are transpiled
 // file by file with esbuild into a temporary copy with the same layout as `tsc` output, and that copy is
 // measured instead (said so in the output). Run: npm run bench -- cli-startup   (env BENCH_RUNS)
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import {
   cpSync,
   existsSync,
@@ -16,8 +16,8 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { build } from "esbuild";
+import { spawnSenderEmulator } from "./_spawn-sender-emulator.mjs";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 30);
 const ROOT = new URL("..", import.meta.url).pathname;
@@ -79,21 +79,7 @@ async function builtCli() {
   };
 }
 
-const child = spawn(
-  process.execPath,
-  [
-    "--conditions=dingbot:source",
-    "--import",
-    "tsx",
-    new URL("_sender-emulator.mjs", import.meta.url).pathname,
-  ],
-  {
-    stdio: ["pipe", "pipe", "inherit"],
-  },
-);
-const { base } = JSON.parse(
-  await new Promise((resolve) => createInterface({ input: child.stdout }).once("line", resolve)),
-);
+const { child, base } = await spawnSenderEmulator();
 const webhook = `${base}/robot/send?access_token=benchplain`;
 const cli = await builtCli();
 console.log(`cli-startup bench: ${cli.note}; emulator at ${base}; hyperfine ${RUNS} runs each`);

@@ -2,12 +2,11 @@
 // with no rate limit, in its own process), against (a) a bare fetch loop doing the same requests and
 // (b) the npm package dingtalk-robot-sender 1.2.0 (axios 0.19), interleaved in one run.
 // Run: npm run bench -- sender   (env BENCH_SECONDS per cell, BENCH_ROUNDS, BENCH_CONCURRENCY)
-import { spawn } from "node:child_process";
 import { createHmac } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { createInterface } from "node:readline";
 import { WebhookClient } from "dingbot/client";
+import { spawnSenderEmulator } from "./_spawn-sender-emulator.mjs";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 1);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
@@ -16,21 +15,7 @@ const SECRET = "SECbenchsecret0123456789";
 const require = createRequire(import.meta.url);
 const ChatBot = require("dingtalk-robot-sender");
 
-const child = spawn(
-  process.execPath,
-  [
-    "--conditions=dingbot:source",
-    "--import",
-    "tsx",
-    new URL("_sender-emulator.mjs", import.meta.url).pathname,
-  ],
-  {
-    stdio: ["pipe", "pipe", "inherit"],
-  },
-);
-const { base } = JSON.parse(
-  await new Promise((resolve) => createInterface({ input: child.stdout }).once("line", resolve)),
-);
+const { child, base } = await spawnSenderEmulator();
 const hook = (token) => `${base}/robot/send?access_token=${token}`;
 const message = { msgtype: "text", text: { content: "构建完成 build #1234 passed" } };
 
