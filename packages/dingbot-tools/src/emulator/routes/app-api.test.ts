@@ -1,21 +1,9 @@
 import { describe, expect, it } from "vitest";
+import { endlessBody } from "../../../../../test/helpers/bodies.js";
 import { createEmulator } from "../emulator.js";
 
 const APP_KEY = "dingappreview01";
 const APP_SECRET = "review-secret-0123456789abcdef";
-
-/** A body that sends `bytes` and then never ends, like a client streaming an endless upload. */
-function endlessBody(bytes: number): ReadableStream<Uint8Array> {
-  let sent = 0;
-  return new ReadableStream({
-    pull(controller) {
-      if (sent >= bytes) return new Promise(() => undefined);
-      controller.enqueue(new Uint8Array(64 * 1024).fill(0x61));
-      sent += 64 * 1024;
-      return undefined;
-    },
-  });
-}
 
 describe("emulator app API", () => {
   it("refuses an over-long chunked body as soon as it passes the cap instead of buffering it all", async () => {

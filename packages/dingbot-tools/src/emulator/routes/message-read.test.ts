@@ -1,18 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { endlessBody } from "../../../../../test/helpers/bodies.js";
 import { createEmulator } from "../emulator.js";
-
-/** A body that sends `bytes` and then never ends, like a client streaming an endless upload. */
-function endlessBody(bytes: number): ReadableStream<Uint8Array> {
-  let sent = 0;
-  return new ReadableStream({
-    pull(controller) {
-      if (sent >= bytes) return new Promise(() => undefined);
-      controller.enqueue(new Uint8Array(64 * 1024).fill(0x61));
-      sent += 64 * 1024;
-      return undefined;
-    },
-  });
-}
 
 describe("POST /_emulator/messages/:id/read", () => {
   it("answers 413 to an endless body instead of waiting for its end", async () => {
