@@ -91,3 +91,13 @@ describe("AsyncSendRequestSchema", () => {
     ).toBe(false);
   });
 });
+
+describe("parsePythonLiteral() with a __proto__ key", () => {
+  it("keeps it as an own property, as JSON.parse does, instead of changing the prototype", () => {
+    const parsed = parsePythonLiteral("{'__proto__': {'polluted': True}}") as Record<string, unknown>;
+    expect(Object.getPrototypeOf(parsed)).toBe(Object.prototype);
+    expect(Object.keys(parsed)).toEqual(["__proto__"]);
+    expect(parsed).toEqual(JSON.parse('{"__proto__": {"polluted": true}}'));
+    expect((parsed as { polluted?: unknown }).polluted).toBeUndefined();
+  });
+});

@@ -102,7 +102,14 @@ class LiteralReader {
     this.#items("}", () => {
       const key = this.#value();
       this.#expect(":");
-      out[String(key)] = this.#value();
+      // An own property even for "__proto__", as JSON.parse makes it: a plain assignment would change the
+      // object's prototype instead of storing the key (and let a request body reshape it).
+      Object.defineProperty(out, String(key), {
+        value: this.#value(),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     });
     return out;
   }
