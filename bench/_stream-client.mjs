@@ -1,7 +1,7 @@
 // A Stream client in its own process for bench/stream.mjs: either a dingbot Bot on streamTransport, or the
 // official dingtalk-stream DWClient (getEndpoint patched to the emulator, protocol 3.8 option 1). Both run
 // the same trivial handler: parse the message, count it. The parent drives it over IPC.
-import { Bot, streamTransport } from "dingbot";
+import { Bot, streamTransport } from "dingbot-sdk";
 import { DWClient, TOPIC_ROBOT } from "dingtalk-stream";
 
 const [kind] = process.argv.slice(2);

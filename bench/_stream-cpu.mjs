@@ -3,7 +3,7 @@
 // (through its onDownStream(), with a fake socket), with the same trivial handler. Prints µs of CPU per
 // frame for each, interleaved rounds. Run in its own process so JIT state is not shared.
 import { EventEmitter } from "node:events";
-import { Bot, streamTransport } from "dingbot";
+import { Bot, streamTransport } from "dingbot-sdk";
 import { DWClient, TOPIC_ROBOT } from "dingtalk-stream";
 
 const FRAMES = Number(process.env.BENCH_CPU_FRAMES ?? 100_000);

@@ -36,7 +36,7 @@ if (process.env.APP_API_BENCH_CHILD === "1") {
 async function main() {
   const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
   const SENDS = Number(process.env.BENCH_SENDS ?? 1000);
-  const { AppClient, workMessages } = await import("dingbot/client");
+  const { AppClient, workMessages } = await import("dingbot-sdk/client");
   // 1,000 sends are in flight at once, over at most 128 sockets for both contenders: 1,000 simultaneous
   // connects overflow the server's listen backlog (511) and fail with "other side closed".
   const { Agent, setGlobalDispatcher } = await import("undici");

@@ -33,7 +33,7 @@ async function builtCli() {
     return { bin: real, note: "built dist/ of the work tree", cleanup: () => {} };
   }
   const tree = mkdtempSync(join(tmpdir(), "dingbot-cli-bench-"));
-  for (const pkg of ["dingbot", "dingbot-tools"]) {
+  for (const pkg of ["dingbot-sdk", "dingbot-tools"]) {
     const from = join(ROOT, "packages", pkg);
     const to = join(tree, "packages", pkg);
     mkdirSync(to, { recursive: true });
@@ -67,10 +67,10 @@ async function builtCli() {
   const modules = join(tree, "node_modules");
   mkdirSync(modules);
   for (const name of readdirSync(join(ROOT, "node_modules"))) {
-    if (name === "dingbot" || name === "dingbot-tools" || name === ".bin") continue;
+    if (name === "dingbot-sdk" || name === "dingbot-tools" || name === ".bin") continue;
     symlinkSync(join(ROOT, "node_modules", name), join(modules, name));
   }
-  symlinkSync(join(tree, "packages/dingbot"), join(modules, "dingbot"));
+  symlinkSync(join(tree, "packages/dingbot"), join(modules, "dingbot-sdk"));
   symlinkSync(join(tree, "packages/dingbot-tools"), join(modules, "dingbot-tools"));
   return {
     bin: join(tree, "packages/dingbot-tools/bin/dingbot.js"),

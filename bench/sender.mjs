@@ -5,7 +5,7 @@
 import { createHmac } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { WebhookClient } from "dingbot/client";
+import { WebhookClient } from "dingbot-sdk/client";
 import { spawnSenderEmulator } from "./_spawn-sender-emulator.mjs";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 1);

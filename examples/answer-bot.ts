@@ -9,7 +9,7 @@
  * two buttons; "feed" → a feed card with two items; anything else → `{"msgtype":"empty"}` (no reply).
  * The signature check, the one-hour window and the reply transport are dingbot's job.
  */
-import { Bot } from "dingbot/bot";
+import { Bot } from "dingbot-sdk/bot";
 
 const bot = new Bot();
 

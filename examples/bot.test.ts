@@ -6,7 +6,7 @@
  *
  * Copy this file next to your bot and replace the bot below with your own (`import bot from "./my-bot.js"`).
  */
-import { Bot, httpTransport, type RunningHttpServer } from "dingbot";
+import { Bot, httpTransport, type RunningHttpServer } from "dingbot-sdk";
 import { createEmulator, type Emulator } from "dingbot-tools/emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 

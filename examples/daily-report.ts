@@ -12,7 +12,7 @@
  * how to create a robot there).
  */
 import { hostname, loadavg } from "node:os";
-import { ApiError, messages, ValidationError, WebhookClient } from "dingbot";
+import { ApiError, messages, ValidationError, WebhookClient } from "dingbot-sdk";
 
 const webhook = process.env.DINGTALK_WEBHOOK;
 if (!webhook) {

@@ -6,7 +6,7 @@
  *
  * Against the emulator, add DINGTALK_BASE_URL=http://127.0.0.1:8089 (`npm start` runs it for you).
  */
-import { Bot } from "dingbot/bot";
+import { Bot } from "dingbot-sdk/bot";
 
 const bot = new Bot();
 

@@ -51,7 +51,7 @@ describe("module boundaries", () => {
   it("keeps client/ free of bot/ and of the tools package", () => {
     const dir = join(LIB, "client");
     expect(
-      violations(dir, (s, f) => !resolvesInto(s, f, join(LIB, "bot")) && !s.startsWith("dingbot")),
+      violations(dir, (s, f) => !resolvesInto(s, f, join(LIB, "bot")) && !s.startsWith("dingbot-sdk")),
     ).toEqual([]);
   });
 
@@ -59,7 +59,9 @@ describe("module boundaries", () => {
     const dir = join(TOOLS, "emulator");
     expect(
       violations(dir, (s, f) =>
-        s.startsWith("dingbot") ? s === "dingbot/protocol" : !s.startsWith(".") || resolvesInto(s, f, dir),
+        s.startsWith("dingbot-sdk")
+          ? s === "dingbot-sdk/protocol"
+          : !s.startsWith(".") || resolvesInto(s, f, dir),
       ),
     ).toEqual([]);
   });
@@ -70,7 +72,7 @@ describe("module boundaries", () => {
       violations(
         dir,
         (s, f) =>
-          s !== "dingbot/bot" &&
+          s !== "dingbot-sdk/bot" &&
           !resolvesInto(s, f, join(TOOLS, "emulator")) &&
           !resolvesInto(s, f, join(TOOLS, "cli")),
       ),
@@ -78,8 +80,13 @@ describe("module boundaries", () => {
   });
 
   it("makes the tools package use only the library's public entry points", () => {
-    const publicEntries = new Set(["dingbot", "dingbot/protocol", "dingbot/client", "dingbot/bot"]);
-    expect(violations(TOOLS, (s) => !s.startsWith("dingbot") || publicEntries.has(s))).toEqual([]);
+    const publicEntries = new Set([
+      "dingbot-sdk",
+      "dingbot-sdk/protocol",
+      "dingbot-sdk/client",
+      "dingbot-sdk/bot",
+    ]);
+    expect(violations(TOOLS, (s) => !s.startsWith("dingbot-sdk") || publicEntries.has(s))).toEqual([]);
   });
 
   it("never lets the library import the tools package", () => {

@@ -3,7 +3,7 @@
  * (openApiReplier as the Bot's apiFallback), 1:1 by batchSend or to the group by groupMessages/send, and
  * arrives in the emulator's conversation.
  */
-import { AppClient, Bot, type Context, httpServerTransport, openApiReplier } from "dingbot";
+import { AppClient, Bot, type Context, httpServerTransport, openApiReplier } from "dingbot-sdk";
 import { createEmulator, type Emulator } from "dingbot-tools/emulator";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 

@@ -13,7 +13,7 @@ import {
   ValidationError,
   type WorkMsg,
   workMessages,
-} from "dingbot";
+} from "dingbot-sdk";
 import { createEmulator, type Emulator } from "dingbot-tools/emulator";
 import { beforeEach, describe, expect, it } from "vitest";
 import { appApiState } from "../../packages/dingbot-tools/src/emulator/app-api-state.js";

@@ -3,7 +3,7 @@
  * group (or 1:1), the emulator delivers a signed HTTP callback, the bot answers, and the answer is recorded.
  */
 
-import { Bot, httpTransport, type RunningHttpServer } from "dingbot/bot";
+import { Bot, httpTransport, type RunningHttpServer } from "dingbot-sdk/bot";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import answerBot from "../../examples/answer-bot.js";
 import { createEmulator, type Emulator } from "../../packages/dingbot-tools/src/emulator/index.js";
@@ -227,7 +227,7 @@ describe("a reply after the sessionWebhook expired, through the emulator", () =>
           body: JSON.stringify(body),
         })
       ).json()) as T;
-    const { AppClient, openApiReplier } = await import("dingbot");
+    const { AppClient, openApiReplier } = await import("dingbot-sdk");
     const withFallback = new Bot({
       apiFallback: openApiReplier(
         new AppClient({ appKey: "dingLate", appSecret: APP_SECRET, baseUrl: base }),

@@ -107,7 +107,7 @@ describe("dingbot serve", () => {
     const file = join(dir, "ping-bot.mjs");
     writeFileSync(
       file,
-      'import { Bot } from "dingbot/bot";\nconst bot = new Bot();\nbot.hears("ping", (ctx) => ctx.replyText("pong"));\nexport default bot;\n',
+      'import { Bot } from "dingbot-sdk/bot";\nconst bot = new Bot();\nbot.hears("ping", (ctx) => ctx.replyText("pong"));\nexport default bot;\n',
     );
     const serve = await start(["serve", file, "--port", "0"], { DINGTALK_APP_SECRET: APP_SECRET });
     try {

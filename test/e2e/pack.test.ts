@@ -1,7 +1,7 @@
 /**
  * The packages a user installs: `npm pack` both workspaces, check what the tarballs hold, and (in CI, or with
  * DINGBOT_PACK_INSTALL=1, because it compiles better-sqlite3 for ~2.5 min) install them into a fresh project
- * outside the repository, type-check and run an `import … from "dingbot"`, and run `npx dingbot --help`.
+ * outside the repository, type-check and run an `import … from "dingbot-sdk"`, and run `npx dingbot --help`.
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -25,13 +25,13 @@ function npm(args: string[], cwd: string): string {
 
 describe("npm pack", () => {
   beforeAll(() => {
-    for (const pkg of ["dingbot", "dingbot-tools"]) {
+    for (const pkg of ["dingbot-sdk", "dingbot-tools"]) {
       if (!existsSync(join(REPO_ROOT, "packages", pkg, "dist"))) {
         throw new Error(`packages/${pkg}/dist is missing: run "npm run build" (npm install runs it) first`);
       }
     }
     const out = npm(
-      ["pack", "--json", "--pack-destination", work, "-w", "dingbot", "-w", "dingbot-tools"],
+      ["pack", "--json", "--pack-destination", work, "-w", "dingbot-sdk", "-w", "dingbot-tools"],
       REPO_ROOT,
     );
     for (const entry of JSON.parse(out) as Array<{
@@ -47,7 +47,7 @@ describe("npm pack", () => {
   const fileLists: Record<string, string[]> = {};
 
   it("publishes only built JavaScript, declarations, README, licence and the bin launcher", () => {
-    for (const name of ["dingbot", "dingbot-tools"]) {
+    for (const name of ["dingbot-sdk", "dingbot-tools"]) {
       const files = fileLists[name] ?? [];
       expect(files).toContain("package.json");
       expect(files).toContain("README.md");
@@ -90,7 +90,7 @@ describe("npm pack", () => {
       writeFileSync(
         join(project, "main.ts"),
         [
-          'import { messages, sign } from "dingbot";',
+          'import { messages, sign } from "dingbot-sdk";',
           'const body = messages.text("你好", { at: { atMobiles: ["13800000000"] } });',
           'const signature: string = sign("SECabc", 1577262236757);',
           "console.log(JSON.stringify({ body, signature }));",

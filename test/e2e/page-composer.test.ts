@@ -3,7 +3,7 @@
  * example answer bot (examples/answer-bot.ts over the HTTP callback), and the bot's reply appears on the page.
  */
 import { randomBytes } from "node:crypto";
-import { httpServerTransport } from "dingbot/bot";
+import { httpServerTransport } from "dingbot-sdk/bot";
 import { createEmulator, type Emulator } from "dingbot-tools/emulator";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

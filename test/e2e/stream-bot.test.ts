@@ -2,7 +2,7 @@
  * A dingbot Bot on the stream transport chats with a person on the emulator: the person's message goes
  * through `POST /_emulator/conversations/:id/messages`, the reply comes back through the sessionWebhook.
  */
-import { Bot, streamTransport } from "dingbot";
+import { Bot, streamTransport } from "dingbot-sdk";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type StreamWorld, startStreamWorld, waitUntil } from "./stream-helpers.js";
 

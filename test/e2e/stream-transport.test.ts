@@ -10,7 +10,7 @@ import {
   type StreamTransportOptions,
   streamTransport,
   type Update,
-} from "dingbot";
+} from "dingbot-sdk";
 import { createEmulator } from "dingbot-tools/emulator";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";

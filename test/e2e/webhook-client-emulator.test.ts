@@ -4,8 +4,8 @@
  * and signing plus keyword injection pass the emulator's independent security checks.
  */
 
-import { RateLimitedError, WebhookClient } from "dingbot/client";
-import { messages } from "dingbot/protocol";
+import { RateLimitedError, WebhookClient } from "dingbot-sdk/client";
+import { messages } from "dingbot-sdk/protocol";
 import { createEmulator, type Emulator } from "dingbot-tools/emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 

@@ -5,7 +5,7 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import type { Bot } from "dingbot/bot";
+import type { Bot } from "dingbot-sdk/bot";
 import { CliFailure, CliUsageError } from "./io.js";
 
 const TYPESCRIPT = /\.[cm]?tsx?$/;

@@ -10,7 +10,7 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { type Command, Option } from "commander";
-import type { RobotMessageBody } from "dingbot/protocol";
+import type { RobotMessageBody } from "dingbot-sdk/protocol";
 import { type CliIo, CliUsageError } from "./io.js";
 
 /** The flags {@link addMessageFlags} declares, as commander parses them. */
@@ -200,7 +200,7 @@ export async function buildMessageFromFlags(flags: MessageFlags, io: CliIo): Pro
       "give the message's text as the value of its own flag",
     );
   }
-  const { messages, RobotMessageBodySchema, check, formatIssues } = await import("dingbot/protocol");
+  const { messages, RobotMessageBodySchema, check, formatIssues } = await import("dingbot-sdk/protocol");
   const stdin = { used: false };
   const at = {
     ...(flags.atMobile.length > 0 ? { atMobiles: flags.atMobile } : {}),
@@ -269,7 +269,7 @@ export async function buildMessageFromFlags(flags: MessageFlags, io: CliIo): Pro
 }
 
 async function actionCard(flags: MessageFlags, title: string, text: string): Promise<RobotMessageBody> {
-  const { messages } = await import("dingbot/protocol");
+  const { messages } = await import("dingbot-sdk/protocol");
   if (flags.button.length > 0 && flags.singleUrl !== undefined) {
     throw new CliUsageError(
       "--button and --single-url exclude each other",

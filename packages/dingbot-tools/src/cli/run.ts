@@ -38,7 +38,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   } catch (error) {
     // Most commands redact their own output; this is the net under the rest (serve, listen, relay, demo,
     // emulator): an unexpected error's message must not print a secret the user passed in.
-    const { redactText } = await import("dingbot/client");
+    const { redactText } = await import("dingbot-sdk/client");
     const secrets = secretArgs(argv, io.env);
     return reportError(error, { ...io, stderr: (text) => io.stderr(redactText(text, secrets)) });
   }

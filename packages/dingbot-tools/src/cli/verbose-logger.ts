@@ -2,7 +2,7 @@
  * The `--verbose` logger of the commands that talk to DingTalk: one line per log call.
  * @module
  */
-import type { Logger } from "dingbot/client";
+import type { Logger } from "dingbot-sdk/client";
 
 /**
  * A {@link Logger} that writes `[level] message {fields}` lines.

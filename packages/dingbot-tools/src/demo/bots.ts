@@ -5,8 +5,8 @@
  */
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import type { Logger } from "dingbot";
-import { type Bot, httpServerTransport, streamTransport } from "dingbot/bot";
+import type { Logger } from "dingbot-sdk";
+import { type Bot, httpServerTransport, streamTransport } from "dingbot-sdk/bot";
 import { loadBot } from "../cli/load-bot.js";
 import type { AppRecord, EmulatorStore } from "../emulator/index.js";
 

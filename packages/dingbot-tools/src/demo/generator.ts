@@ -4,7 +4,7 @@
  * @module
  */
 import { createHmac } from "node:crypto";
-import { AppClient, workMessages } from "dingbot/client";
+import { AppClient, workMessages } from "dingbot-sdk/client";
 import type { DemoWorld } from "./world.js";
 
 /** Where the generator sends. */

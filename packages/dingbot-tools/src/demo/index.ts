@@ -4,7 +4,7 @@
  * posts a few alerts, a GitHub event and some people's messages once. No credentials needed.
  * @module
  */
-import { type Logger, silentLogger } from "dingbot";
+import { type Logger, silentLogger } from "dingbot-sdk";
 import { createEmulator, type Emulator } from "../emulator/index.js";
 import { type DemoBot, startAnswerBot, startStreamBot } from "./bots.js";
 import { type GeneratorStep, runGenerator } from "./generator.js";

@@ -6,7 +6,7 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Logger } from "dingbot";
+import type { Logger } from "dingbot-sdk";
 import { createRelay, parseRelayConfig } from "../relay/index.js";
 import type { DemoWorld } from "./world.js";
 

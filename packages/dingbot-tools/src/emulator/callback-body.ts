@@ -3,7 +3,7 @@
  * identical for the HTTP callback and the Stream CALLBACK frame's `data`.
  * @module
  */
-import { check, formatIssues, type InboundMessage, InboundMessageSchema } from "dingbot/protocol";
+import { check, formatIssues, type InboundMessage, InboundMessageSchema } from "dingbot-sdk/protocol";
 import type { AppRecord, ConversationRecord, UserRecord } from "./store.js";
 
 /** What a callback body is made of. */

@@ -11,7 +11,7 @@ import {
   formatIssues,
   RobotMessageBodySchema,
   sign,
-} from "dingbot/protocol";
+} from "dingbot-sdk/protocol";
 import type { DeliveryResult, EmulatorContext } from "./context.js";
 import type { AppRecord } from "./store.js";
 

@@ -4,7 +4,7 @@ import {
   WEBHOOK_BLOCK_MS,
   WEBHOOK_RATE_LIMIT_PER_MINUTE,
   WEBHOOK_RATE_WINDOW_MS,
-} from "dingbot/protocol";
+} from "dingbot-sdk/protocol";
 
 /** Settings of an emulator; every limit DingTalk has can be shortened so tests run in seconds. */
 export interface EmulatorOptions {

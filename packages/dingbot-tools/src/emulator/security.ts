@@ -4,7 +4,7 @@
  * @module
  */
 import { BlockList, isIP } from "node:net";
-import { verifySignature } from "dingbot/protocol";
+import { verifySignature } from "dingbot-sdk/protocol";
 
 /** Why a security check refused a request, with DingTalk's errmsg (the one seed 000 quotes). */
 export interface SecurityFailure {

@@ -5,7 +5,7 @@
  * too large).
  * @module
  */
-import type { Logger } from "dingbot";
+import type { Logger } from "dingbot-sdk";
 import { Hono } from "hono";
 import type { RelayConfig } from "./config.js";
 import { buildEntries, type CompiledRoute } from "./ingest.js";

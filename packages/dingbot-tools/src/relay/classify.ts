@@ -2,7 +2,7 @@
  * What the scheduler does with a failed send: wait out the rate window, retry with backoff, or dead-letter.
  * @module
  */
-import { ApiError, HttpError, RequestError, ValidationError } from "dingbot";
+import { ApiError, HttpError, RequestError, ValidationError } from "dingbot-sdk";
 
 /** The scheduler's reading of a send failure. */
 export type Verdict =

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { WEBHOOK_RATE_LIMIT_PER_MINUTE, WEBHOOK_RATE_WINDOW_MS } from "dingbot/protocol";
+import { WEBHOOK_RATE_LIMIT_PER_MINUTE, WEBHOOK_RATE_WINDOW_MS } from "dingbot-sdk/protocol";
 import { type Document, isMap, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
 import {
   type RelayConfigInput,

@@ -3,7 +3,7 @@
  * webhook secrets) masked wherever it appears, and secret-bearing fields censored by name.
  * @module
  */
-import { type Logger, redactText, redactUrl } from "dingbot";
+import { type Logger, redactText, redactUrl } from "dingbot-sdk";
 import pino from "pino";
 import type { RelayConfig } from "./config.js";
 

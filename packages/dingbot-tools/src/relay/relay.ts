@@ -5,7 +5,7 @@
 import { randomUUID } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { type ServerType, serve } from "@hono/node-server";
-import type { Logger } from "dingbot";
+import type { Logger } from "dingbot-sdk";
 import type { Hono } from "hono";
 import { createRelayApp } from "./app.js";
 import type { RelayConfig } from "./config.js";

@@ -5,7 +5,7 @@ import {
   RequestError,
   type RobotMessageBody,
   silentLogger,
-} from "dingbot";
+} from "dingbot-sdk";
 import { beforeEach, describe, expect, it } from "vitest";
 import type { ResolvedLimits, ResolvedRobot } from "./config.js";
 import { parseDigestCounts } from "./digest.js";

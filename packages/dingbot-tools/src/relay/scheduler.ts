@@ -5,7 +5,7 @@
  * DingTalk's answer: wait out the window, retry with backoff, or dead-letter with the reason.
  * @module
  */
-import { type Logger, messages, RequestError, type RobotMessageBody } from "dingbot";
+import { type Logger, messages, RequestError, type RobotMessageBody } from "dingbot-sdk";
 import { classifyFailure } from "./classify.js";
 import type { ResolvedLimits, ResolvedRobot } from "./config.js";
 import { foldDigest } from "./digest.js";

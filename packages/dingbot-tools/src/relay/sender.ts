@@ -4,8 +4,8 @@
  * @module
  */
 
-import type { Logger, RobotMessageBody } from "dingbot";
-import { WebhookClient } from "dingbot/client";
+import type { Logger, RobotMessageBody } from "dingbot-sdk";
+import { WebhookClient } from "dingbot-sdk/client";
 import type { ResolvedRobot } from "./config.js";
 
 /** Posts one message to one configured robot; throws dingbot's typed errors. */

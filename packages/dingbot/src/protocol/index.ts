@@ -8,6 +8,7 @@ export * from "./constants.js";
 export * from "./errcodes.js";
 export * from "./inbound/robot-message.js";
 export * from "./inbound/stream-frame.js";
+export * from "./json.js";
 export * from "./outbound/at.js";
 export * from "./outbound/messages.js";
 export * from "./signing.js";

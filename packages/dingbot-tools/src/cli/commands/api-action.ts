@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import type { RawRequest } from "dingbot/client";
+import type { RawRequest } from "dingbot-sdk/client";
 import { type CliIo, CliUsageError, EXIT } from "../io.js";
 import type { ApiFlags } from "./api.js";
 import { appClient, credentials, printer, reportAppError } from "./api-common.js";

@@ -19,7 +19,7 @@ import {
   redactText,
   type TokenStore,
   ValidationError,
-} from "dingbot/client";
+} from "dingbot-sdk/client";
 import { CliFailure, type CliIo, CliUsageError, EXIT } from "../io.js";
 import { verboseLogger } from "../verbose-logger.js";
 import type { AppFlags } from "./api-flags.js";

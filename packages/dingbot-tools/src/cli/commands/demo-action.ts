@@ -1,4 +1,4 @@
-import type { Logger } from "dingbot";
+import type { Logger } from "dingbot-sdk";
 import { CliFailure, type CliIo, EXIT } from "../io.js";
 import { parsePort } from "../parse-flags.js";
 import type { DemoFlags } from "./demo.js";

@@ -1,5 +1,5 @@
-import { redactUrl } from "dingbot";
-import { Bot } from "dingbot/bot";
+import { redactUrl } from "dingbot-sdk";
+import { Bot } from "dingbot-sdk/bot";
 import type { CliIo } from "../io.js";
 import type { TransportFlags } from "./serve-flags.js";
 import { createCliLogger } from "./serve-logger.js";

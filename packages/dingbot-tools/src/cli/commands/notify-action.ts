@@ -1,4 +1,4 @@
-import type { AppClient, DeliveryReport, RecipientOutcome } from "dingbot/client";
+import type { AppClient, DeliveryReport, RecipientOutcome } from "dingbot-sdk/client";
 import { CliFailure, type CliIo, CliUsageError, EXIT } from "../io.js";
 import { buildMessageFromFlags } from "../message-flags.js";
 import { appClient, credentials, type Printer, printer, reportAppError } from "./api-common.js";
@@ -19,7 +19,7 @@ export async function runNotify(flags: NotifyFlags, io: CliIo): Promise<number> 
   try {
     const { recipients, timeoutMs } = checkFlags(flags);
     const body = await buildMessageFromFlags(flags, io);
-    const { toWorkMsg } = await import("dingbot/client");
+    const { toWorkMsg } = await import("dingbot-sdk/client");
     const msg = toWorkMsg(body);
     const client = appClient(flags, io, credentials(flags, io, true), print);
     const byMobile = await resolveMobiles(client, flags.mobile, io.signal);

@@ -17,7 +17,7 @@ export async function runRelayCheck(file: string, flags: RelayCheckFlags, io: Cl
     `${file}: ok (${config.robots.size} robots, ${config.routes.length} routes, templates compiled)\n`,
   );
   if (!flags.sendTest) return EXIT.OK;
-  const { messages } = await import("dingbot");
+  const { messages } = await import("dingbot-sdk");
   const sender = createWebhookSender(config.robots, {
     ...(config.baseUrl ? { baseUrl: config.baseUrl } : {}),
     env: io.env,

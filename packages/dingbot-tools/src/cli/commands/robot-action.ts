@@ -1,4 +1,4 @@
-import type { RobotTemplateMessage } from "dingbot/protocol";
+import type { RobotTemplateMessage } from "dingbot-sdk/protocol";
 import { type CliIo, CliUsageError, EXIT } from "../io.js";
 import { buildMessageFromFlags } from "../message-flags.js";
 import { appClient, credentials, printer, reportAppError } from "./api-common.js";
@@ -55,10 +55,10 @@ export async function runRobotSend(flags: RobotSendFlags, io: CliIo): Promise<nu
 
 /** `--msg-key` + `--param`, or the ordinary message flags converted to a template. */
 async function buildTemplate(flags: RobotSendFlags, io: CliIo): Promise<RobotTemplateMessage> {
-  const { check, formatIssues, isMsgKey, MSG_KEYS, MSG_PARAM_SCHEMAS } = await import("dingbot/protocol");
+  const { check, formatIssues, isMsgKey, MSG_KEYS, MSG_PARAM_SCHEMAS } = await import("dingbot-sdk/protocol");
   if (flags.msgKey === undefined) {
     if (flags.param.length > 0) throw new CliUsageError("--param needs --msg-key");
-    const { toRobotTemplate } = await import("dingbot/client");
+    const { toRobotTemplate } = await import("dingbot-sdk/client");
     const body = await buildMessageFromFlags(flags, io);
     if ((body.msgtype === "text" || body.msgtype === "markdown") && body.at) {
       throw new CliUsageError(

@@ -5,8 +5,8 @@ import {
   redactText,
   ValidationError,
   WebhookClient,
-} from "dingbot/client";
-import { describeErrcode } from "dingbot/protocol";
+} from "dingbot-sdk/client";
+import { describeErrcode } from "dingbot-sdk/protocol";
 import { type CliIo, CliUsageError, EXIT } from "../io.js";
 import { buildMessageFromFlags } from "../message-flags.js";
 import { verboseLogger } from "../verbose-logger.js";

@@ -1,4 +1,4 @@
-import { AppClient, openApiReplier } from "dingbot";
+import { AppClient, openApiReplier } from "dingbot-sdk";
 import { type CliIo, CliUsageError } from "../io.js";
 import { loadBot } from "../load-bot.js";
 import type { TransportFlags } from "./serve-flags.js";

@@ -3,7 +3,7 @@
  * with every field that could carry a secret censored.
  * @module
  */
-import type { Logger } from "dingbot";
+import type { Logger } from "dingbot-sdk";
 import { pino } from "pino";
 
 /** Field paths pino censors, in case anything ever passes them to the logger. */

@@ -3,7 +3,7 @@
  * @module
  */
 
-import type { Bot } from "dingbot/bot";
+import type { Bot } from "dingbot-sdk/bot";
 import { CliFailure, type CliIo, EXIT } from "../io.js";
 import type { CliLogger } from "./serve-logger.js";
 import { chooseTransport, type TransportSettings } from "./serve-transport.js";

@@ -5,8 +5,8 @@
  * @module
  */
 
-import type { Logger } from "dingbot";
-import { httpServerTransport, streamTransport, type Transport } from "dingbot/bot";
+import type { Logger } from "dingbot-sdk";
+import { httpServerTransport, streamTransport, type Transport } from "dingbot-sdk/bot";
 import { CliUsageError } from "../io.js";
 import { parsePort, parseWholeNumber } from "../parse-flags.js";
 import type { TransportFlags } from "./serve-flags.js";

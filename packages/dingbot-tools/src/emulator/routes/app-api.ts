@@ -14,7 +14,7 @@ import {
   type EndpointRequest,
   type EndpointSpec,
   formatIssues,
-} from "dingbot/protocol";
+} from "dingbot-sdk/protocol";
 import type { Context, Hono } from "hono";
 import { appApiState } from "../app-api-state.js";
 import type { EmulatorContext, RouteInstaller } from "../context.js";

@@ -4,7 +4,7 @@
  * the emulator builds DingTalk's callback body, delivers it to the bot and records the inline reply.
  * @module
  */
-import { ROBOT_SEND_BY_SESSION_PATH } from "dingbot/protocol";
+import { ROBOT_SEND_BY_SESSION_PATH } from "dingbot-sdk/protocol";
 import { buildCallbackBody } from "../callback-body.js";
 import type { DeliveryResult, EmulatorContext, RouteInstaller } from "../context.js";
 import { deliver } from "../deliver.js";

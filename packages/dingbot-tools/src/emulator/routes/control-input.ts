@@ -3,7 +3,7 @@
  * routes and the `--state` file so both refuse the same mistakes with the same sentence.
  * @module
  */
-import { MAX_KEYWORDS } from "dingbot/protocol";
+import { MAX_KEYWORDS } from "dingbot-sdk/protocol";
 import { parseIpWhitelist } from "../security.js";
 import type { ConversationRecord, EmulatorStore, RobotRecord, UserRecord } from "../store.js";
 

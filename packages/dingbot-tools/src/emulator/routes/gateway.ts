@@ -4,7 +4,7 @@
  * @module
  */
 import { randomUUID } from "node:crypto";
-import { check, formatIssues, GATEWAY_OPEN_PATH, GatewayOpenRequestSchema } from "dingbot/protocol";
+import { check, formatIssues, GATEWAY_OPEN_PATH, GatewayOpenRequestSchema } from "dingbot-sdk/protocol";
 import type { Context } from "hono";
 import type { RouteInstaller } from "../context.js";
 import { STREAM_CONNECT_PATH } from "../stream/listen-hook.js";

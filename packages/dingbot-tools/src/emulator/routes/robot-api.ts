@@ -12,7 +12,7 @@ import {
   ROBOT_GROUP_QUERY_MAX_RESULTS,
   ROBOT_MSG_PARAM_MAX_BYTES,
   ROBOT_RECALL_WINDOW_MS,
-} from "dingbot/protocol";
+} from "dingbot-sdk/protocol";
 import { appApiState } from "../app-api-state.js";
 import type { EmulatorContext } from "../context.js";
 import type { RobotSend } from "../notifications.js";

@@ -3,7 +3,7 @@
  * token and no signature: the session value is the credential, until `sessionWebhookExpiredTime`.
  * @module
  */
-import { ROBOT_SEND_BY_SESSION_PATH, WEBHOOK_MAX_BODY_BYTES } from "dingbot/protocol";
+import { ROBOT_SEND_BY_SESSION_PATH, WEBHOOK_MAX_BODY_BYTES } from "dingbot-sdk/protocol";
 import type { Context } from "hono";
 import type { EmulatorContext, RouteInstaller } from "../context.js";
 import { runtimeOf } from "../runtime.js";

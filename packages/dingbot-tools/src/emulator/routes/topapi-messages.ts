@@ -8,7 +8,7 @@ import {
   WORK_NOTIFICATION_MAX_DEPTS,
   WORK_NOTIFICATION_MAX_USERS,
   WORK_NOTIFICATION_RECALL_WINDOW_MS,
-} from "dingbot/protocol";
+} from "dingbot-sdk/protocol";
 import { appApiState } from "../app-api-state.js";
 import type { EmulatorContext } from "../context.js";
 import type { WorkTask } from "../notifications.js";

@@ -4,7 +4,7 @@
  * @module
  */
 import type { IncomingMessage } from "node:http";
-import { check, ROBOT_MSGTYPES, RobotMessageBodySchema } from "dingbot/protocol";
+import { check, ROBOT_MSGTYPES, RobotMessageBodySchema } from "dingbot-sdk/protocol";
 import type { Context } from "hono";
 
 /** A refusal in DingTalk's words plus the emulator's reason category. */

@@ -431,7 +431,7 @@ describe("POST /robot/send", () => {
 describe("POST /robot/send with arbitrary input", () => {
   it("always answers HTTP 200 with a numeric errcode and records only schema-valid messages", async () => {
     const fc = await import("fast-check");
-    const { check, RobotMessageBodySchema } = await import("dingbot/protocol");
+    const { check, RobotMessageBodySchema } = await import("dingbot-sdk/protocol");
     const { store, emulator } = setup();
     store.createRobot({ accessToken: TOKEN, keywords: [] });
     const json = fc.oneof(

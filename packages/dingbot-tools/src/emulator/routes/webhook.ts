@@ -6,7 +6,7 @@
  */
 import { createHash } from "node:crypto";
 import { getConnInfo } from "@hono/node-server/conninfo";
-import { ROBOT_SEND_PATH, WEBHOOK_MAX_BODY_BYTES } from "dingbot/protocol";
+import { ROBOT_SEND_PATH, WEBHOOK_MAX_BODY_BYTES } from "dingbot-sdk/protocol";
 import type { Context } from "hono";
 import type { EmulatorContext, RouteInstaller } from "../context.js";
 import { runtimeOf } from "../runtime.js";

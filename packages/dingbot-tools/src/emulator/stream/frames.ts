@@ -3,7 +3,7 @@
  * @module
  */
 import { randomBytes } from "node:crypto";
-import { ROBOT_MESSAGE_TOPIC } from "dingbot/protocol";
+import { ROBOT_MESSAGE_TOPIC } from "dingbot-sdk/protocol";
 
 /** Largest frame the emulator sends: the Java SDK refuses frames of 256 KiB and more. */
 export const MAX_FRAME_BYTES = 256 * 1024;

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { Duplex } from "node:stream";
-import { check, formatIssues, InboundMessageSchema, ROBOT_MESSAGE_TOPIC } from "dingbot/protocol";
+import { check, formatIssues, InboundMessageSchema, ROBOT_MESSAGE_TOPIC } from "dingbot-sdk/protocol";
 import type { RawData, WebSocket } from "ws";
 import type { DeliveryResult, EmulatorContext, StreamHub } from "../context.js";
 import {
