@@ -47,6 +47,27 @@ describe("Composer", () => {
       await expect(run(b, groupText("hi"))).rejects.toBeInstanceOf(BotError);
     });
 
+    it("makes next() return a rejected promise, not throw, when a later middleware throws synchronously", async () => {
+      const b = bot();
+      const seen: string[] = [];
+      b.use((_ctx, next) => {
+        // No await: a synchronous throw from next() would skip finally() and escape this middleware.
+        let returned: Promise<void> | undefined;
+        try {
+          returned = next();
+        } catch {
+          seen.push("next() threw");
+          return;
+        }
+        return returned.finally(() => seen.push("finally"));
+      });
+      b.use(() => {
+        throw new Error("boom");
+      });
+      await expect(run(b, groupText("hi"))).rejects.toBeInstanceOf(BotError);
+      expect(seen).toEqual(["finally"]);
+    });
+
     it("accepts a Composer as middleware", async () => {
       const b = bot();
       const inner = new Composer<Context>();

@@ -45,7 +45,13 @@ function concat<C extends Context>(first: MiddlewareFn<C>, then: MiddlewareFn<C>
       // A second next() would run the rest of the stack twice and send replies twice.
       if (called) return Promise.reject(new Error("next() called multiple times"));
       called = true;
-      return Promise.resolve(then(ctx, next)) as Promise<void>;
+      // then() runs before Promise.resolve can wrap it, so a synchronous throw must be caught here:
+      // next() promises a promise, and `next().finally(...)` must see the failure as a rejection.
+      try {
+        return Promise.resolve(then(ctx, next)) as Promise<void>;
+      } catch (error) {
+        return Promise.reject(error);
+      }
     });
   };
 }
