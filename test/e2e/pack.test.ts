@@ -3,7 +3,7 @@
  * DINGBOT_PACK_INSTALL=1, because it compiles better-sqlite3 for ~2.5 min) install them into a fresh project
  * outside the repository, type-check and run an `import … from "dingbot-sdk"`, and run `npx dingbot --help`.
  */
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -25,9 +25,9 @@ function npm(args: string[], cwd: string): string {
 
 describe("npm pack", () => {
   beforeAll(() => {
-    for (const pkg of ["dingbot-sdk", "dingbot-tools"]) {
-      if (!existsSync(join(REPO_ROOT, "packages", pkg, "dist"))) {
-        throw new Error(`packages/${pkg}/dist is missing: run "npm run build" (npm install runs it) first`);
+    for (const dir of ["dingbot", "dingbot-tools"]) {
+      if (!existsSync(join(REPO_ROOT, "packages", dir, "dist"))) {
+        throw new Error(`packages/${dir}/dist is missing: run "npm run build" (npm install runs it) first`);
       }
     }
     const out = npm(
@@ -62,9 +62,26 @@ describe("npm pack", () => {
       expect(unexpected, `${name} would publish files it should not`).toEqual([]);
       expect(files.some((f) => f.includes(".test."))).toBe(false);
     }
-    expect(fileLists.dingbot).toContain("dist/index.d.ts");
+    expect(fileLists["dingbot-sdk"]).toContain("dist/index.d.ts");
     expect(fileLists["dingbot-tools"]).toContain("bin/dingbot.js");
   });
+
+  it("passes publint (strict) and arethetypeswrong (ESM-only profile) as published", () => {
+    for (const name of ["dingbot-sdk", "dingbot-tools"]) {
+      const tarball = tarballs[name] ?? "";
+      const publint = spawnSync("npx", ["publint", "run", tarball, "--strict"], {
+        cwd: REPO_ROOT,
+        encoding: "utf8",
+      });
+      expect(publint.status, `${name}: publint says\n${publint.stdout}${publint.stderr}`).toBe(0);
+      // ESM-only packages: the profile ignores the CommonJS and node10 resolutions that cannot apply.
+      const attw = spawnSync("npx", ["attw", tarball, "--profile", "esm-only", "--format", "ascii"], {
+        cwd: REPO_ROOT,
+        encoding: "utf8",
+      });
+      expect(attw.status, `${name}: arethetypeswrong says\n${attw.stdout}${attw.stderr}`).toBe(0);
+    }
+  }, 120_000);
 
   it.runIf(installWanted)(
     "installs into a fresh project where the library type-checks and runs, and npx dingbot --help works",
