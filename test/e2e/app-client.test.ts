@@ -291,7 +291,7 @@ describe("AppClient work notifications", () => {
   it("sends to a department and to everyone", async () => {
     const c = client();
     const dept = await c.workNotifications.sendAndConfirm({ deptIds: [1, 42] }, workMessages.text("dept"));
-    expect(dept.invalidDeptIds).toEqual(["42"]);
+    expect(dept.invalidDeptIds).toEqual([42]);
     expect(dept.recipients).toHaveLength(46);
     const all = await c.workNotifications.sendAndConfirm({ toAll: true }, workMessages.text("all"));
     expect(all.allDelivered).toBe(true);

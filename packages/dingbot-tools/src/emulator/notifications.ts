@@ -23,7 +23,8 @@ export interface WorkTask {
   /** Recipients that will get the message. */
   deliverTo: string[];
   invalidUserIds: string[];
-  invalidDeptIds: string[];
+  /** Numbers, as `getsendresult` answers them (the official TopSdk declares `List<Long>`). */
+  invalidDeptIds: number[];
   forbidden: { userid: string; code: string }[];
   /** userId → id of the recorded message, once settled. */
   delivered: Map<string, string>;
@@ -71,7 +72,7 @@ export class NotificationRegistry {
       msg: Record<string, unknown>;
       userIds: string[];
       invalidUserIds: string[];
-      invalidDeptIds: string[];
+      invalidDeptIds: number[];
     },
     now: number,
     delayMs: number,

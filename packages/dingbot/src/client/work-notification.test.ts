@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { WorkMsgSchema } from "../protocol/api/work-notification.js";
+import { SendResultResponseSchema, WorkMsgSchema } from "../protocol/api/work-notification.js";
 import { messages } from "../protocol/outbound/messages.js";
 import { check } from "../protocol/validate.js";
 import { toRobotTemplate } from "./robot-api.js";
@@ -86,5 +86,18 @@ describe("buildReport()", () => {
       allDelivered: false,
       recipients: [{ userId: "c", outcome: "pending" }],
     });
+  });
+
+  it("reports invalid department ids as numbers, as DingTalk sends them (TopSdk: List<Long>)", () => {
+    const answer = { errcode: 0, errmsg: "ok", send_result: { ...empty, invalid_dept_id_list: [42, "43"] } };
+    const parsed = check(SendResultResponseSchema, answer);
+    expect(parsed.ok).toBe(true);
+    if (!parsed.ok) return;
+    const report = buildReport(1, true, [], parsed.value.send_result);
+    expect(report.invalidDeptIds).toEqual([42, 43]);
+    expect(report.allDelivered).toBe(false);
+    expect(
+      check(SendResultResponseSchema, { ...answer, send_result: { invalid_dept_id_list: ["x"] } }).ok,
+    ).toBe(false);
   });
 });

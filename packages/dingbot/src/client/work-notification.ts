@@ -49,7 +49,8 @@ export interface DeliveryReport {
   /** Whether DingTalk finished the task before the wait ran out. */
   done: boolean;
   recipients: RecipientOutcome[];
-  invalidDeptIds: string[];
+  /** Department ids DingTalk did not know, as numbers (DingTalk's `invalid_dept_id_list`). */
+  invalidDeptIds: number[];
   /** Every recipient got the message (read or unread) and no department id was invalid. */
   allDelivered: boolean;
 }

@@ -80,7 +80,12 @@ export const TOPAPI_MESSAGE_HANDLERS: Pick<
     const everyone = [...ctx.store.users.keys()];
     const userIds = requested.filter((id) => ctx.store.users.has(id));
     const invalidUserIds = requested.filter((id) => !ctx.store.users.has(id));
-    const invalidDeptIds = depts.filter((id) => id !== ROOT_DEPT_ID);
+    // Department ids are numbers on DingTalk; one that is not a number cannot name a department.
+    const badDept = depts.find((id) => !/^\d{1,19}$/.test(id));
+    if (badDept !== undefined) {
+      throw oldRefusal(40035, `不合法的参数: dept_id_list ${badDept} 不是数字`, "params", true);
+    }
+    const invalidDeptIds = depts.filter((id) => id !== ROOT_DEPT_ID).map(Number);
     if (args.to_all_user || depts.includes(ROOT_DEPT_ID)) userIds.push(...everyone);
     const delay = ctx.options.notificationDelayMs;
     const { notifications } = appApiState(ctx);

@@ -145,7 +145,11 @@ export const SendResultResponseSchema = z.looseObject({
     failed_user_id_list: z.array(z.string()).default([]),
     read_user_id_list: z.array(z.string()).default([]),
     unread_user_id_list: z.array(z.string()).default([]),
-    invalid_dept_id_list: z.array(z.string()).default([]),
+    // Department ids are numbers (the official TopSdk declares List<Long>); a numeric string is read as
+    // its number so an answer in either form gives the caller numbers.
+    invalid_dept_id_list: z
+      .array(z.union([z.number().int(), z.string().regex(/^\d+$/).transform(Number)]))
+      .default([]),
     forbidden_list: z.array(ForbiddenEntrySchema).default([]),
   }),
   request_id: z.string().optional(),
