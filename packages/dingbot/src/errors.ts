@@ -1,10 +1,25 @@
 /**
  * The error classes every part of dingbot throws. Messages are sentences that name the endpoint and never
- * contain a token, a secret or a signature.
+ * contain a token, a secret or a signature: as Octokit's `RequestError` does, each constructor redacts
+ * what it is given (message, `errmsg`, body snippet), with the literal secrets the caller passes in
+ * `secrets` and the `access_token=`/`session=`… patterns of {@link redactText}, so no call site has to
+ * remember to.
  * @module
  */
 import type { ErrcodeKind } from "./protocol/errcodes.js";
-import type { SchemaIssue } from "./protocol/validate.js";
+import type { SchemaIssue, SchemaIssueInput } from "./protocol/validate.js";
+import { redactText } from "./redact.js";
+
+/** Options every dingbot error takes: the standard `cause`, and the literal secrets to hide. */
+export interface DingTalkErrorOptions extends ErrorOptions {
+  /** Literal values (tokens, app secrets, session ids) masked wherever they appear in the error's text. */
+  secrets?: readonly (string | undefined)[];
+}
+
+/** The standard options only: secrets must not travel on into `Error` (they would show in a dump). */
+function errorOptions(options: DingTalkErrorOptions | undefined): ErrorOptions | undefined {
+  return options && "cause" in options ? { cause: options.cause } : undefined;
+}
 
 /** Stable machine-readable codes of {@link DingTalkError}. */
 export type ErrorCode =
@@ -24,8 +39,12 @@ export abstract class DingTalkError extends Error {
   abstract readonly code: ErrorCode;
   /** Whether the same request may succeed if retried later. */
   readonly retryable: boolean = false;
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
+  /**
+   * @param message - the sentence; redacted here with `options.secrets`
+   * @param options - `cause`, and the literal secrets to mask
+   */
+  constructor(message: string, options?: DingTalkErrorOptions) {
+    super(redactText(message, options?.secrets), errorOptions(options));
     this.name = new.target.name;
   }
 }
@@ -62,16 +81,21 @@ export class ApiError extends DingTalkError {
   readonly endpoint: string;
   readonly kind: ErrcodeKind;
   readonly hint: string | undefined;
-  constructor(details: ApiErrorDetails, options?: ErrorOptions) {
+  /**
+   * @param details - what DingTalk answered; `errmsg` is redacted here (DingTalk may echo a token or URL)
+   * @param options - `cause`, and the literal secrets to mask
+   */
+  constructor(details: ApiErrorDetails, options?: DingTalkErrorOptions) {
     const code = details.errcode ?? details.apiCode ?? details.status;
+    const errmsg = redactText(details.errmsg, options?.secrets);
     super(
-      `${details.endpoint} failed: DingTalk answered ${code} "${details.errmsg}"${details.hint ? `. ${details.hint}` : ""}`,
+      `${details.endpoint} failed: DingTalk answered ${code} "${errmsg}"${details.hint ? `. ${details.hint}` : ""}`,
       options,
     );
     this.status = details.status;
     this.errcode = details.errcode;
     this.apiCode = details.apiCode;
-    this.errmsg = details.errmsg;
+    this.errmsg = errmsg;
     this.requestId = details.requestId;
     this.endpoint = details.endpoint;
     this.kind = details.kind;
@@ -85,7 +109,11 @@ export class RateLimitedError extends ApiError {
   override readonly code: ErrorCode = "DT_RATE_LIMITED";
   /** How long to wait before retrying, when known. */
   readonly retryAfterMs: number | undefined;
-  constructor(details: ApiErrorDetails & { retryAfterMs?: number }, options?: ErrorOptions) {
+  /**
+   * @param details - what DingTalk answered, and how long to wait
+   * @param options - `cause`, and the literal secrets to mask
+   */
+  constructor(details: ApiErrorDetails & { retryAfterMs?: number }, options?: DingTalkErrorOptions) {
     super(details, options);
     this.retryAfterMs = details.retryAfterMs;
   }
@@ -100,12 +128,23 @@ export class AuthError extends ApiError {
 export class HttpError extends DingTalkError {
   readonly code: ErrorCode = "DT_HTTP";
   override readonly retryable: boolean;
+  /** The start of the answer's body, redacted. */
+  readonly bodySnippet: string;
+  /**
+   * @param status - HTTP status of the answer
+   * @param endpoint - `METHOD /path`, without host or query
+   * @param bodySnippet - what the answer said; redacted here
+   * @param options - `cause`, and the literal secrets to mask
+   */
   constructor(
     readonly status: number,
     readonly endpoint: string,
-    readonly bodySnippet: string,
+    bodySnippet: string,
+    options?: DingTalkErrorOptions,
   ) {
-    super(`${endpoint} failed with HTTP ${status}: ${bodySnippet.slice(0, 200)}`);
+    const snippet = redactText(bodySnippet, options?.secrets);
+    super(`${endpoint} failed with HTTP ${status}: ${snippet.slice(0, 200)}`, options);
+    this.bodySnippet = snippet;
     this.retryable = status >= 500 || status === 429;
   }
 }
@@ -114,10 +153,15 @@ export class HttpError extends DingTalkError {
 export class RequestError extends DingTalkError {
   readonly code: ErrorCode = "DT_REQUEST";
   override readonly retryable: boolean;
+  /**
+   * @param endpoint - `METHOD /path`, without host or query
+   * @param message - why there was no answer; redacted here
+   * @param options - `cause`, the literal secrets to mask, and whether the caller aborted (not retryable)
+   */
   constructor(
     readonly endpoint: string,
     message: string,
-    options?: ErrorOptions & { aborted?: boolean },
+    options?: DingTalkErrorOptions & { aborted?: boolean },
   ) {
     super(`${endpoint}: ${message}`, options);
     this.retryable = !options?.aborted;
@@ -127,31 +171,56 @@ export class RequestError extends DingTalkError {
 /** A payload failed its schema: outbound before sending, or inbound on receipt. */
 export class ValidationError extends DingTalkError {
   readonly code: ErrorCode = "DT_VALIDATION";
+  /** What is wrong, each with a machine-readable `code` (an issue given without one gets `"invalid"`). */
+  readonly issues: SchemaIssue[];
+  /**
+   * @param message - the sentence; redacted here
+   * @param issues - what is wrong
+   * @param direction - refused before sending, or on receipt
+   * @param options - `cause`, and the literal secrets to mask
+   */
   constructor(
     message: string,
-    readonly issues: SchemaIssue[],
+    issues: readonly SchemaIssueInput[],
     readonly direction: "outbound" | "inbound",
+    options?: DingTalkErrorOptions,
   ) {
-    super(message);
+    super(message, options);
+    this.issues = issues.map((issue) =>
+      issue.code === undefined ? { ...issue, code: "invalid" } : (issue as SchemaIssue),
+    );
   }
 }
 
 /** An inbound request's signature was missing, stale, malformed or wrong. */
 export class SignatureError extends DingTalkError {
   readonly code: ErrorCode = "DT_SIGNATURE";
+  /** @param reason - which check failed */
   constructor(readonly reason: "missing" | "malformed" | "stale" | "mismatch") {
     super(`signature check failed: ${reason}`);
   }
 }
 
-/** A bot's middleware threw. */
-export class BotError extends DingTalkError {
+/**
+ * A bot's middleware threw. `C` is the bot's context type (grammY's `BotError<C>`), so `bot.catch`
+ * handlers see `error.ctx` as the context they wrote middleware for.
+ */
+export class BotError<C = unknown> extends DingTalkError {
   readonly code: ErrorCode = "DT_BOT";
+  /**
+   * @param error - what the middleware threw (also the `cause`)
+   * @param ctx - the context of the message being handled
+   * @param options - the literal secrets to mask in the message (the bot's app secret)
+   */
   constructor(
     readonly error: unknown,
-    readonly ctx: unknown,
+    readonly ctx: C,
+    options?: Omit<DingTalkErrorOptions, "cause">,
   ) {
-    super(`a bot handler threw: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    super(`a bot handler threw: ${error instanceof Error ? error.message : String(error)}`, {
+      ...options,
+      cause: error,
+    });
   }
 }
 

@@ -16,7 +16,6 @@ import {
 } from "../protocol/api/api-errors.js";
 import { ACCESS_TOKEN_HEADER } from "../protocol/constants.js";
 import { check } from "../protocol/validate.js";
-import { redactText } from "../redact.js";
 import type { BaseUrls } from "./base-url.js";
 import { requestJson } from "./http.js";
 import type { Sleep } from "./retry.js";
@@ -134,7 +133,7 @@ export class ApiHttp {
     const failure = toApiError(request.host, response.status, response.body, endpoint, secrets);
     if (failure) throw failure;
     if (response.status < 200 || response.status >= 300) {
-      throw new HttpError(response.status, endpoint, redactText(JSON.stringify(response.body), secrets));
+      throw new HttpError(response.status, endpoint, JSON.stringify(response.body), { secrets });
     }
     return response.body;
   }
@@ -160,11 +159,8 @@ export function toApiError(
   if (old.ok && old.value.errcode !== 0) {
     const { errcode, errmsg, sub_code: sub, sub_msg: subMsg, request_id: requestId } = old.value;
     const { kind, hint } = classifyOldApiError(errcode, sub);
-    const message = redactText(
-      subMsg && !errmsg.includes(subMsg) ? `${errmsg} (${subMsg})` : errmsg,
-      secrets,
-    );
-    return makeError(kind, {
+    const message = subMsg && !errmsg.includes(subMsg) ? `${errmsg} (${subMsg})` : errmsg;
+    return makeError(kind, secrets, {
       status,
       errcode,
       errmsg: message,
@@ -178,10 +174,10 @@ export function toApiError(
     const neu = check(NewApiErrorSchema, body);
     if (!neu.ok) return undefined;
     const { kind, hint } = classifyNewApiError(neu.value.code, status);
-    return makeError(kind, {
+    return makeError(kind, secrets, {
       status,
       apiCode: neu.value.code,
-      errmsg: redactText(neu.value.message, secrets),
+      errmsg: neu.value.message,
       endpoint,
       ...(neu.value.requestid ? { requestId: neu.value.requestid } : {}),
       ...(hint ? { hint } : {}),
@@ -192,10 +188,13 @@ export function toApiError(
 
 type Details = Omit<ConstructorParameters<typeof ApiError>[0], "kind">;
 
-function makeError(kind: AppErrorKind, details: Details): ApiError {
-  if (kind === "auth" || kind === "credentials") return new AuthError({ ...details, kind: "config" });
-  if (kind === "rate-limit") return new RateLimitedError({ ...details, kind: "rate-limit" });
-  return new ApiError({ ...details, kind });
+/** The error for an answer; the classes redact errmsg with `secrets` themselves. */
+function makeError(kind: AppErrorKind, secrets: readonly (string | undefined)[], details: Details): ApiError {
+  const options = { secrets };
+  if (kind === "auth" || kind === "credentials")
+    return new AuthError({ ...details, kind: "config" }, options);
+  if (kind === "rate-limit") return new RateLimitedError({ ...details, kind: "rate-limit" }, options);
+  return new ApiError({ ...details, kind }, options);
 }
 
 /**

@@ -9,7 +9,6 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import { HttpError, RequestError } from "../errors.js";
-import { redactText } from "../redact.js";
 
 /** One JSON request. */
 export interface JsonRequest {
@@ -118,7 +117,8 @@ export async function requestJson(
   const onAbort = (): void => controller.abort(request.signal?.reason);
   if (request.signal?.aborted) onAbort();
   else request.signal?.addEventListener("abort", onAbort, { once: true });
-  const clean = (text: string): string => redactText(text, request.secrets ?? []);
+  // The error classes redact their text with these.
+  const secrets = request.secrets ?? [];
   let response: RawAnswer;
   try {
     response = fetchFn
@@ -131,7 +131,7 @@ export async function requestJson(
       : aborted
         ? "aborted"
         : describeNetworkError(error);
-    throw new RequestError(request.endpoint, clean(reason), { cause: error, aborted });
+    throw new RequestError(request.endpoint, reason, { cause: error, aborted, secrets });
   } finally {
     clearTimeout(timer);
     request.signal?.removeEventListener("abort", onAbort);
@@ -144,11 +144,9 @@ export async function requestJson(
   try {
     body = JSON.parse(text);
   } catch {
-    throw new HttpError(
-      response.status,
-      request.endpoint,
-      clean(`answer is not JSON: ${text.slice(0, 200)}`),
-    );
+    throw new HttpError(response.status, request.endpoint, `answer is not JSON: ${text.slice(0, 200)}`, {
+      secrets,
+    });
   }
   return { status: response.status, body };
 }

@@ -162,6 +162,28 @@ describe("WebhookClient", () => {
       expect(received).toHaveLength(1);
     });
 
+    it("names each refusal with a SchemaIssue code, so programs need not match on sentences", async () => {
+      const codeOf = (error: unknown) => (error as ValidationError).issues.map((issue) => issue.code);
+      const bad = { msgtype: "link", link: { title: "t", text: "x" } } as never;
+      expect(
+        codeOf(
+          await client()
+            .robot.send(bad)
+            .catch((e) => e),
+        ),
+      ).toEqual(["schema"]);
+      expect(
+        codeOf(
+          await client()
+            .robot.sendText("告".repeat(6700))
+            .catch((e) => e),
+        ),
+      ).toEqual(["too-large"]);
+      const strict = client({ keywords: ["告警"] }).robot;
+      expect(codeOf(await strict.sendText("all good").catch((e) => e))).toEqual(["no-keyword"]);
+      expect(received).toHaveLength(0);
+    });
+
     it("refuses a message without one of the robot's keywords", async () => {
       const { robot } = client({ keywords: ["告警", "alert"] });
       await expect(robot.sendText("all good")).rejects.toThrow(/keywords.*"告警"/);

@@ -8,7 +8,7 @@ import { WEBHOOK_MAX_BODY_BYTES } from "../protocol/constants.js";
 import type { At } from "../protocol/outbound/at.js";
 import { messages, type RobotMessageBody, RobotMessageBodySchema } from "../protocol/outbound/messages.js";
 import { signWebhookUrl } from "../protocol/signing.js";
-import { check, formatIssues } from "../protocol/validate.js";
+import { check, formatIssues, type SchemaIssueCode } from "../protocol/validate.js";
 import { redactUrl } from "../redact.js";
 import { rebaseUrl, resolveBaseUrls } from "./base-url.js";
 import { requestJson } from "./http.js";
@@ -129,8 +129,13 @@ function withKeyword(body: RobotMessageBody, keyword: string): RobotMessageBody 
   }
 }
 
-function invalid(message: string, path: string, problem: string): ValidationError {
-  return new ValidationError(message, [{ path, message: problem }], "outbound");
+function invalid(
+  message: string,
+  path: string,
+  problem: string,
+  code: SchemaIssueCode = "invalid",
+): ValidationError {
+  return new ValidationError(message, [{ code, path, message: problem }], "outbound");
 }
 
 /**
@@ -262,6 +267,7 @@ export class WebhookClient {
           }`,
           "(root)",
           `body is ${bytes} bytes (limit ${WEBHOOK_MAX_BODY_BYTES})`,
+          "too-large",
         );
       }
       return { body: part, payload };
@@ -316,6 +322,7 @@ export class WebhookClient {
       `the message contains none of the robot's keywords (${this.keywords.map((k) => JSON.stringify(k)).join(", ")}): DingTalk would refuse it with 310000; add one to the text, or set injectKeyword`,
       "(root)",
       "no keyword",
+      "no-keyword",
     );
   }
 

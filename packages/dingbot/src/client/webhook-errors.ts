@@ -7,7 +7,6 @@
 import { ApiError, AuthError, RateLimitedError } from "../errors.js";
 import { WEBHOOK_RATE_WINDOW_MS } from "../protocol/constants.js";
 import { describeErrcode } from "../protocol/errcodes.js";
-import { redactText } from "../redact.js";
 
 /** Errcode of every custom-robot security failure (keyword, signature, timestamp, IP). */
 export const SECURITY_ERRCODE = 310000;
@@ -61,21 +60,26 @@ export function securityHint(errmsg: string): string | undefined {
  */
 export function webhookError(errcode: number, errmsg: string, context: WebhookErrorContext): ApiError {
   const info = describeErrcode(errcode, errmsg);
-  const safeMsg = redactText(errmsg, context.secrets ?? []);
+  // The error classes redact errmsg themselves, with these secrets.
+  const options = { secrets: context.secrets ?? [] };
   const details = {
     status: context.status,
     errcode,
-    errmsg: safeMsg,
+    errmsg,
     endpoint: context.endpoint,
     kind: info.kind,
     hint: (errcode === SECURITY_ERRCODE ? securityHint(errmsg) : undefined) ?? info.hint,
   };
   if (info.kind === "rate-limit") {
-    return new RateLimitedError({
-      ...details,
-      retryAfterMs: context.rateLimitWaitMs ?? WEBHOOK_RATE_WINDOW_MS,
-    });
+    return new RateLimitedError(
+      {
+        ...details,
+        retryAfterMs: context.rateLimitWaitMs ?? WEBHOOK_RATE_WINDOW_MS,
+      },
+      options,
+    );
   }
-  if (errcode === SECURITY_ERRCODE || UNKNOWN_TOKEN_ERRCODES.has(errcode)) return new AuthError(details);
-  return new ApiError(details);
+  if (errcode === SECURITY_ERRCODE || UNKNOWN_TOKEN_ERRCODES.has(errcode))
+    return new AuthError(details, options);
+  return new ApiError(details, options);
 }

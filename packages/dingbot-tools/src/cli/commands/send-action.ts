@@ -136,13 +136,13 @@ export async function runSend(flags: SendFlags, io: CliIo): Promise<number> {
  */
 function describeValidation(error: ValidationError, keywords: string[]): { message: string; hint: string } {
   const problem = error.issues[0]?.message ?? "";
-  if (problem === "no keyword") {
+  if (error.issues[0]?.code === "no-keyword") {
     return {
       message: `the message contains none of the robot's keywords (${keywords.join(", ")}): DingTalk would refuse it with 310000`,
       hint: "put one of the keywords into the text; nothing was sent",
     };
   }
-  if (problem.startsWith("body is")) {
+  if (error.issues[0]?.code === "too-large") {
     return {
       message: `the message ${problem.replace("(limit", "but DingTalk accepts at most").replace(")", "")}`,
       hint: "shorten it, or send it as several messages; nothing was sent",
