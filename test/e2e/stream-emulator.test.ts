@@ -256,6 +256,7 @@ describe("emulator Stream hub", () => {
     const closed = new Promise((resolve) => ws.once("close", resolve));
     const response = await fetch(`${world.baseUrl}/_emulator/stream/disconnect`, {
       method: "POST",
+      headers: { "content-type": "application/json" },
       body: JSON.stringify({ appKey: world.app.appKey, how: "frame" }),
     });
     expect(await response.json()).toEqual({ ok: true, affected: 1 });
@@ -269,6 +270,7 @@ describe("emulator Stream hub", () => {
     const code = new Promise((resolve) => ws.once("close", resolve));
     await fetch(`${world.baseUrl}/_emulator/stream/disconnect`, {
       method: "POST",
+      headers: { "content-type": "application/json" },
       body: JSON.stringify({ appKey: world.app.appKey, how: "drop" }),
     });
     expect(await code).toBe(1006);
@@ -278,6 +280,7 @@ describe("emulator Stream hub", () => {
     const { ws, frames } = await rawClient(world);
     const pushed = fetch(`${world.baseUrl}/_emulator/stream/events`, {
       method: "POST",
+      headers: { "content-type": "application/json" },
       body: JSON.stringify({
         appKey: world.app.appKey,
         eventType: "chat_update_title",
@@ -286,7 +289,12 @@ describe("emulator Stream hub", () => {
     });
     await waitUntil(() => frames.some((f) => f.type === "EVENT"), "the EVENT frame");
     const frame = frames.find((f) => f.type === "EVENT") as Frame;
-    expect(frame.headers).toMatchObject({ eventType: "chat_update_title", eventCorpId: world.app.corpId });
+    // DingTalk sends events on topic "*" (the Go SDK routes them by type and topic "*", 404 otherwise).
+    expect(frame.headers).toMatchObject({
+      topic: "*",
+      eventType: "chat_update_title",
+      eventCorpId: world.app.corpId,
+    });
     ws.send(
       JSON.stringify({
         code: 200,
@@ -311,11 +319,13 @@ describe("emulator Stream hub", () => {
   it("answers bad control input with 400 and keeps running", async () => {
     const bad = await fetch(`${world.baseUrl}/_emulator/stream/disconnect`, {
       method: "POST",
+      headers: { "content-type": "application/json" },
       body: JSON.stringify({ appKey: world.app.appKey, how: "explode" }),
     });
     expect(bad.status).toBe(400);
     const missing = await fetch(`${world.baseUrl}/_emulator/stream/disconnect`, {
       method: "POST",
+      headers: { "content-type": "application/json" },
       body: "{}",
     });
     expect(missing.status).toBe(400);

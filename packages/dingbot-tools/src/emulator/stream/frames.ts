@@ -84,13 +84,17 @@ export interface EventInput {
   unifiedAppId: string;
 }
 
-/** EVENT frame. The topic is the event type (protocol 3.3 leaves it open; see docs/stream-mode.md). */
+/**
+ * EVENT frame. The topic is `*`, as DingTalk sends it: the official Go SDK routes an EVENT by its type
+ * and topic and acks 404 when no handler is registered for them, and its all-events handler sits on `*`.
+ * The event type travels in `headers.eventType`.
+ */
 export function eventFrame(messageId: string, now: number, input: EventInput): ServerFrame {
   return {
     specVersion: "1.0",
     type: "EVENT",
     headers: {
-      topic: input.eventType,
+      topic: "*",
       messageId,
       contentType: "application/json",
       time: String(now),
