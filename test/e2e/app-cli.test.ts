@@ -2,7 +2,7 @@
  * `dingbot notify`, `robot send`, `token` and `api` end to end: the real CLI (spawned from source)
  * against the emulator on a loopback port.
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createEmulator, type Emulator } from "dingbot-tools/emulator";
@@ -232,6 +232,26 @@ describe("dingbot token", () => {
     shownTokens.push(token);
     expect(first.stdout).not.toContain(token);
     expect(appApiState(emulator.ctx).tokens.issued.api - issuedBefore).toBe(1);
+  });
+
+  it("does not hand a cached token to a wrong app secret (the cache key includes a hash of the secret)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "dingbot-token-cache-"));
+    const local = { ...env, DINGBOT_CACHE_DIR: dir };
+    expect((await runCli(["token"], { env: local })).code).toBe(0);
+    const wrong = "wrong-secret-for-the-cache-test-9f8e7d6c5b4a3";
+    const token = await runCli(["token", "--show"], { env: { ...local, DINGTALK_APP_SECRET: wrong } });
+    expect(token.code).toBe(1);
+    expect(token.stderr).toContain("DingTalk refused the credentials");
+    const notify = await runCli(["notify", "--user-id", "user002", "--text", "x"], {
+      env: { ...local, DINGTALK_APP_SECRET: wrong },
+    });
+    expect(notify.code).toBe(1);
+    const output = token.stdout + token.stderr + notify.stdout + notify.stderr;
+    expect(output).not.toContain(wrong);
+    // The cache file holds neither secret.
+    const file = readFileSync(join(dir, "tokens.json"), "utf8");
+    expect(file).not.toContain(APP_SECRET);
+    expect(file).not.toContain(wrong);
   });
 });
 
