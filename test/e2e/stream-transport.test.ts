@@ -3,9 +3,11 @@
  * sockets, disconnect frames, bad tickets, wrong secrets, silent servers, throwing handlers, bursts, stop.
  */
 
+import { readFileSync } from "node:fs";
 import { type AddressInfo, createServer, type Socket } from "node:net";
 import {
   AuthError,
+  STREAM_DEFAULT_UA,
   type StreamState,
   type StreamTransportOptions,
   streamTransport,
@@ -49,6 +51,7 @@ function botFor(world: StreamWorld, options: Partial<StreamTransportOptions> = {
 async function control(world: StreamWorld, path: string, body: unknown): Promise<unknown> {
   const response = await fetch(`${world.baseUrl}/_emulator/stream/${path}`, {
     method: "POST",
+    headers: { "content-type": "application/json" },
     body: JSON.stringify(body),
   });
   return response.json();
@@ -365,5 +368,61 @@ describe("streamTransport against the emulator", () => {
     });
     expect(result).toMatchObject({ delivered: true, status: "LATER" });
     expect(seen).toEqual([{ userId: "u1" }]);
+  });
+});
+
+describe("streamTransport's connection-open request", () => {
+  let world: StreamWorld;
+  const stops: Array<() => Promise<void>> = [];
+  beforeEach(async () => {
+    // Short waits: an event no connection takes settles after redeliverAfterMs × streamMaxDeliveries.
+    world = await startStreamWorld({ redeliverAfterMs: 100, streamMaxDeliveries: 2 });
+  });
+  afterEach(async () => {
+    for (const stop of stops.splice(0)) await stop();
+    await world.emulator.close();
+  });
+
+  async function connections(): Promise<Array<{ ua: string; subscriptions: unknown[] }>> {
+    return (await (await fetch(`${world.baseUrl}/_emulator/stream/connections`)).json()) as Array<{
+      ua: string;
+      subscriptions: unknown[];
+    }>;
+  }
+
+  it("subscribes to EVENT * only with an event handler, so events are left to other consumers", async () => {
+    const plain = botFor(world);
+    stops.push(() => plain.transport.stop());
+    await plain.start();
+    expect((await connections()).map((c) => c.subscriptions)).toEqual([
+      [{ type: "CALLBACK", topic: "/v1.0/im/bot/messages/get" }],
+    ]);
+    // DingTalk would push the event to a subscribed connection of the app; this bot has none.
+    const result = await control(world, "events", { appKey: world.app.appKey, eventType: "user_add_org" });
+    expect(result).toMatchObject({ delivered: false });
+    await plain.transport.stop();
+
+    const withHandler = botFor(world, { onEvent: () => "SUCCESS" });
+    stops.push(() => withHandler.transport.stop());
+    await withHandler.start();
+    await waitUntil(() => withHandler.transport.state === "open", "the second bot");
+    const subscriptions = (await connections()).map((c) => c.subscriptions);
+    expect(subscriptions).toEqual([
+      [
+        { type: "EVENT", topic: "*" },
+        { type: "CALLBACK", topic: "/v1.0/im/bot/messages/get" },
+      ],
+    ]);
+  });
+
+  it("sends a ua in DingTalk's name-sdk-lang/version form, with the library's version", async () => {
+    const { version } = JSON.parse(
+      readFileSync(new URL("../../packages/dingbot/package.json", import.meta.url), "utf8"),
+    ) as { version: string };
+    expect(STREAM_DEFAULT_UA).toBe(`dingbot-sdk-nodejs/${version}`);
+    const bot = botFor(world);
+    stops.push(() => bot.transport.stop());
+    await bot.start();
+    expect((await connections()).map((c) => c.ua)).toEqual([`dingbot-sdk-nodejs/${version}`]);
   });
 });

@@ -53,6 +53,7 @@ export {
   type EventStatus,
   type GatewayTicket,
   openGateway,
+  STREAM_DEFAULT_UA,
   type StateListener,
   type StreamAckPolicy,
   type StreamEvent,

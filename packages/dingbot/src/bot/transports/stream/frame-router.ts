@@ -195,7 +195,9 @@ export class FrameRouter {
       this.#send(link, ackText(messageId, 200, "OK", JSON.stringify({ status, message: "" })));
     const handler = this.config.onEvent;
     if (!handler) {
-      answer("SUCCESS");
+      // Not subscribed to events, so this one was meant for someone else: 404 ("no handler", as the Go
+      // SDK answers) rather than SUCCESS, which would consume it.
+      this.#send(link, ackText(messageId, 404, "no event handler", JSON.stringify({ status: "LATER" })));
       return;
     }
     const run = (async () => {

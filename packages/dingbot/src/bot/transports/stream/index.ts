@@ -7,6 +7,7 @@ export type { StateListener, StreamState, WebSocketConstructor } from "./connect
 export { type GatewayTicket, openGateway } from "./gateway.js";
 export {
   type EventStatus,
+  STREAM_DEFAULT_UA,
   type StreamAckPolicy,
   type StreamEvent,
   type StreamStats,

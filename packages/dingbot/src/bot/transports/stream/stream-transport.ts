@@ -28,6 +28,13 @@ import { type GatewayTicket, openGateway } from "./gateway.js";
 
 export type { EventStatus, StreamAckPolicy, StreamEvent, StreamStats } from "./frame-router.js";
 
+/**
+ * The `ua` the transport sends to the gateway unless told otherwise, in the `name-sdk-lang/version` form
+ * DingTalk suggests (its SDKs send `dingtalk-sdk-go/v0.9.2`, `dingtalk-sdk-python/…`). The version is the
+ * library's; a test keeps it equal to package.json.
+ */
+export const STREAM_DEFAULT_UA = "dingbot-sdk-nodejs/0.1.0";
+
 /** Settings of {@link streamTransport}. */
 export interface StreamTransportOptions {
   /** The app's AppKey (Stream `clientId`). */
@@ -57,9 +64,13 @@ export interface StreamTransportOptions {
   retireGraceMs?: number;
   /** Longest gateway call and longest WebSocket handshake, in ms (default 10 000); then the attempt is retried. */
   connectTimeoutMs?: number;
-  /** `ua` sent to the gateway (default `dingbot/0.1.0`). */
+  /** `ua` sent to the gateway (default {@link STREAM_DEFAULT_UA}, DingTalk's `name-sdk-lang/version` form). */
   ua?: string;
-  /** Called for EVENT frames; without it events are acked `SUCCESS` and dropped. */
+  /**
+   * Called for EVENT frames. Only a transport with this handler subscribes to `EVENT *`: DingTalk pushes
+   * each event to one connection of the app, so a bot without a handler must not take events meant for
+   * another consumer of the same app (one that arrives anyway is acked 404, as the official Go SDK does).
+   */
   onEvent?: (event: StreamEvent) => EventStatus | Promise<EventStatus>;
   /** Builds the WebSocket URL from the gateway answer (default `${endpoint}?ticket=${ticket}`). */
   socketUrl?: (ticket: GatewayTicket) => string;
@@ -133,11 +144,13 @@ export function streamTransport(options: StreamTransportOptions): StreamTranspor
         apiBase,
         clientId: options.clientId,
         clientSecret: options.clientSecret,
-        subscriptions: [
-          { type: "EVENT", topic: "*" },
-          { type: "CALLBACK", topic: ROBOT_MESSAGE_TOPIC },
-        ],
-        ua: options.ua ?? "dingbot/0.1.0",
+        subscriptions: options.onEvent
+          ? [
+              { type: "EVENT", topic: "*" },
+              { type: "CALLBACK", topic: ROBOT_MESSAGE_TOPIC },
+            ]
+          : [{ type: "CALLBACK", topic: ROBOT_MESSAGE_TOPIC }],
+        ua: options.ua ?? STREAM_DEFAULT_UA,
         signal,
       }),
     WebSocket: options.WebSocket ?? (WsWebSocket as unknown as WebSocketConstructor),
