@@ -159,7 +159,8 @@ export class Bot extends Composer<Context> {
     if (!(replyTimeoutMs > 0)) throw new TypeError("replyTimeoutMs must be a positive number of ms");
     const oapiBase = resolveBaseUrls(o.baseUrl).oapi;
     this.#config = {
-      fetch: o.fetch ?? globalThis.fetch,
+      // Undefined: replies go out over the client's keep-alive node:http(s) path, like the webhook client.
+      fetch: o.fetch,
       now: o.now ?? Date.now,
       logger: o.logger ?? silentLogger,
       oapiBase,

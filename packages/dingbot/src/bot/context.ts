@@ -121,12 +121,12 @@ export class Context {
   replyText(text: string, options: ReplyMentionOptions = {}): Promise<ReplyResult> {
     const body = messages.text(text, this.#mention(options));
     // Built here with a non-empty text: valid by construction, so skip the schema check on the hot path.
-    return this.replier.send(body, text.length > 0);
+    return text.length > 0 ? this.replier.sendTrusted(body) : this.replier.send(body);
   }
   /** Replies with markdown; `title` shows in the notification. */
   replyMarkdown(title: string, text: string, options: ReplyMentionOptions = {}): Promise<ReplyResult> {
     const body = messages.markdown(title, text, this.#mention(options));
-    return this.replier.send(body, title.length > 0 && text.length > 0);
+    return title.length > 0 && text.length > 0 ? this.replier.sendTrusted(body) : this.replier.send(body);
   }
   /** Replies with an action card whose whole surface opens one URL (整体跳转). */
   replyActionCard(card: {

@@ -1,5 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { ApiError, HttpError, RateLimitedError, RequestError, ValidationError } from "../errors.js";
+import {
+  ApiError,
+  AuthError,
+  HttpError,
+  RateLimitedError,
+  RequestError,
+  ValidationError,
+} from "../errors.js";
 import type { InboundMessage } from "../protocol/inbound/robot-message.js";
 import {
   groupText,
@@ -136,6 +143,30 @@ describe("Replier (ctx.reply delivery)", () => {
     });
     expect(error).toBeInstanceOf(ErrorClass);
     expect(String((error as Error).message)).not.toContain("5e55i0n");
+  });
+
+  it("redacts the session from DingTalk's errmsg, as the webhook client does", async () => {
+    session.answer = {
+      status: 200,
+      body: `{"errcode":400105,"errmsg":"bad session 5e55i0n at ${session.webhook}"}`,
+    };
+    let error: unknown;
+    await handle(withSession("x"), (ctx) => ctx.replyText("x").catch((e: unknown) => (error = e)), {
+      inline: false,
+    });
+    expect(error).toBeInstanceOf(ApiError);
+    expect((error as ApiError).errmsg).not.toContain("5e55i0n");
+    expect((error as ApiError).message).not.toContain("5e55i0n");
+  });
+
+  it("maps 310000 (security settings) to AuthError with the webhook client's hint", async () => {
+    session.answer = { status: 200, body: '{"errcode":310000,"errmsg":"keywords not in content"}' };
+    let error: unknown;
+    await handle(withSession("x"), (ctx) => ctx.replyText("x").catch((e: unknown) => (error = e)), {
+      inline: false,
+    });
+    expect(error).toBeInstanceOf(AuthError);
+    expect((error as AuthError).hint).toMatch(/keyword/);
   });
 
   it("maps a refused connection to RequestError without the session in the message", async () => {

@@ -5,21 +5,13 @@
  */
 
 import { rebaseUrl } from "../client/base-url.js";
-import {
-  ApiError,
-  DingTalkError,
-  type ErrorCode,
-  HttpError,
-  RateLimitedError,
-  RequestError,
-  ValidationError,
-} from "../errors.js";
+import { requestJson } from "../client/http.js";
+import { webhookError } from "../client/webhook-errors.js";
+import { DingTalkError, type ErrorCode, HttpError, ValidationError } from "../errors.js";
 import type { Logger } from "../logger.js";
-import { describeErrcode } from "../protocol/errcodes.js";
 import type { InboundMessage } from "../protocol/inbound/robot-message.js";
 import { type RobotMessageBody, RobotMessageBodySchema } from "../protocol/outbound/messages.js";
 import { check, formatIssues } from "../protocol/validate.js";
-import { redactText } from "../redact.js";
 import type { ReplyBody, Responder, Update } from "./transports/transport.js";
 
 /** How a reply was delivered. */
@@ -57,7 +49,8 @@ export class ReplyUnavailableError extends DingTalkError {
 
 /** Everything a {@link Replier} needs from the bot. */
 export interface ReplierConfig {
-  fetch: typeof fetch;
+  /** A fetch to use; undefined uses the client's node:http(s) path with keep-alive agents. */
+  fetch: typeof fetch | undefined;
   now: () => number;
   logger: Logger;
   /** Resolved oapi base URL; the sessionWebhook is re-hosted onto it (the emulator). */
@@ -83,26 +76,35 @@ export class Replier {
   ) {}
 
   /**
-   * Sends one reply through the first channel that is open.
-   * @param body - the reply
-   * @param trusted - the body comes from a `messages.*` builder; skip the schema check
+   * Checks a reply body against the schema, then sends it through the first channel that is open.
+   * @param body - the reply, from anywhere (a user's handler)
    * @throws ValidationError for a body that is not a DingTalk message
-   * @throws ApiError / RateLimitedError / HttpError / RequestError when the sessionWebhook refuses or fails
+   * @throws AuthError / ApiError / RateLimitedError / HttpError / RequestError when the sessionWebhook
+   *   refuses or fails
    * @throws ReplyUnavailableError when the sessionWebhook expired and there is no apiFallback
    */
-  async send(body: ReplyBody, trusted = false): Promise<ReplyResult> {
-    if (body.msgtype === "empty") return this.#sendEmpty();
-    // Bodies from the protocol's builders (the ctx.reply* helpers) are valid by construction.
-    if (!trusted) {
+  send(body: ReplyBody): Promise<ReplyResult> {
+    if (body.msgtype !== "empty") {
       const checked = check(RobotMessageBodySchema, body);
       if (!checked.ok) {
-        throw new ValidationError(
-          `invalid reply: ${formatIssues(checked.issues)}`,
-          checked.issues,
-          "outbound",
+        return Promise.reject(
+          new ValidationError(`invalid reply: ${formatIssues(checked.issues)}`, checked.issues, "outbound", {
+            secrets: this.config.secrets,
+          }),
         );
       }
     }
+    return this.sendTrusted(body);
+  }
+
+  /**
+   * Sends a reply body that is valid by construction (built by the protocol's `messages.*` builders with
+   * non-empty text, as the ctx.reply* helpers do), skipping the schema check on the hot path.
+   * @param body - the reply
+   * @throws as {@link send}, except ValidationError
+   */
+  async sendTrusted(body: ReplyBody): Promise<ReplyResult> {
+    if (body.msgtype === "empty") return this.#sendEmpty();
     // Claimed synchronously, so that of two replies started together only the first goes inline.
     const tryInline = !this.#inlineTried && this.responder.replyInline !== undefined;
     this.#inlineTried = true;
@@ -135,51 +137,44 @@ export class Replier {
     return { via };
   }
 
-  /** POSTs to the sessionWebhook; false when DingTalk says the session is gone (errcode 300001). */
+  /**
+   * POSTs to the sessionWebhook through the client's one HTTP path (timeout, keep-alive, redaction) and
+   * maps errcodes as the webhook client does; false when DingTalk says the session is gone (300001).
+   */
   async #postSession(webhook: string, body: RobotMessageBody): Promise<boolean> {
-    let response: Response;
-    try {
-      response = await this.config.fetch(rebaseUrl(webhook, this.config.oapiBase), {
-        method: "POST",
-        headers: { "content-type": "application/json; charset=utf-8" },
-        body: JSON.stringify(body),
-        signal: AbortSignal.timeout(this.config.replyTimeoutMs),
-      });
-    } catch (error) {
-      const aborted =
-        error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError");
-      const reason = redactText(error instanceof Error ? error.message : String(error), this.config.secrets);
-      throw new RequestError(SESSION_ENDPOINT, aborted ? "timed out" : reason, { cause: error, aborted });
-    }
-    const text = await response.text().catch(() => "");
-    if (!response.ok)
-      throw new HttpError(response.status, SESSION_ENDPOINT, redactText(text, this.config.secrets));
-    const result = parseErrcode(text);
-    if (result === undefined)
-      throw new HttpError(response.status, SESSION_ENDPOINT, redactText(text, this.config.secrets));
-    if (result.errcode === 0) return true;
-    if (result.errcode === SESSION_EXPIRED_ERRCODE) return false;
-    const info = describeErrcode(result.errcode, result.errmsg);
-    const details = {
-      status: response.status,
-      errcode: result.errcode,
-      errmsg: result.errmsg,
+    const url = rebaseUrl(webhook, this.config.oapiBase);
+    // The session id is the webhook's credential: mask it wherever DingTalk might echo it.
+    const secrets = [...this.config.secrets, sessionOf(url)];
+    const response = await requestJson(this.config.fetch, {
+      method: "POST",
+      url,
+      body: JSON.stringify(body),
+      headers: { "content-type": "application/json; charset=utf-8" },
+      timeoutMs: this.config.replyTimeoutMs,
       endpoint: SESSION_ENDPOINT,
-      kind: info.kind,
-      hint: info.hint,
-    };
-    throw info.kind === "rate-limit" ? new RateLimitedError(details) : new ApiError(details);
+      secrets,
+    });
+    const answer = response.body as { errcode?: unknown; errmsg?: unknown } | null;
+    if (response.status < 200 || response.status >= 300 || typeof answer?.errcode !== "number") {
+      throw new HttpError(response.status, SESSION_ENDPOINT, JSON.stringify(response.body).slice(0, 200), {
+        secrets,
+      });
+    }
+    if (answer.errcode === 0) return true;
+    if (answer.errcode === SESSION_EXPIRED_ERRCODE) return false;
+    const errmsg = typeof answer.errmsg === "string" ? answer.errmsg : "";
+    throw webhookError(answer.errcode, errmsg, {
+      endpoint: SESSION_ENDPOINT,
+      status: response.status,
+      secrets,
+    });
   }
 }
 
-/** Reads `{errcode, errmsg}` from an old-API answer; undefined when it is not one. */
-function parseErrcode(text: string): { errcode: number; errmsg: string } | undefined {
+/** The `session` query value of a sessionWebhook URL. */
+function sessionOf(url: string): string | undefined {
   try {
-    const value: unknown = JSON.parse(text);
-    if (typeof value !== "object" || value === null) return undefined;
-    const { errcode, errmsg } = value as { errcode?: unknown; errmsg?: unknown };
-    if (typeof errcode !== "number") return undefined;
-    return { errcode, errmsg: typeof errmsg === "string" ? errmsg : "" };
+    return new URL(url).searchParams.get("session") ?? undefined;
   } catch {
     return undefined;
   }
