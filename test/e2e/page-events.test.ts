@@ -2,6 +2,7 @@
  * The routes behind the chat page, without a browser: the snapshot never carries a secret, the event
  * stream forwards the store's events as they happen, and the assets are served from a fixed list.
  */
+import { Bot, streamTransport } from "dingbot-sdk/bot";
 import { createEmulator, type Emulator } from "dingbot-tools/emulator";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 
@@ -89,6 +90,65 @@ describe("Chat page routes", () => {
     // Closing the stream removes the listeners (no leak per page load).
     controller.abort();
     await expect.poll(() => store.events.listenerCount("message")).toBe(0);
+  });
+
+  it("sends message-updated when a message queued for an offline Stream bot is delivered once it connects", async () => {
+    const { store } = emulator;
+    store.createUser({ userId: "zhangsan", name: "张三" });
+    const app = store.createApp({ name: "回声机器人", mode: "stream" });
+    // A 1:1 chat without a title is named after the robot, as the person sees it (not the groups' "测试群").
+    const chat = store.createConversation({ type: "single", members: ["zhangsan"], robots: [app.robotCode] });
+    expect(chat.title).toBe("回声机器人");
+    const controller = new AbortController();
+    const response = await fetch(`${baseUrl}/_emulator/events`, { signal: controller.signal });
+    const reader = response.body!.getReader();
+    const decoder = new TextDecoder();
+    let received = "";
+    /** Reads until a `message-updated` frame matching `test` arrives; returns its record. */
+    const nextUpdate = async (test: (m: { meta?: { delivery?: Record<string, unknown> } }) => boolean) => {
+      for (;;) {
+        const frames = received.split("\n\n");
+        received = frames.pop() ?? "";
+        for (const frame of frames) {
+          const match = /^event: message-updated\ndata: (.*)$/m.exec(frame);
+          if (match && test(JSON.parse(match[1]!))) return JSON.parse(match[1]!);
+        }
+        const { value, done } = await reader.read();
+        if (done) throw new Error("stream ended");
+        received += decoder.decode(value, { stream: true });
+      }
+    };
+    const posted = await fetch(
+      `${baseUrl}/_emulator/conversations/${encodeURIComponent(chat.conversationId)}/messages`,
+      {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ from: "zhangsan", text: "你好" }),
+      },
+    );
+    const answer = await posted.json();
+    expect(answer).toMatchObject({ delivered: false, queued: true });
+    const queued = await nextUpdate((m) => m.meta?.delivery?.queued === true);
+    expect(queued.meta.msgId).toBe(answer.msgId);
+    // The bot comes online: the emulator pushes the queued message, the bot acks it, and the page is told.
+    const bot = new Bot();
+    const seen: string[] = [];
+    bot.on("text", (ctx) => {
+      seen.push(ctx.text);
+    });
+    await bot.start(streamTransport({ clientId: app.appKey, clientSecret: app.appSecret, baseUrl }));
+    try {
+      const delivered = await nextUpdate((m) => m.meta?.delivery?.delivered === true);
+      expect(delivered.meta.msgId).toBe(answer.msgId);
+      expect(delivered.meta.delivery.queued).toBeUndefined();
+      expect(seen).toEqual(["你好"]);
+      expect(store.listMessages({ conversationId: chat.conversationId })[0]?.meta?.delivery).toMatchObject({
+        delivered: true,
+      });
+    } finally {
+      controller.abort();
+      await bot.stop();
+    }
   });
 
   it("serves the page and its assets from a fixed list, and 404s anything else", async () => {

@@ -129,12 +129,15 @@ function readInlineReply(text: string): Attempt {
  * @param app - the receiving app
  * @param body - the callback body
  * @param fetchImpl - fetch for HTTP mode (tests may inject one)
+ * @param onLater - for a message queued for an offline Stream bot (the answer has `queued: true`): called
+ *   once with the final outcome, when the bot has connected and acked it or the push was given up
  */
 export async function deliver(
   ctx: EmulatorContext,
   app: AppRecord,
   body: Record<string, unknown>,
   fetchImpl: typeof fetch = globalThis.fetch,
+  onLater?: (result: DeliveryResult) => void,
 ): Promise<DeliveryResult> {
   if (app.mode === "stream") {
     if (!ctx.stream) {
@@ -148,7 +151,15 @@ export async function deliver(
     if (ctx.stream.isConnected(app.appKey)) return push;
     // DingTalk keeps the message for a bot that is offline; waiting here for it to reconnect would hang the
     // caller (the chat page) for minutes, so answer now and let the push complete when the bot connects.
-    push.catch(() => {});
+    push.then(
+      (result) => onLater?.(result),
+      (error: unknown) =>
+        onLater?.({
+          delivered: false,
+          attempts: 0,
+          error: error instanceof Error ? error.message : String(error),
+        }),
+    );
     return {
       delivered: false,
       queued: true,

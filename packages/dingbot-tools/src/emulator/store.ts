@@ -113,6 +113,8 @@ export interface RejectionRecord {
 /** Events the store emits (the SSE endpoint forwards them). */
 export interface StoreEvents {
   message: [MessageRecord];
+  /** A recorded message changed afterwards (e.g. its delivery outcome); carries the whole record. */
+  "message-updated": [MessageRecord];
   rejection: [RejectionRecord];
   conversation: [ConversationRecord];
   reset: [];
@@ -218,7 +220,7 @@ export class EmulatorStore {
     const conversation: ConversationRecord = {
       conversationId: input.conversationId ?? fakeId("cid", 16),
       type: input.type ?? "group",
-      title: input.title ?? "测试群",
+      title: input.title ?? this.#defaultTitle(input),
       members: input.members ?? [],
       robots: input.robots ?? [],
       createdAt: this.now(),
@@ -226,6 +228,19 @@ export class EmulatorStore {
     this.conversations.set(conversation.conversationId, conversation);
     this.events.emit("conversation", conversation);
     return conversation;
+  }
+
+  /**
+   * A conversation's title when none is given: a 1:1 chat is named after the other side as the person sees
+   * it (the app robot, else the person), a group "测试群".
+   */
+  #defaultTitle(input: Partial<Omit<ConversationRecord, "createdAt">>): string {
+    if (input.type !== "single") return "测试群";
+    const robotCode = input.robots?.[0];
+    const app = robotCode !== undefined ? this.findAppByRobotCode(robotCode) : undefined;
+    if (app) return app.name;
+    const userId = input.members?.[0];
+    return (userId !== undefined ? this.users.get(userId)?.name : undefined) ?? "单聊";
   }
 
   /** Finds or creates the 1:1 conversation between a person and an app robot (or work notifications). */
@@ -248,6 +263,22 @@ export class EmulatorStore {
     this.messages.push(message);
     this.events.emit("message", message);
     return message;
+  }
+
+  /**
+   * Merges `meta` into a recorded message's `meta` (e.g. its delivery outcome, known only after the
+   * message was recorded) and tells listeners with a `message-updated` event.
+   * @returns the updated record, or undefined when no message has that id (e.g. after a reset)
+   */
+  updateMessageMeta(id: string, meta: Record<string, unknown>): MessageRecord | undefined {
+    for (let i = this.messages.length - 1; i >= 0; i--) {
+      const message = this.messages[i]!;
+      if (message.id !== id) continue;
+      message.meta = { ...message.meta, ...meta };
+      this.events.emit("message-updated", message);
+      return message;
+    }
+    return undefined;
   }
 
   /** Lists messages, oldest first. */

@@ -117,8 +117,11 @@ export async function postAsPerson(
     sessionWebhookExpiredTime: session.expiresAt,
     createAt: now,
   });
-  const result = await deliver(ctx, app, body, fetchImpl);
-  recordOutcome(store, app, conversationId, msgId, result, personMessage.meta ?? {});
+  // A message queued for an offline Stream bot gets its real outcome once the bot connects (or never acks).
+  const result = await deliver(ctx, app, body, fetchImpl, (later) =>
+    recordOutcome(store, app, conversationId, msgId, later, personMessage.id),
+  );
+  recordOutcome(store, app, conversationId, msgId, result, personMessage.id);
   return {
     msgId,
     delivered: result.delivered,
@@ -130,21 +133,26 @@ export async function postAsPerson(
   };
 }
 
-/** Records the bot's inline reply and the delivery outcome (on the person's message, and as a rejection). */
+/**
+ * Records the bot's inline reply and the delivery outcome: on the person's message (a `message-updated`
+ * event tells the page), and as a rejection when it failed.
+ */
 function recordOutcome(
   store: EmulatorStore,
   app: AppRecord,
   conversationId: string,
   msgId: string,
   result: DeliveryResult,
-  meta: Record<string, unknown>,
+  personMessageId: string,
 ): void {
-  meta.delivery = {
-    delivered: result.delivered,
-    attempts: result.attempts,
-    ...(result.queued ? { queued: true } : {}),
-    ...(result.error ? { error: result.error } : {}),
-  };
+  store.updateMessageMeta(personMessageId, {
+    delivery: {
+      delivered: result.delivered,
+      attempts: result.attempts,
+      ...(result.queued ? { queued: true } : {}),
+      ...(result.error ? { error: result.error } : {}),
+    },
+  });
   if (result.inlineReply) {
     store.recordMessage({
       conversationId,

@@ -1,7 +1,8 @@
 /**
  * What the chat page reads: `GET /_emulator/snapshot` (the whole world at once, as JSON) and
- * `GET /_emulator/events` (server-sent events: `message`, `rejection`, `conversation`, `reset`, plus a
- * heartbeat comment so proxies and the browser keep the stream open).
+ * `GET /_emulator/events` (server-sent events: `message`, `message-updated` (a recorded message changed, e.g.
+ * its delivery outcome), `rejection`, `conversation`, `reset`, plus a heartbeat comment so proxies and the
+ * browser keep the stream open).
  * Neither ever carries a secret: robot secrets, app secrets and access tokens are left out.
  * @module
  */
@@ -128,11 +129,14 @@ export const installEventRoutes: RouteInstaller = (app: Hono, ctx: EmulatorConte
           }
         };
         const onMessage = (m: StoreEvents["message"][0]): void => send(sseFrame("message", publicMessage(m)));
+        const onUpdated = (m: StoreEvents["message-updated"][0]): void =>
+          send(sseFrame("message-updated", publicMessage(m)));
         const onRejection = (r: StoreEvents["rejection"][0]): void => send(sseFrame("rejection", r));
         const onConversation = (conversation: StoreEvents["conversation"][0]): void =>
           send(sseFrame("conversation", conversation));
         const onReset = (): void => send(sseFrame("reset", {}));
         store.events.on("message", onMessage);
+        store.events.on("message-updated", onUpdated);
         store.events.on("rejection", onRejection);
         store.events.on("conversation", onConversation);
         store.events.on("reset", onReset);
@@ -145,6 +149,7 @@ export const installEventRoutes: RouteInstaller = (app: Hono, ctx: EmulatorConte
           done = true;
           clearInterval(heartbeat);
           store.events.off("message", onMessage);
+          store.events.off("message-updated", onUpdated);
           store.events.off("rejection", onRejection);
           store.events.off("conversation", onConversation);
           store.events.off("reset", onReset);

@@ -182,10 +182,16 @@ function renderMessages() {
   else ui.messages.scrollTop = scrollTop;
 }
 
+/** Redraws one message in place, when it is shown. */
+function redrawMessage(record) {
+  const shown = ui.messages.querySelector(`li[data-id="${CSS.escape(record.id)}"]`);
+  shown?.replaceWith(messageItem(record));
+}
+
 /**
- * Sets the delivery outcome of a person's message (found by its DingTalk msgId) and redraws it. The store
- * writes the outcome after the message event went out, so the page learns it from the composer's answer
- * or from the bot's reply.
+ * Sets the delivery outcome of a person's message (found by its DingTalk msgId) and redraws it. The
+ * emulator announces outcomes with `message-updated`; the composer's answer or the bot's reply can come
+ * first. A known outcome is kept, except "queued", which a later one (the bot came online) replaces.
  */
 function patchDelivery(msgId, delivery) {
   const record = state.messages.find((m) => m.meta?.msgId === msgId);
@@ -194,10 +200,18 @@ function patchDelivery(msgId, delivery) {
     pendingDeliveries.set(msgId, delivery);
     return;
   }
-  if (record.meta.delivery) return;
+  if (record.meta.delivery && !record.meta.delivery.queued) return;
   record.meta = { ...record.meta, delivery };
-  const shown = ui.messages.querySelector(`li[data-id="${CSS.escape(record.id)}"]`);
-  shown?.replaceWith(messageItem(record));
+  redrawMessage(record);
+}
+
+/** A `message-updated` event: the emulator's record replaces the page's copy (e.g. a new delivery outcome). */
+function updateMessage(record) {
+  if (!record || !state.messageIds.has(record.id)) return;
+  const index = state.messages.findIndex((m) => m.id === record.id);
+  if (index < 0) return;
+  state.messages[index] = record;
+  redrawMessage(record);
 }
 
 /** Delivery outcomes learnt before their message arrived, by msgId. */
@@ -565,6 +579,9 @@ function handleEvent(type, data) {
     case "message":
       addMessage(data);
       break;
+    case "message-updated":
+      updateMessage(data);
+      break;
     case "rejection":
       addRejection(data);
       break;
@@ -600,7 +617,7 @@ function connect() {
     void loadSnapshot();
   });
   source.addEventListener("error", () => setConnection("reconnecting", "重新连接中… Reconnecting"));
-  for (const type of ["message", "rejection", "conversation", "reset"]) {
+  for (const type of ["message", "message-updated", "rejection", "conversation", "reset"]) {
     source.addEventListener(type, (event) => {
       try {
         handleEvent(type, JSON.parse(/** @type {MessageEvent} */ (event).data));
