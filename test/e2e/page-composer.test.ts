@@ -3,7 +3,7 @@
  * example answer bot (examples/answer-bot.ts over the HTTP callback), and the bot's reply appears on the page.
  */
 import { randomBytes } from "node:crypto";
-import { httpServerTransport } from "dingbot-sdk/bot";
+import { Bot, httpServerTransport, streamTransport } from "dingbot-sdk/bot";
 import { createEmulator, type Emulator } from "dingbot-tools/emulator";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -127,7 +127,7 @@ describe.skipIf(!RUN)("Chat page composer", () => {
     await page.context().close();
   });
 
-  it("says a message to an offline Stream bot is queued, not lost", async () => {
+  it("says a message to an offline Stream bot is queued, and marks it delivered once the bot connects", async () => {
     const { store } = emulator;
     const app = store.createApp({ name: "离线流机器人", mode: "stream" });
     const conversation = store.createConversation({
@@ -144,6 +144,16 @@ describe.skipIf(!RUN)("Chat page composer", () => {
     await expect.poll(() => page.getAttribute("#composer-status", "data-kind")).toBe("queued");
     expect(await page.textContent("#composer-status")).toContain("机器人离线");
     await expect.poll(() => page.locator("#messages li.message .delivery.queued").count()).toBe(1);
+    // The bot comes online and acks the queued message without answering: only the emulator's
+    // message-updated event can tell the page, which redraws the message in place.
+    const bot = new Bot();
+    await bot.start(streamTransport({ clientId: app.appKey, clientSecret: app.appSecret, baseUrl }));
+    try {
+      await expect.poll(() => page.locator("#messages li.message .delivery.ok").count()).toBe(1);
+      expect(await page.locator("#messages li.message .delivery.queued").count()).toBe(0);
+    } finally {
+      await bot.stop();
+    }
     expect(errors).toEqual([]);
     await page.context().close();
   });
