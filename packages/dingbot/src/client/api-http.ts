@@ -18,7 +18,7 @@ import { ACCESS_TOKEN_HEADER } from "../protocol/constants.js";
 import { check } from "../protocol/validate.js";
 import type { BaseUrls } from "./base-url.js";
 import { requestJson } from "./http.js";
-import type { Sleep } from "./retry.js";
+import { type Sleep, withRetry } from "./retry.js";
 
 /** One app-API call. */
 export interface ApiRequest {
@@ -78,27 +78,31 @@ export class ApiHttp {
    */
   async call(request: ApiRequest): Promise<unknown> {
     const { throttle } = this.config;
-    for (let attempt = 0; ; attempt += 1) {
-      try {
-        return await this.#once(request);
-      } catch (error) {
-        if (!(error instanceof RateLimitedError) || attempt >= throttle.retries) throw error;
-        const cap = Math.min(throttle.maxDelayMs, throttle.baseDelayMs * 2 ** attempt);
+    return withRetry(() => this.#once(request), {
+      policy: { ...throttle, retryRateLimited: true },
+      sleep: this.config.sleep,
+      ...(request.signal ? { signal: request.signal } : {}),
+      // Only throttling: any other refusal of an app-API call is not known to be safe to repeat.
+      shouldRetry: (error) => error instanceof RateLimitedError,
+      delayMs: (n) => {
+        const cap = Math.min(throttle.maxDelayMs, throttle.baseDelayMs * 2 ** n);
         // Half fixed, half jitter: many throttled callers must not come back in the same millisecond.
-        const delay = Math.round(cap / 2 + (cap / 2) * this.config.random());
+        return Math.round(cap / 2 + (cap / 2) * this.config.random());
+      },
+      onRetry: (error, attempt, delayMs) => {
+        const throttled = error as RateLimitedError;
         this.config.logger.warn(
           {
-            endpoint: error.endpoint,
-            apiCode: error.apiCode,
-            errcode: error.errcode,
-            delayMs: delay,
-            attempt: attempt + 1,
+            endpoint: throttled.endpoint,
+            apiCode: throttled.apiCode,
+            errcode: throttled.errcode,
+            delayMs,
+            attempt,
           },
           "DingTalk throttled the call; retrying",
         );
-        await this.config.sleep(delay, request.signal);
-      }
-    }
+      },
+    });
   }
 
   async #once(request: ApiRequest): Promise<unknown> {

@@ -117,4 +117,31 @@ describe("withRetry()", () => {
     await expect(withRetry(attempt, { policy, sleep: async () => {} })).rejects.toThrow("no answer");
     expect(calls).toBe(1);
   });
+
+  it("takes a pluggable shouldRetry and delayMs instead of the webhook rules", async () => {
+    let calls = 0;
+    const sleeps: number[] = [];
+    const seen: number[] = [];
+    const attempt = async (n: number) => {
+      calls += 1;
+      // An error the webhook rules would never retry: only the plugged-in predicate decides.
+      if (n < 3) throw new HttpError(503, endpoint, "busy");
+      return "ok";
+    };
+    const result = await withRetry(attempt, {
+      policy,
+      sleep: async (ms) => {
+        sleeps.push(ms);
+      },
+      shouldRetry: (error, retriesMade) => {
+        seen.push(retriesMade);
+        return error instanceof HttpError;
+      },
+      delayMs: (retriesMade) => 10 * (retriesMade + 1),
+    });
+    expect(result).toBe("ok");
+    expect(calls).toBe(3);
+    expect(seen).toEqual([0, 1]);
+    expect(sleeps).toEqual([10, 20]);
+  });
 });

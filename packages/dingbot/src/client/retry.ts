@@ -1,5 +1,7 @@
 /**
- * Retry policies for the webhook sender: bounded, jittered, and limited to what is safe to repeat.
+ * The library's one retry loop, {@link withRetry}, and the webhook sender's policies: bounded, jittered, and
+ * limited to what is safe to repeat. Other callers (the app client's throttling retries) plug in their own
+ * `shouldRetry` and `delayMs` rather than writing a second loop.
  * A retried `/robot/send` that DingTalk had already accepted would post the message twice, so only
  * failures that prove nothing was posted are retried (see {@link isSafeToRetry}).
  * @module
@@ -128,6 +130,19 @@ export interface WithRetryOptions {
   signal?: AbortSignal;
   /** Called before each wait (for logging and for pausing a shared rate limiter). */
   onRetry?: (error: unknown, attempt: number, delayMs: number) => void;
+  /**
+   * Whether an error may be retried (default {@link isSafeToRetry} under `policy`). The policy's
+   * `retries` still bounds the attempts.
+   * @param error - what the attempt threw
+   * @param retriesMade - how many retries were already made (0 after the first attempt)
+   */
+  shouldRetry?: (error: unknown, retriesMade: number) => boolean;
+  /**
+   * How long to wait before the next retry (default {@link retryDelayMs} under `policy`).
+   * @param retriesMade - how many retries were already made
+   * @param error - the error being retried
+   */
+  delayMs?: (retriesMade: number, error: unknown) => number;
 }
 
 /**
@@ -141,12 +156,16 @@ export async function withRetry<T>(
   options: WithRetryOptions,
 ): Promise<T> {
   const sleep = options.sleep ?? realSleep;
+  const shouldRetry = options.shouldRetry ?? ((error: unknown) => isSafeToRetry(error, options.policy));
+  const delayMs =
+    options.delayMs ??
+    ((n: number, error: unknown) => retryDelayMs(n, error, options.policy, options.random));
   for (let n = 0; ; n += 1) {
     try {
       return await attempt(n + 1);
     } catch (error) {
-      if (n >= options.policy.retries || !isSafeToRetry(error, options.policy)) throw error;
-      const delay = retryDelayMs(n, error, options.policy, options.random);
+      if (n >= options.policy.retries || !shouldRetry(error, n)) throw error;
+      const delay = delayMs(n, error);
       options.onRetry?.(error, n + 1, delay);
       await sleep(delay, options.signal);
     }
