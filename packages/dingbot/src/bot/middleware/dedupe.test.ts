@@ -27,6 +27,30 @@ describe("MsgIdCache", () => {
     expect(cache.add("c")).toBe(false);
   });
 
+  it("has() answers without recording, and honours the TTL", () => {
+    let now = 0;
+    const cache = new MsgIdCache({ ttlMs: 100, now: () => now });
+    expect(cache.has("a")).toBe(false);
+    expect(cache.add("a")).toBe(true);
+    expect(cache.has("a")).toBe(true);
+    now = 100;
+    expect(cache.has("a")).toBe(false);
+    expect(cache.size).toBe(1);
+  });
+
+  it("with ttlMs Infinity forgets only by capacity (the Stream transport's frame ids)", () => {
+    let now = 0;
+    const cache = new MsgIdCache({ max: 2, ttlMs: Number.POSITIVE_INFINITY, now: () => now });
+    cache.add("a");
+    cache.add("b");
+    now = 1e15;
+    expect(cache.has("a")).toBe(true);
+    cache.add("c");
+    expect(cache.has("a")).toBe(false);
+    expect(cache.has("b")).toBe(true);
+    expect(cache.has("c")).toBe(true);
+  });
+
   it("delete() makes an id new again", () => {
     const cache = new MsgIdCache();
     cache.add("a");

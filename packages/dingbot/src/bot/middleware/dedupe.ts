@@ -11,7 +11,10 @@ import type { Context } from "../context.js";
 export interface DedupeOptions {
   /** Most msgIds remembered; the oldest is forgotten first (default 10 000). */
   max?: number;
-  /** How long a msgId is remembered, in ms (default 10 minutes: DingTalk's retries stop well before). */
+  /**
+   * How long a msgId is remembered, in ms (default 10 minutes: DingTalk's retries stop well before).
+   * `Infinity` keeps ids until `max` newer ones push them out (the Stream transport's frame ids).
+   */
   ttlMs?: number;
   /** Clock, epoch ms (default Date.now). */
   now?: () => number;
@@ -23,7 +26,8 @@ export const DEDUPE_DEFAULT_MAX = 10_000;
 export const DEDUPE_DEFAULT_TTL_MS = 10 * 60_000;
 
 /**
- * A bounded set of recently seen ids: the oldest is forgotten first, and every entry expires after a TTL.
+ * The library's one bounded set of recently seen ids (msgIds here; Stream frame ids too): the oldest is
+ * forgotten first, and every entry expires after a TTL.
  * A ring buffer keeps the insertion order. (A Map alone would do, but evicting from its front leaves
  * tombstones that V8 walks on every `keys().next()`, which cost 20 % of a callback in the benchmark.)
  */
@@ -68,6 +72,15 @@ export class MsgIdCache {
     this.#count += 1;
     this.#expiresAt.set(id, now + this.#ttlMs);
     return true;
+  }
+
+  /**
+   * Whether an id was seen within the TTL, without recording it (check several keys of one delivery
+   * before recording any of them).
+   */
+  has(id: string): boolean {
+    const expiresAt = this.#expiresAt.get(id);
+    return expiresAt !== undefined && expiresAt > this.#now();
   }
 
   /** Forgets an id, so its next delivery counts as new. */
