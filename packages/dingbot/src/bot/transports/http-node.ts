@@ -204,11 +204,47 @@ function writeAnswer(res: ServerResponse, req: IncomingMessage, result: HttpAnsw
   }
   if (result.closeConnection) {
     headers.push("connection", "close");
-    // The unread rest of the body must not be drained into memory or parsed as the next request.
-    res.once("finish", () => req.destroy());
+    lingerThenClose(req);
   }
   res.writeHead(result.status, headers);
   res.end(result.body);
+}
+
+/** After an answer that left the body unread: how many more bytes are read (and dropped) before closing. */
+export const LINGER_MAX_BYTES = 8 * 1024 * 1024;
+/** After such an answer: how long the client has to stop sending and close, in ms. */
+export const LINGER_MAX_MS = 5000;
+
+/**
+ * Closes a connection whose request body was not read to the end, without resetting it.
+ *
+ * Node ends a `Connection: close` response with `socket.destroySoon()`, which closes the socket as soon as
+ * the answer is written. Closing with request bytes still unread makes the kernel answer them with a reset,
+ * and a client that writes its whole body before reading (Python's http.client and requests, many proxies)
+ * then gets ECONNRESET instead of the 413 or 403 it was sent. So, as nginx's lingering close does: send the
+ * answer and a FIN, keep reading and discarding what the client still sends (nothing is buffered), and
+ * close when it closes, or after {@link LINGER_MAX_BYTES} more bytes or {@link LINGER_MAX_MS}, whichever
+ * comes first, so a client cannot hold the connection open by sending forever.
+ */
+function lingerThenClose(req: IncomingMessage): void {
+  const socket = req.socket;
+  // Replaces node's close-after-write for this socket only: just the FIN (http sockets are half-open capable).
+  socket.destroySoon = function endOnly(this: typeof socket) {
+    if (this.writable) this.end();
+  };
+  let drained = 0;
+  const stop = (): void => {
+    socket.destroy();
+  };
+  const timer = setTimeout(stop, LINGER_MAX_MS);
+  timer.unref();
+  socket.once("close", () => clearTimeout(timer));
+  req.on("data", (chunk: Buffer) => {
+    drained += chunk.length;
+    if (drained > LINGER_MAX_BYTES) stop();
+  });
+  // Flowing: the bytes are read and dropped (node would otherwise dump them only after the answer is written).
+  req.resume();
 }
 
 async function bridge(

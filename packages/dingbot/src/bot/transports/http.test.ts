@@ -392,6 +392,96 @@ describe("toNodeListener()", () => {
   });
 });
 
+/**
+ * Uploads `total` bytes over a raw socket the way many clients do (Python's http.client, requests): the whole
+ * body first, reading the answer only afterwards. Resolves with the answer's status line and body, or rejects
+ * with the socket error when the server reset the connection before the client could read its answer.
+ */
+async function upload(
+  url: string,
+  total: number,
+  options: { declareLength: boolean; headers?: Record<string, string> },
+): Promise<{ status: number | undefined; body: string }> {
+  const { connect } = await import("node:net");
+  const { port } = new URL(url);
+  const headers: Record<string, string> = {
+    host: `127.0.0.1:${port}`,
+    timestamp: String(T0),
+    sign: sign(SECRET, T0),
+    ...(options.declareLength ? { "content-length": String(total) } : { "transfer-encoding": "chunked" }),
+    ...options.headers,
+  };
+  const head = `POST / HTTP/1.1\r\n${Object.entries(headers)
+    .map(([key, value]) => `${key}: ${value}\r\n`)
+    .join("")}\r\n`;
+  const chunk = Buffer.alloc(64 * 1024, 0x20);
+  const framed = options.declareLength
+    ? chunk
+    : Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from("\r\n")]);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), "127.0.0.1");
+    socket.on("error", reject);
+    // Not reading while sending, like a client that writes the whole request before looking at the answer.
+    socket.pause();
+    let answer = "";
+    socket.on("data", (data: Buffer) => {
+      answer += data.toString("latin1");
+    });
+    socket.on("end", () => {
+      const [statusLine = "", ...rest] = answer.split("\r\n");
+      resolve({
+        status: Number(statusLine.split(" ")[1]) || undefined,
+        body: rest.join("\r\n").split("\r\n\r\n")[1] ?? "",
+      });
+    });
+    socket.write(head);
+    let sent = 0;
+    const pump = (): void => {
+      while (sent < total) {
+        sent += chunk.length;
+        if (!socket.write(framed)) {
+          socket.once("drain", pump);
+          return;
+        }
+      }
+      socket.write(options.declareLength ? "" : "0\r\n\r\n", () => socket.resume());
+    };
+    pump();
+  });
+}
+
+describe("the node server's answer to an upload that is too large", () => {
+  const SIX_MIB = 6 * 1024 * 1024;
+  for (const declareLength of [true, false]) {
+    it(`reaches a client still sending 6 MiB (${declareLength ? "content-length" : "chunked"}): 413, not a reset`, async () => {
+      const { handler, calls } = setup();
+      const running = await handler.listen(0, "127.0.0.1");
+      try {
+        const answer = await upload(`${running.url}/`, SIX_MIB, { declareLength });
+        expect(answer.status).toBe(413);
+        expect(JSON.parse(answer.body)).toEqual({ error: "body larger than 262144 bytes" });
+        expect(calls).toEqual([]);
+      } finally {
+        await running.close();
+      }
+    });
+  }
+
+  it("reaches a client sending a large body with a bad signature: 403, not a reset", async () => {
+    const { handler } = setup();
+    const running = await handler.listen(0, "127.0.0.1");
+    try {
+      const answer = await upload(`${running.url}/`, SIX_MIB, {
+        declareLength: true,
+        headers: { sign: sign("another-secret", T0) },
+      });
+      expect(answer.status).toBe(403);
+    } finally {
+      await running.close();
+    }
+  });
+});
+
 describe("httpTransport().listen()", () => {
   it("logs a server error after start-up and keeps serving", async () => {
     const errors: object[] = [];
