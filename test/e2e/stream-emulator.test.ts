@@ -185,7 +185,24 @@ describe("emulator Stream hub", () => {
     expect(result?.error).toMatch(/invalid robot-message body/);
   });
 
-  it("redelivers an unacked CALLBACK with the same messageId and msgId", async () => {
+  it("does not redeliver an unacked CALLBACK by default (DingTalk's protocol doc: robot messages are not re-pushed)", async () => {
+    const { ws, frames } = await rawClient(world);
+    const delivery = world.emulator.ctx.stream?.pushRobotMessage(
+      world.app.appKey,
+      robotMessage(world, "once"),
+    );
+    expect(await delivery).toMatchObject({
+      delivered: false,
+      attempts: 1,
+      error: "not acknowledged after 1 deliveries",
+    });
+    expect(frames.filter((f) => f.type === "CALLBACK")).toHaveLength(1);
+    ws.close();
+  });
+
+  it("redelivers an unacked CALLBACK with the same messageId and msgId when redeliverCallbacks is on", async () => {
+    await world.emulator.close();
+    world = await startStreamWorld({ redeliverCallbacks: true });
     const { ws, frames } = await rawClient(world);
     const delivery = world.emulator.ctx.stream?.pushRobotMessage(
       world.app.appKey,

@@ -129,6 +129,8 @@ describe("streamTransport against the emulator", () => {
   });
 
   it("suppresses the redelivery of a message whose ack was lost with the socket", async () => {
+    await world.emulator.close();
+    world = await startStreamWorld({ pingIntervalMs: 200, redeliverCallbacks: true });
     let release: () => void = () => {};
     const gate = new Promise<void>((resolve) => {
       release = resolve;

@@ -6,6 +6,13 @@ import {
   WEBHOOK_RATE_WINDOW_MS,
 } from "dingbot-sdk/protocol";
 
+/** The errcodes DingTalk has been seen to answer for a throttled custom robot (protocol 1.7). */
+export const RATE_LIMIT_ERRCODES = [410100, 130101, 660026] as const;
+/** One of {@link RATE_LIMIT_ERRCODES}. */
+export type RateLimitErrcode = (typeof RATE_LIMIT_ERRCODES)[number];
+/** Wording of the emulator's 310000 errmsg texts: DingTalk's present one or the old English one. */
+export type ErrmsgStyle = "current" | "legacy";
+
 /** Settings of an emulator; every limit DingTalk has can be shortened so tests run in seconds. */
 export interface EmulatorOptions {
   /** Clock, epoch ms (default Date.now). */
@@ -16,6 +23,18 @@ export interface EmulatorOptions {
   rateWindowMs?: number;
   /** How long a robot stays blocked after exceeding the limit, in ms (default 10 minutes). */
   blockMs?: number;
+  /**
+   * The errcode `/robot/send` answers when a robot is throttled: 410100 (DingTalk's documentation, the
+   * default), 130101 (`send too fast, exceed 20 times per minute`, quoted in public issues) or 660026 (one
+   * probe). A robot's own `rateLimitErrcode` overrides it. Clients should treat all three alike.
+   */
+  rateLimitErrcode?: RateLimitErrcode;
+  /**
+   * Wording of the 310000 errmsg texts: `current` (default) answers DingTalk's present
+   * `description:…;solution:…;` / `错误描述:…;解决方案:…;` texts, `legacy` the old English ones
+   * (`keywords not in content, more: [...]`). Clients must match on errcode; people read the errmsg.
+   */
+  errmsgStyle?: ErrmsgStyle;
   /** Lifetime of a sessionWebhook in ms (default 90 minutes). */
   sessionTtlMs?: number;
   /** How long the emulator waits for a bot's HTTP callback answer, in ms (default 5000). */
@@ -26,8 +45,14 @@ export interface EmulatorOptions {
   callbackRetryDelayMs?: number;
   /** Stream: lifetime of a ticket in ms (default 90 s). */
   ticketTtlMs?: number;
-  /** Stream: redeliver an unacked CALLBACK after this many ms (default 60 s). */
+  /** Stream: wait this long for an ack before redelivering an EVENT (or a CALLBACK, see redeliverCallbacks), in ms (default 60 s). */
   redeliverAfterMs?: number;
+  /**
+   * Stream: redeliver an unacked robot-message CALLBACK after `redeliverAfterMs` (default false: DingTalk's
+   * protocol doc says robot messages are not pushed again; the official Node SDK says they are, within
+   * about 60 s — see docs/protocol-decisions.md). Unacked EVENTs are always redelivered.
+   */
+  redeliverCallbacks?: boolean;
   /** Stream: close the socket this many ms after a SYSTEM disconnect frame (default 10 s). */
   disconnectGraceMs?: number;
   /** Stream: interval of SYSTEM ping frames in ms (default 30 s). */
@@ -52,12 +77,15 @@ export function resolveEmulatorOptions(options: EmulatorOptions = {}): ResolvedE
     rateLimit: options.rateLimit ?? WEBHOOK_RATE_LIMIT_PER_MINUTE,
     rateWindowMs: options.rateWindowMs ?? WEBHOOK_RATE_WINDOW_MS,
     blockMs: options.blockMs ?? WEBHOOK_BLOCK_MS,
+    rateLimitErrcode: options.rateLimitErrcode ?? 410100,
+    errmsgStyle: options.errmsgStyle ?? "current",
     sessionTtlMs: options.sessionTtlMs ?? SESSION_WEBHOOK_TTL_MS,
     callbackTimeoutMs: options.callbackTimeoutMs ?? 5000,
     callbackAttempts: options.callbackAttempts ?? 3,
     callbackRetryDelayMs: options.callbackRetryDelayMs ?? 1000,
     ticketTtlMs: options.ticketTtlMs ?? STREAM_TICKET_TTL_MS,
     redeliverAfterMs: options.redeliverAfterMs ?? 60_000,
+    redeliverCallbacks: options.redeliverCallbacks ?? false,
     disconnectGraceMs: options.disconnectGraceMs ?? 10_000,
     pingIntervalMs: options.pingIntervalMs ?? 30_000,
     streamMaxDeliveries: options.streamMaxDeliveries ?? 3,

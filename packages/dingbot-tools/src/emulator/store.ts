@@ -5,6 +5,7 @@
  */
 import { randomBytes, randomUUID } from "node:crypto";
 import { EventEmitter } from "node:events";
+import type { RateLimitErrcode } from "./options.js";
 
 /** A group custom robot (webhook). */
 export interface RobotRecord {
@@ -18,6 +19,8 @@ export interface RobotRecord {
   /** The group it posts into. */
   conversationId: string;
   createdAt: number;
+  /** errcode `/robot/send` answers when this robot is throttled; unset: the emulator's `rateLimitErrcode`. */
+  rateLimitErrcode?: RateLimitErrcode;
 }
 
 /** An enterprise-internal app with the robot capability. */
@@ -164,6 +167,7 @@ export class EmulatorStore {
       conversationId,
       createdAt: this.now(),
       ...(input.secret ? { secret: input.secret } : {}),
+      ...(input.rateLimitErrcode ? { rateLimitErrcode: input.rateLimitErrcode } : {}),
     };
     this.robots.set(accessToken, robot);
     return robot;

@@ -4,6 +4,7 @@
  * @module
  */
 import { MAX_KEYWORDS } from "dingbot-sdk/protocol";
+import { RATE_LIMIT_ERRCODES, type RateLimitErrcode } from "../options.js";
 import { parseIpWhitelist } from "../security.js";
 import type { ConversationRecord, EmulatorStore, RobotRecord, UserRecord } from "../store.js";
 
@@ -117,8 +118,17 @@ export function robotInput(value: unknown, store: EmulatorStore): RobotInput {
   if (conversationId !== undefined && !store.conversations.has(conversationId)) {
     throw new ControlError(404, `no conversation ${conversationId}`);
   }
+  // The throttling errcode is uncertain on DingTalk (protocol 1.7); a robot may answer any of the three.
+  const rateLimitErrcode = o.rateLimitErrcode;
+  if (
+    rateLimitErrcode !== undefined &&
+    !(RATE_LIMIT_ERRCODES as readonly unknown[]).includes(rateLimitErrcode)
+  ) {
+    throw new ControlError(400, `rateLimitErrcode must be one of ${RATE_LIMIT_ERRCODES.join(", ")}`);
+  }
   return defined({
     accessToken,
+    rateLimitErrcode: rateLimitErrcode as RateLimitErrcode | undefined,
     secret: optionalString(o, "secret", 256),
     keywords,
     ipWhitelist,

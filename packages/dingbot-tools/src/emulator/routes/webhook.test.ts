@@ -39,6 +39,15 @@ function setup(options: Parameters<typeof createEmulator>[0] = {}) {
 
 const text = (content: string) => ({ msgtype: "text", text: { content } });
 
+// DingTalk's present 310000 texts, as quoted in public issues (sources in docs/protocol-decisions.md).
+const KEYWORD_MSG =
+  "错误描述:关键词不匹配;解决方案:请联系群管理员查看此机器人的关键词，并在发送的信息中包含此关键词;";
+const SIGN_MSG =
+  "description:机器人发送签名不匹配;solution:请确认签名和生成签名的时间戳必须都放在调用的网址中，请确认机器人的密钥加密和填写正确;link:请参考本接口对应文档获得具体要求，或者在https://open.dingtalk.com/document/  搜索相关文档;";
+const TIMESTAMP_MSG =
+  "description:机器人发送签名过期;solution:签名生成时间和发送时间请保持在 timestampms 以内;";
+const IP_MSG = "description:ip 不在白名单中;solution:请联系对应群的管理员，设置机器人安全ip地址段";
+
 describe("POST /robot/send", () => {
   it("accepts a text message and records it with the robot as sender", async () => {
     const { store, post } = setup();
@@ -260,14 +269,14 @@ describe("POST /robot/send", () => {
       [
         "a stale timestamp",
         (now: number) => ({ ts: String(now - 61 * 60_000), secret: SECRET }),
-        "invalid timestamp",
+        TIMESTAMP_MSG,
       ],
       [
         "a future timestamp",
         (now: number) => ({ ts: String(now + 61 * 60_000), secret: SECRET }),
-        "invalid timestamp",
+        TIMESTAMP_MSG,
       ],
-      ["a wrong secret", (now: number) => ({ ts: String(now), secret: "SECother" }), "sign not match"],
+      ["a wrong secret", (now: number) => ({ ts: String(now), secret: "SECother" }), SIGN_MSG],
     ])("refuses %s", async (_n, make, errmsg) => {
       const s = setup();
       s.store.createRobot({ accessToken: TOKEN, secret: SECRET });
@@ -277,7 +286,7 @@ describe("POST /robot/send", () => {
         text("x"),
       );
       expect(await res.json()).toEqual({ errcode: 310000, errmsg });
-      expect(s.store.rejections.at(-1)?.reason).toBe(errmsg === "sign not match" ? "sign" : "timestamp");
+      expect(s.store.rejections.at(-1)?.reason).toBe(errmsg === SIGN_MSG ? "sign" : "timestamp");
     });
 
     it("refuses a missing signature, a missing timestamp, and a signature encoded twice", async () => {
@@ -292,9 +301,9 @@ describe("POST /robot/send", () => {
       ];
       const bodies = await Promise.all(answers.map((r) => r.json()));
       expect(bodies).toEqual([
-        { errcode: 310000, errmsg: "sign not match" },
-        { errcode: 310000, errmsg: "invalid timestamp" },
-        { errcode: 310000, errmsg: "sign not match" },
+        { errcode: 310000, errmsg: SIGN_MSG },
+        { errcode: 310000, errmsg: TIMESTAMP_MSG },
+        { errcode: 310000, errmsg: SIGN_MSG },
       ]);
     });
 
@@ -308,7 +317,7 @@ describe("POST /robot/send", () => {
         if (raw.includes("+")) break;
       }
       const res = await s.post(`/robot/send?access_token=${TOKEN}&timestamp=${ts}&sign=${raw}`, text("x"));
-      expect(await res.json()).toEqual({ errcode: 310000, errmsg: "sign not match" });
+      expect(await res.json()).toEqual({ errcode: 310000, errmsg: SIGN_MSG });
     });
   });
 
@@ -343,7 +352,7 @@ describe("POST /robot/send", () => {
         ...text("hello"),
         at: { atUserIds: ["告警"] },
       });
-      expect(await res.json()).toEqual({ errcode: 310000, errmsg: "keywords not in content" });
+      expect(await res.json()).toEqual({ errcode: 310000, errmsg: KEYWORD_MSG });
       expect(s.store.rejections.at(-1)?.reason).toBe("keyword");
     });
   });
@@ -371,12 +380,70 @@ describe("POST /robot/send", () => {
         {},
         from("::ffff:192.168.1.8"),
       );
-      expect(await res.json()).toEqual({ errcode: 310000, errmsg: "ip 192.168.1.8 not in whitelist" });
+      expect(await res.json()).toEqual({ errcode: 310000, errmsg: IP_MSG });
       expect(s.store.rejections.at(-1)?.reason).toBe("ip");
     });
   });
 
+  describe("errmsg wording", () => {
+    it("answers the old English 310000 texts with errmsgStyle legacy", async () => {
+      const s = setup({ errmsgStyle: "legacy" });
+      const more = ", more: [https://ding-doc.dingtalk.com/doc#/serverapi2/qf2nxq]";
+      s.store.createRobot({ accessToken: TOKEN, secret: SECRET });
+      s.store.createRobot({ accessToken: "kw", keywords: ["告警"] });
+      s.store.createRobot({ accessToken: "ip", ipWhitelist: ["10.0.0.0/8"] });
+      const stale = String(s.now() - 2 * 3600_000);
+      const env = { incoming: { socket: { remoteAddress: "192.168.1.8", remoteFamily: "IPv4" } } };
+      const bodies = await Promise.all(
+        [
+          await s.post(`/robot/send?access_token=${TOKEN}`, text("x")),
+          await s.post(
+            `/robot/send?access_token=${TOKEN}&timestamp=${stale}&sign=${pythonSign(SECRET, stale)}`,
+            text("x"),
+          ),
+          await s.post("/robot/send?access_token=kw", text("x")),
+          await s.post("/robot/send?access_token=ip", text("x"), {}, env),
+        ].map((r) => r.json()),
+      );
+      expect(bodies).toEqual([
+        { errcode: 310000, errmsg: `sign not match${more}` },
+        { errcode: 310000, errmsg: `invalid timestamp${more}` },
+        { errcode: 310000, errmsg: `keywords not in content${more}` },
+        { errcode: 310000, errmsg: "ip 192.168.1.8 not in whitelist" },
+      ]);
+    });
+  });
+
   describe("rate limit", () => {
+    it("answers the throttling errcode chosen for the emulator, or for the robot", async () => {
+      const s = setup({ rateLimit: 1, rateWindowMs: 1000, blockMs: 5000, rateLimitErrcode: 130101 });
+      s.store.createRobot({ accessToken: TOKEN });
+      const created = await s.emulator.app.request("/_emulator/robots", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ accessToken: "probe", rateLimitErrcode: 660026 }),
+      });
+      expect(created.status).toBe(201);
+      const twice = async (token: string) => {
+        await s.post(`/robot/send?access_token=${token}`, text("x"));
+        return (await s.post(`/robot/send?access_token=${token}`, text("x"))).json();
+      };
+      expect(await twice(TOKEN)).toEqual({
+        errcode: 130101,
+        errmsg: "send too fast, exceed 20 times per minute",
+      });
+      expect(await twice("probe")).toEqual({
+        errcode: 660026,
+        errmsg: "sending too many messages per minute",
+      });
+      const refused = await s.emulator.app.request("/_emulator/robots", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ rateLimitErrcode: 429 }),
+      });
+      expect(refused.status).toBe(400);
+    });
+
     it("allows `rateLimit` messages per window, then blocks for `blockMs`, then accepts again", async () => {
       const s = setup({ rateLimit: 3, rateWindowMs: 1000, blockMs: 5000 });
       s.store.createRobot({ accessToken: TOKEN });

@@ -10,16 +10,17 @@ import { ROBOT_SEND_PATH, WEBHOOK_MAX_BODY_BYTES } from "dingbot-sdk/protocol";
 import type { Context } from "hono";
 import type { EmulatorContext, RouteInstaller } from "../context.js";
 import { runtimeOf } from "../runtime.js";
-import { checkIp, checkKeywords, checkSign } from "../security.js";
+import { checkIp, checkKeywords, checkSign, displayIp, type SecurityFailure } from "../security.js";
 import type { RobotRecord } from "../store.js";
+import { RATE_LIMIT_ERRMSGS, securityErrmsg } from "../webhook-errmsgs.js";
 import { applyFault } from "./webhook-faults.js";
 import { type Refusal, readMessageBody } from "./webhook-request.js";
 
 /** How many recent msgUuid keys the emulator remembers per robot. */
 const MSG_UUID_MEMORY = 10_000;
 
-/** The errmsg DingTalk answers when a robot is throttled (errcode 410100). */
-export const RATE_LIMIT_ERRMSG = "发送速度太快而限流，请降低发送速度";
+/** The errmsg DingTalk answers when a robot is throttled with errcode 410100 (the default). */
+export const RATE_LIMIT_ERRMSG = RATE_LIMIT_ERRMSGS[410100];
 
 /** Installs `/robot/send`. */
 export const installWebhook: RouteInstaller = (app, ctx) => {
@@ -64,6 +65,13 @@ async function handleSend(c: Context, ctx: EmulatorContext): Promise<Response> {
     });
     return c.json({ errcode: refusal.errcode, errmsg: refusal.errmsg });
   };
+  // 310000 in the wording the emulator was told to use (DingTalk's present texts by default).
+  const refuseSecurity = (failure: SecurityFailure): Response =>
+    refuse({
+      errcode: 310000,
+      reason: failure.reason,
+      errmsg: securityErrmsg(failure, options.errmsgStyle, displayIp(clientAddress(c))),
+    });
 
   const faulted = await applyFault(c, ctx, accessToken, endpoint);
   if (faulted) return faulted;
@@ -79,16 +87,16 @@ async function handleSend(c: Context, ctx: EmulatorContext): Promise<Response> {
       query.get("sign") ?? undefined,
       options.now(),
     );
-    if (failure) return refuse({ errcode: 310000, ...failure });
+    if (failure) return refuseSecurity(failure);
   }
   const ipFailure = robot.ipWhitelist.length > 0 ? checkIp(robot.ipWhitelist, clientAddress(c)) : undefined;
-  if (ipFailure) return refuse({ errcode: 310000, ...ipFailure });
+  if (ipFailure) return refuseSecurity(ipFailure);
 
   const read = await readMessageBody(c, WEBHOOK_MAX_BODY_BYTES);
   if (!read.ok) return refuse(read);
   const body = read.body;
   const keywordFailure = checkKeywords(robot.keywords, body);
-  if (keywordFailure) return refuse({ errcode: 310000, ...keywordFailure });
+  if (keywordFailure) return refuseSecurity(keywordFailure);
 
   // msgUuid is DingTalk's idempotency key: a retry with the same value is acknowledged but not repeated.
   const runtime = runtimeOf(ctx);
@@ -96,7 +104,11 @@ async function handleSend(c: Context, ctx: EmulatorContext): Promise<Response> {
   let seen = runtime.msgUuids.get(accessToken);
   if (msgUuid !== undefined && seen?.has(msgUuid)) return c.json({ errcode: 0, errmsg: "ok" });
   const decision = runtime.rate.take(accessToken, options.now());
-  if (!decision.ok) return refuse({ errcode: 410100, errmsg: RATE_LIMIT_ERRMSG, reason: "rate-limit" });
+  if (!decision.ok) {
+    // DingTalk's throttling code is uncertain (protocol 1.7): the robot's own choice, else the emulator's.
+    const errcode = robot.rateLimitErrcode ?? options.rateLimitErrcode;
+    return refuse({ errcode, errmsg: RATE_LIMIT_ERRMSGS[errcode], reason: "rate-limit" });
+  }
   if (msgUuid !== undefined) {
     if (!seen) {
       seen = new Set();

@@ -38,6 +38,8 @@ interface Pending {
   topic: string;
   text: string;
   attempts: number;
+  /** Most sends of this push: 1 for a robot message unless `redeliverCallbacks` is on. */
+  maxDeliveries: number;
   giveUpAt: number;
   sentOn: ServerConnection | null;
   timer: NodeJS.Timeout | undefined;
@@ -174,7 +176,9 @@ export class StreamServer implements StreamHub {
       return Promise.resolve({ delivered: false, attempts: 0, error: "frame exceeds 256 KiB" });
     }
     if (this.#closed) return Promise.resolve({ delivered: false, attempts: 0, error: "emulator closed" });
-    const { redeliverAfterMs, streamMaxDeliveries } = this.#options;
+    const { redeliverAfterMs, streamMaxDeliveries, redeliverCallbacks } = this.#options;
+    // DingTalk's protocol doc says robot messages are not pushed again; events are (see protocol-decisions.md).
+    const maxDeliveries = type === "CALLBACK" && !redeliverCallbacks ? 1 : streamMaxDeliveries;
     return new Promise((finish) => {
       const pending: Pending = {
         messageId,
@@ -183,6 +187,7 @@ export class StreamServer implements StreamHub {
         topic,
         text,
         attempts: 0,
+        maxDeliveries,
         giveUpAt: Date.now() + redeliverAfterMs * streamMaxDeliveries,
         sentOn: null,
         timer: undefined,
@@ -215,8 +220,8 @@ export class StreamServer implements StreamHub {
   /** Redelivery timer: resend an unacked push, or give up after the last attempt. */
   #arm(pending: Pending): void {
     pending.timer = setTimeout(() => {
-      const { streamMaxDeliveries } = this.#options;
-      if (pending.attempts >= streamMaxDeliveries || Date.now() >= pending.giveUpAt) {
+      // A push that found no connection keeps waiting for one until giveUpAt, whatever its maximum.
+      if (pending.attempts >= pending.maxDeliveries || Date.now() >= pending.giveUpAt) {
         const error =
           pending.attempts === 0
             ? "no stream connection for this app"
@@ -233,7 +238,11 @@ export class StreamServer implements StreamHub {
   /** Sends pushes that found no connection as soon as one opens. */
   #flushWaiting(appKey: string): void {
     for (const pending of this.#pending.values()) {
-      if (pending.appKey === appKey && pending.sentOn === null) this.#send(pending);
+      if (pending.appKey === appKey && pending.sentOn === null && this.#send(pending)) {
+        // The ack wait starts now, not at the timer set while there was no connection.
+        clearTimeout(pending.timer);
+        this.#arm(pending);
+      }
     }
   }
 
