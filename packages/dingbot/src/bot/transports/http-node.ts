@@ -7,9 +7,15 @@
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { Readable } from "node:stream";
+import { type Duplex, Readable } from "node:stream";
 import type { Logger } from "../../logger.js";
-import { CALL_HANDLER, type HttpAnswer, type HttpCall, type HttpCallHandler } from "./http-core.js";
+import {
+  CALL_HANDLER,
+  HTTP_DEFAULT_REQUEST_TIMEOUT_MS,
+  type HttpAnswer,
+  type HttpCall,
+  type HttpCallHandler,
+} from "./http-core.js";
 
 /** A server started by {@link listenHttp}. */
 export interface RunningHttpServer {
@@ -50,20 +56,42 @@ export function coreListener(core: HttpCallHandler): NodeListener {
   };
 }
 
+/** Server settings of {@link listenHttp}. */
+export interface ListenHttpOptions {
+  /** Time to receive a whole request (headers and body), in ms; then 408 (default 10 000). */
+  requestTimeoutMs?: number | undefined;
+}
+
 /**
  * Serves a core handler on node:http.
  * @param core - the core handler
  * @param port - 0 picks a free port
  * @param host - address to bind
- * @param logger - receives server errors after start-up
+ * @param logger - receives server errors after start-up, and one line per request timed out
+ * @param options - server settings
  */
 export function listenHttp(
   core: HttpCallHandler,
   port: number,
   host: string,
   logger?: Logger,
+  options: ListenHttpOptions = {},
 ): Promise<RunningHttpServer> {
-  const server = createServer(coreListener(core));
+  const requestTimeout = options.requestTimeoutMs ?? HTTP_DEFAULT_REQUEST_TIMEOUT_MS;
+  const server = createServer(
+    {
+      // Node's defaults (60 s for headers, 300 s for the whole request) let a client that sends its headers
+      // and then a trickle of body hold a connection for five minutes. The headers get the same bound.
+      requestTimeout,
+      headersTimeout: requestTimeout,
+      // Node checks the timeouts only this often (default 30 s), which would stretch a 10 s limit to 40 s.
+      connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(requestTimeout / 4))),
+    },
+    coreListener(core),
+  );
+  server.on("clientError", (error: NodeJS.ErrnoException, socket) =>
+    answerClientError(error, socket, logger),
+  );
   return new Promise((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, () => {
@@ -86,6 +114,32 @@ export function listenHttp(
       });
     });
   });
+}
+
+/**
+ * Answers what node's parser refused (a request too slow, or not HTTP) as node would, but with a JSON body like
+ * every other refusal, and logs the timeouts (they are the ones an operator may need to tune).
+ */
+function answerClientError(error: NodeJS.ErrnoException, socket: Duplex, logger: Logger | undefined): void {
+  const timedOut = error.code === "ERR_HTTP_REQUEST_TIMEOUT";
+  const [status, text] = timedOut
+    ? [408, "Request Timeout"]
+    : error.code === "HPE_HEADER_OVERFLOW"
+      ? [431, "Request Header Fields Too Large"]
+      : [400, "Bad Request"];
+  if (timedOut) logger?.warn({ status, reason: "timeout" }, "callback rejected");
+  // A response already under way (its head written) must not be corrupted by a second one.
+  const inFlight = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (socket.writable && !inFlight?.headersSent) {
+    const body = JSON.stringify({
+      error: timedOut ? "the request was not received in time" : "malformed HTTP request",
+    });
+    socket.write(
+      `HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
 }
 
 function fromNode(req: IncomingMessage): HttpCall {

@@ -27,7 +27,9 @@ interface Setup {
 }
 
 /** An echo bot behind the transport, with a fixed clock at T0. */
-function setup(options: { timeoutMs?: number; maxBodyBytes?: number; path?: string } = {}): Setup {
+function setup(
+  options: { timeoutMs?: number; maxBodyBytes?: number; path?: string; requestTimeoutMs?: number } = {},
+): Setup {
   const logger = memoryLogger();
   const bot = new Bot({ now: () => T0, logger });
   const calls: string[] = [];
@@ -479,6 +481,64 @@ describe("the node server's answer to an upload that is too large", () => {
     } finally {
       await running.close();
     }
+  });
+});
+
+describe("the node server's bound on slow requests", () => {
+  /** Opens a raw socket, writes `text`, and resolves with everything the server sent until it closed. */
+  async function trickle(url: string, text: string): Promise<{ answer: string; ms: number }> {
+    const { connect } = await import("node:net");
+    const started = Date.now();
+    return new Promise((resolve, reject) => {
+      const socket = connect(Number(new URL(url).port), "127.0.0.1");
+      let answer = "";
+      socket.on("data", (data: Buffer) => {
+        answer += data.toString("latin1");
+      });
+      socket.on("error", reject);
+      socket.on("close", () => resolve({ answer, ms: Date.now() - started }));
+      socket.write(text);
+    });
+  }
+
+  it("answers 408 to a client that sends its headers and then only part of the body", async () => {
+    const { handler, calls, logger } = setup({ requestTimeoutMs: 300 });
+    const running = await handler.listen(0, "127.0.0.1");
+    try {
+      const head =
+        "POST / HTTP/1.1\r\nHost: bot\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n" +
+        `timestamp: ${T0}\r\nsign: ${sign(SECRET, T0)}\r\n\r\n{"msgtype":`;
+      const { answer, ms } = await trickle(running.url, head);
+      expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+      expect(answer).toContain("Connection: close");
+      expect(answer.split("\r\n\r\n")[1]).toBe('{"error":"the request was not received in time"}');
+      expect(ms).toBeGreaterThanOrEqual(250);
+      expect(ms).toBeLessThan(3000);
+      expect(calls).toEqual([]);
+      await expect.poll(() => logger.text()).toContain('"status":408');
+      // One line for the refusal, not a second "bad body" warning for the body cut short.
+      expect(logger.text()).not.toContain('callback rejected {"status":400');
+    } finally {
+      await running.close();
+    }
+  });
+
+  it("answers 408 to a client that never finishes its headers", async () => {
+    const { handler } = setup({ requestTimeoutMs: 300 });
+    const running = await handler.listen(0, "127.0.0.1");
+    try {
+      const { answer, ms } = await trickle(running.url, "POST / HTTP/1.1\r\nHost: bot\r\ntimes");
+      expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+      expect(ms).toBeLessThan(3000);
+    } finally {
+      await running.close();
+    }
+  });
+
+  it("refuses a requestTimeoutMs that is not positive", () => {
+    expect(() => httpTransport(new Bot(), { appSecret: SECRET, requestTimeoutMs: 0 })).toThrow(
+      /requestTimeoutMs/,
+    );
   });
 });
 

@@ -39,7 +39,7 @@ export interface UpdateHandler {
  * bodies 413, other methods 405 and other paths 404; a handler that throws gives 500, one that is slower
  * than `timeoutMs` gives `{"msgtype":"empty"}` and replies later through the sessionWebhook.
  * @param bot - the bot (or anything with `handleUpdate`)
- * @param options - appSecret (required), path, timeoutMs, maxBodyBytes, now, logger
+ * @param options - appSecret (required), path, timeoutMs, maxBodyBytes, requestTimeoutMs, now, logger
  * @throws TypeError for invalid options
  * @example
  * const handler = httpTransport(bot, { appSecret: process.env.DINGTALK_APP_SECRET!, path: "/dd_robot" });
@@ -58,7 +58,8 @@ export function createHttpHandler(dispatch: Dispatch, options: HttpTransportOpti
   const handler = async (request: Request): Promise<Response> => toResponse(await core(fromRequest(request)));
   return Object.assign(handler, {
     [CALL_HANDLER]: core,
-    listen: (port = 3000, host = "127.0.0.1") => listenHttp(core, port, host, options.logger),
+    listen: (port = 3000, host = "127.0.0.1") =>
+      listenHttp(core, port, host, options.logger, { requestTimeoutMs: options.requestTimeoutMs }),
   });
 }
 
