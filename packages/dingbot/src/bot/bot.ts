@@ -3,7 +3,7 @@
  * lifecycle. It never knows which transport is running.
  * @module
  */
-import { resolveBaseUrls } from "../client/base-url.js";
+import { resolveBaseUrls } from "../client/index.js";
 import { BotError } from "../errors.js";
 import { type Logger, silentLogger } from "../logger.js";
 import { redactText } from "../redact.js";

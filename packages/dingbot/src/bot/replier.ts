@@ -4,9 +4,8 @@
  * @module
  */
 
-import { rebaseUrl } from "../client/base-url.js";
-import { requestJson } from "../client/http.js";
-import { webhookError } from "../client/webhook-errors.js";
+// Through the client's public entry: the bot is a user of the client, not of its internals.
+import { rebaseUrl, requestJson, webhookError } from "../client/index.js";
 import { DingTalkError, type ErrorCode, HttpError, ValidationError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import type { InboundMessage } from "../protocol/inbound/robot-message.js";

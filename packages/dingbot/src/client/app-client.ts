@@ -22,6 +22,7 @@ import {
   type ThrottleRetry,
 } from "./api-http.js";
 import { resolveBaseUrls } from "./base-url.js";
+import type { CallOptions, EndpointCaller } from "./endpoint-caller.js";
 import { realSleep, type Sleep } from "./retry.js";
 import { RobotApi } from "./robot-api.js";
 import { type CachedToken, TokenCache, type TokenStore } from "./token-cache.js";
@@ -62,10 +63,7 @@ export interface AppClientOptions {
   throttleRetry?: Partial<ThrottleRetry>;
 }
 
-/** Options of one call. */
-export interface CallOptions {
-  signal?: AbortSignal;
-}
+export type { CallOptions } from "./endpoint-caller.js";
 
 /** A raw call for endpoints dingbot does not wrap (`dingbot api`). */
 export interface RawRequest {
@@ -84,7 +82,7 @@ export interface RawRequest {
  * const userId = await client.getUserIdByMobile("13800000000");
  * const report = await client.workNotifications.sendAndConfirm({ userIds: [userId] }, workMessages.text("hi"));
  */
-export class AppClient {
+export class AppClient implements EndpointCaller {
   readonly appKey: string;
   readonly agentId: number | undefined;
   readonly robotCode: string;

@@ -22,7 +22,8 @@ export {
   type RawRequest,
   type TokenStyle,
 } from "./app-client.js";
-export * from "./base-url.js";
+export { type BaseUrls, rebaseUrl, resolveBaseUrls } from "./base-url.js";
+export type { EndpointCaller } from "./endpoint-caller.js";
 export { type JsonRequest, type JsonResponse, requestJson } from "./http.js";
 export {
   type OpenApiReplier,

@@ -12,7 +12,7 @@ import {
 } from "../protocol/api/msg-keys.js";
 import { ROBOT_BATCH_MAX } from "../protocol/api/robot.js";
 import type { RobotMessageBody } from "../protocol/outbound/messages.js";
-import type { AppClient, CallOptions } from "./app-client.js";
+import type { CallOptions, EndpointCaller } from "./endpoint-caller.js";
 
 /** Result of {@link RobotApi.sendToUsers}. */
 export interface BatchSendResult {
@@ -25,7 +25,7 @@ export interface BatchSendResult {
 /** The robot OpenAPI of one robot. */
 export class RobotApi {
   constructor(
-    private readonly client: AppClient,
+    private readonly client: EndpointCaller,
     /** The robot that sends (for internal apps, the appKey). */
     readonly robotCode: string,
   ) {}

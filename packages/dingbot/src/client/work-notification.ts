@@ -13,7 +13,7 @@ import {
   type WorkMsg,
 } from "../protocol/api/work-notification.js";
 import type { RobotMessageBody } from "../protocol/outbound/messages.js";
-import type { AppClient, CallOptions } from "./app-client.js";
+import type { CallOptions, EndpointCaller } from "./endpoint-caller.js";
 import type { Sleep } from "./retry.js";
 
 /** Who receives a work notification; at least one field must be set. */
@@ -168,7 +168,7 @@ export interface WorkNotificationDeps {
 /** The work-notification calls of one app. */
 export class WorkNotifications {
   constructor(
-    private readonly client: AppClient,
+    private readonly client: EndpointCaller,
     private readonly deps: WorkNotificationDeps,
   ) {}
 
