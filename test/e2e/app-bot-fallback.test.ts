@@ -17,7 +17,11 @@ let bot: Bot;
 let seen: Context[];
 
 const control = async (path: string, body: unknown) => {
-  const res = await fetch(`${base}${path}`, { method: "POST", body: JSON.stringify(body) });
+  const res = await fetch(`${base}${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
   return (await res.json()) as Record<string, unknown>;
 };
 

@@ -71,7 +71,11 @@ describe("emulator → bot delivery over HTTP callbacks", () => {
   let singleId: string;
 
   const control = async (path: string, body: unknown) => {
-    const res = await fetch(`${base}${path}`, { method: "POST", body: JSON.stringify(body) });
+    const res = await fetch(`${base}${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
     return { status: res.status, json: (await res.json()) as Record<string, unknown> };
   };
   const say = (cid: string, body: unknown) =>

@@ -176,6 +176,7 @@ describe("emulator over a real port", () => {
       const robot = (await (
         await fetch(`${url}/_emulator/robots`, {
           method: "POST",
+          headers: { "content-type": "application/json" },
           body: JSON.stringify({ keywords: ["告警"] }),
         })
       ).json()) as { webhook: string; accessToken: string };
@@ -211,7 +212,13 @@ describe("emulator over a real port", () => {
         errmsg: "ok",
       });
       expect(
-        (await fetch(`${url}/_emulator/robots`, { method: "POST", body: "y".repeat(2_000_000) })).status,
+        (
+          await fetch(`${url}/_emulator/robots`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: "y".repeat(2_000_000),
+          })
+        ).status,
       ).toBe(413);
       // The IP whitelist reads the client address from the socket.
       const listed = emulator.store.createRobot({ accessToken: "ip-ok", ipWhitelist: ["127.0.0.0/8"] });

@@ -7,7 +7,11 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type StreamWorld, startStreamWorld, waitUntil } from "./stream-helpers.js";
 
 async function post(world: StreamWorld, path: string, body: unknown): Promise<Record<string, unknown>> {
-  const response = await fetch(`${world.baseUrl}${path}`, { method: "POST", body: JSON.stringify(body) });
+  const response = await fetch(`${world.baseUrl}${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
   return (await response.json()) as Record<string, unknown>;
 }
 

@@ -15,7 +15,11 @@ function start(args: string[], env: Record<string, string>): Promise<RunningCli>
 }
 
 async function post(world: StreamWorld, path: string, body: unknown): Promise<Record<string, unknown>> {
-  const response = await fetch(`${world.baseUrl}${path}`, { method: "POST", body: JSON.stringify(body) });
+  const response = await fetch(`${world.baseUrl}${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
   return (await response.json()) as Record<string, unknown>;
 }
 
@@ -98,6 +102,7 @@ describe("the CLI in Stream mode", () => {
     if (app) app.appSecret = "rotated-in-the-console";
     await fetch(`${world.baseUrl}/_emulator/stream/disconnect`, {
       method: "POST",
+      headers: { "content-type": "application/json" },
       body: JSON.stringify({ appKey: world.app.appKey, how: "drop" }),
     });
     expect(await listen.exited).toBe(1);

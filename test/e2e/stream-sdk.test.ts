@@ -47,7 +47,11 @@ async function connections(world: StreamWorld): Promise<string[]> {
 }
 
 async function post(world: StreamWorld, path: string, body: unknown): Promise<Record<string, unknown>> {
-  const response = await fetch(`${world.baseUrl}${path}`, { method: "POST", body: JSON.stringify(body) });
+  const response = await fetch(`${world.baseUrl}${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
   return (await response.json()) as Record<string, unknown>;
 }
 
@@ -142,6 +146,7 @@ describe("the official dingtalk-stream SDK against the emulator", () => {
     const [before] = await connections(world);
     await fetch(`${world.baseUrl}/_emulator/stream/disconnect`, {
       method: "POST",
+      headers: { "content-type": "application/json" },
       body: JSON.stringify({ appKey: world.app.appKey, how: "frame" }),
     });
     await waitUntil(

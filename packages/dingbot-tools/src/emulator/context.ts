@@ -9,6 +9,8 @@ export interface EmulatorContext {
   options: ResolvedEmulatorOptions;
   /** Set by the stream server when the emulator listens; absent with `app.request()` only. */
   stream?: StreamHub;
+  /** The address the emulator listens on (e.g. `127.0.0.1`, `0.0.0.0`), once it listens. */
+  listenHost?: string;
 }
 
 /** A route module: adds its routes to the emulator's Hono app. */

@@ -7,7 +7,7 @@ import type { AddressInfo } from "node:net";
 import { type ServerType, serve } from "@hono/node-server";
 import { Hono } from "hono";
 import type { EmulatorContext } from "./context.js";
-import { type EmulatorOptions, resolveEmulatorOptions } from "./options.js";
+import { type EmulatorOptions, type ResolvedEmulatorOptions, resolveEmulatorOptions } from "./options.js";
 import { LISTEN_HOOKS, ROUTES } from "./routes/index.js";
 import { EmulatorStore } from "./store.js";
 
@@ -50,11 +50,21 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
       return url;
     },
     listen(port = 8089, host = "127.0.0.1") {
+      ctx.listenHost = host;
       return new Promise((resolve, reject) => {
-        server = serve({ fetch: app.fetch, port, hostname: host }, (info: AddressInfo) => {
-          url = `http://${host.includes(":") ? `[${host}]` : host}:${info.port}`;
-          resolve(url);
-        });
+        server = serve(
+          { fetch: app.fetch, port, hostname: host, serverOptions: serverTimeouts(resolved) },
+          (info: AddressInfo) => {
+            url = `http://${host.includes(":") ? `[${host}]` : host}:${info.port}`;
+            server?.off("error", reject);
+            // After start-up an 'error' (e.g. EMFILE on accept) must not end the emulator: report it and
+            // keep serving, as the bot's HTTP listener does.
+            server?.on("error", (error: NodeJS.ErrnoException) =>
+              resolved.log(`server error: ${error.code ?? error.name}`),
+            );
+            resolve(url);
+          },
+        );
         server.once("error", reject);
         for (const hook of LISTEN_HOOKS) closers.push(hook(server, ctx));
       });
@@ -69,5 +79,21 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
       });
       server = undefined;
     },
+  };
+}
+
+/**
+ * node:http's limits on slow clients. Without them a client trickling its body holds a connection (and the
+ * handler waiting for it) for node's default of 5 minutes; past them node answers 408 itself. Node refuses a
+ * headers timeout above the request timeout, and checks both only every `connectionsCheckingInterval`
+ * (30 s by default), so the interval follows the shorter limit.
+ */
+function serverTimeouts(options: ResolvedEmulatorOptions) {
+  const requestTimeout = options.requestTimeoutMs;
+  const headersTimeout = Math.min(options.headersTimeoutMs, requestTimeout);
+  return {
+    requestTimeout,
+    headersTimeout,
+    connectionsCheckingInterval: Math.max(10, Math.min(1000, Math.floor(headersTimeout / 4))),
   };
 }

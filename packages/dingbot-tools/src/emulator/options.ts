@@ -65,6 +65,20 @@ export interface EmulatorOptions {
   tokenTtlSeconds?: number;
   /** Work notifications: how long a send task stays "processing" before it is done, in ms (default 300). */
   notificationDelayMs?: number;
+  /**
+   * Extra `Host` names (without port) the control API and the chat page answer to, besides localhost,
+   * 127.0.0.1, [::1] and the listen address; e.g. a container's service name. Default none.
+   */
+  allowHosts?: readonly string[];
+  /** How long a client may take to send the request headers, in ms (default 20000); then 408. */
+  headersTimeoutMs?: number;
+  /** How long a client may take to send the whole request, body included, in ms (default 30000); then 408. */
+  requestTimeoutMs?: number;
+  /**
+   * Where the emulator reports problems that concern no single request (server errors after start-up, an
+   * event it could not forward to the page). Default: one line on stderr.
+   */
+  log?: (line: string) => void;
 }
 
 /** {@link EmulatorOptions} with every default filled in. */
@@ -92,5 +106,9 @@ export function resolveEmulatorOptions(options: EmulatorOptions = {}): ResolvedE
     streamMaxMissedPings: options.streamMaxMissedPings ?? 2,
     tokenTtlSeconds: options.tokenTtlSeconds ?? 7200,
     notificationDelayMs: options.notificationDelayMs ?? 300,
+    allowHosts: options.allowHosts ?? [],
+    headersTimeoutMs: options.headersTimeoutMs ?? 20_000,
+    requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
+    log: options.log ?? ((line: string) => void process.stderr.write(`dingbot emulator: ${line}\n`)),
   };
 }

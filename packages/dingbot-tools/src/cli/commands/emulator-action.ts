@@ -1,4 +1,4 @@
-import { type CliIo, CliUsageError, EXIT } from "../io.js";
+import { CliFailure, type CliIo, CliUsageError, EXIT } from "../io.js";
 import { parsePort, parseWholeNumber } from "../parse-flags.js";
 import type { EmulatorFlags } from "./emulator.js";
 
@@ -13,7 +13,16 @@ export async function runEmulator(flags: EmulatorFlags, io: CliIo): Promise<numb
   const callbackAttempts = parseWholeNumber(flags.callbackAttempts, "--callback-attempts");
   if (rateLimit < 1) throw new CliUsageError("--rate-limit must be at least 1");
   if (rateWindowMs < 1) throw new CliUsageError("--rate-window must be at least 1 ms");
+  const requestTimeoutMs = parseWholeNumber(flags.requestTimeout, "--request-timeout");
   if (callbackAttempts < 1) throw new CliUsageError("--callback-attempts must be at least 1");
+  if (requestTimeoutMs < 100) throw new CliUsageError("--request-timeout must be at least 100 ms");
+  const allowHosts = flags.allowHost ?? [];
+  for (const name of allowHosts) {
+    // A name, an IPv4 address or a bracketed IPv6 address, without port: what a Host header names.
+    if (!/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9._-]+)$/.test(name)) {
+      throw new CliUsageError(`--allow-host takes a host name without port, not ${JSON.stringify(name)}`);
+    }
+  }
   const { createEmulator } = await import("../../emulator/index.js");
   const emulator = createEmulator({
     rateLimit,
@@ -22,6 +31,10 @@ export async function runEmulator(flags: EmulatorFlags, io: CliIo): Promise<numb
     sessionTtlMs,
     callbackTimeoutMs,
     callbackAttempts,
+    allowHosts,
+    requestTimeoutMs,
+    headersTimeoutMs: Math.min(20_000, requestTimeoutMs),
+    log: (line) => io.stderr(`dingbot emulator: ${line}\n`),
   });
   if (flags.state) {
     const { loadStateFile, StateFileError } = await import("../../emulator/state-file.js");
@@ -33,7 +46,17 @@ export async function runEmulator(flags: EmulatorFlags, io: CliIo): Promise<numb
       throw error;
     }
   }
-  const url = await emulator.listen(port, flags.host);
+  let url: string;
+  try {
+    url = await emulator.listen(port, flags.host);
+  } catch (error) {
+    await emulator.close();
+    const code = (error as { code?: unknown }).code;
+    if (code === "EADDRINUSE") throw new CliFailure(`port ${port} in use (try --port)`);
+    throw new CliFailure(
+      `the emulator could not start: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
   io.stdout(`DingTalk emulator listening on ${url}\nchat page: ${url}/\nexport DINGTALK_BASE_URL=${url}\n`);
   await new Promise<void>((resolve) => {
     if (io.signal.aborted) return resolve();

@@ -1,5 +1,7 @@
 import type { RegisterCommand } from "./index.js";
 
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
 /** `dingbot emulator`: serves the DingTalk emulator. */
 export const registerEmulator: RegisterCommand = (program, io, setExit) => {
   program
@@ -18,6 +20,13 @@ export const registerEmulator: RegisterCommand = (program, io, setExit) => {
       "attempts per HTTP callback when the bot answers 5xx or times out",
       "3",
     )
+    .option(
+      "--allow-host <name>",
+      "another Host name the control API and chat page answer to (e.g. a container's), repeatable",
+      collect,
+      [],
+    )
+    .option("--request-timeout <ms>", "how long a client may take to send a whole request, in ms", "30000")
     .action(async (flags: EmulatorFlags) => {
       const { runEmulator } = await import("./emulator-action.js");
       setExit(await runEmulator(flags, io));
@@ -35,4 +44,7 @@ export interface EmulatorFlags {
   sessionTtl: string;
   callbackTimeout: string;
   callbackAttempts: string;
+  /** Extra Host names for the control API (`--allow-host`, repeatable). */
+  allowHost: string[];
+  requestTimeout: string;
 }

@@ -1,5 +1,6 @@
 /**
- * Every route module of the emulator, in order: control API first, then DingTalk's own paths.
+ * Every route module of the emulator, in order: the control API's guard, the control API, then DingTalk's
+ * own paths.
  * Add a module here when you add a part of DingTalk's surface.
  * @module
  */
@@ -8,6 +9,7 @@ import { streamListenHook } from "../stream/listen-hook.js";
 import { installAppApi } from "./app-api.js";
 import { installControl } from "./control.js";
 import { installControlChat } from "./control-chat.js";
+import { installControlGuard } from "./control-guard.js";
 import { installControlWorld } from "./control-world.js";
 import { installEventRoutes } from "./events.js";
 import { installFaults } from "./faults.js";
@@ -20,6 +22,8 @@ import { installWebhook } from "./webhook.js";
 
 /** Route modules installed on every emulator app. */
 export const ROUTES: RouteInstaller[] = [
+  // First: its Host/Origin/Content-Type checks must run before any control route answers.
+  installControlGuard,
   installControl,
   installControlWorld,
   installControlChat,
