@@ -7,6 +7,7 @@
 import type { Logger } from "../../logger.js";
 import { ROBOT_MESSAGE_TOPIC } from "../../protocol/constants.js";
 import { type InboundMessage, InboundMessageSchema } from "../../protocol/inbound/robot-message.js";
+import { parseJson } from "../../protocol/json.js";
 import { verifySignature } from "../../protocol/signing.js";
 import { check } from "../../protocol/validate.js";
 import type { Dispatch, ReplyBody, Responder } from "./transport.js";
@@ -188,13 +189,12 @@ function reject(config: HttpConfig, result: HttpAnswer, reason: string): HttpAns
 
 /** Parses and checks the body; a string is the reason it was refused. */
 function parseMessage(raw: Uint8Array): InboundMessage | string {
-  let value: unknown;
-  try {
-    const bytes = Buffer.isBuffer(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
-    value = JSON.parse(bytes.toString("utf8"));
-  } catch {
-    return "body is not JSON";
-  }
+  const bytes = Buffer.isBuffer(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+  // Capped nesting: a deep body would overflow the stack of the schema check or a handler's JSON.stringify.
+  const parsed = parseJson(bytes.toString("utf8"));
+  if (!parsed.ok)
+    return parsed.reason === "syntax" ? "body is not JSON" : `body is not a robot message: ${parsed.message}`;
+  const value = parsed.value;
   const checked = check(InboundMessageSchema, value);
   if (!checked.ok) {
     const first = checked.issues[0];

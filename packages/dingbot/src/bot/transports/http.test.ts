@@ -117,6 +117,17 @@ describe("httpTransport()", () => {
       ["malformed JSON", { body: '{"msgtype": "text",' }, 400],
       ["JSON that is not a robot message", { body: '{"msgtype":"text","text":{"content":"x"}}' }, 400],
       ["a JSON array", { body: "[]" }, 400],
+      ["JSON nested deeper than 64 levels", { body: `${"[".repeat(500)}${"]".repeat(500)}` }, 400],
+      [
+        "a message with a field nested deeper than 64 levels",
+        {
+          body: JSON.stringify({
+            ...groupText("ping"),
+            extra: JSON.parse(`${"[".repeat(100)}${"]".repeat(100)}`),
+          }),
+        },
+        400,
+      ],
       ["an empty body", { body: "" }, 400],
       ["an oversized body", { body: "x".repeat(2000) }, 413],
       ["a GET", { method: "GET" }, 405],
