@@ -178,3 +178,16 @@ describe("slow clients", () => {
     expect(answer).toMatch(/^HTTP\/1\.1 408/);
   });
 });
+
+describe("server errors after start-up", () => {
+  it("are logged, and the emulator keeps serving (an 'error' without a listener would end the process)", async () => {
+    const lines: string[] = [];
+    const url = await start({ log: (line) => lines.push(line) });
+    // Twice: a once("error") left from start-up would swallow the first silently and let the second throw.
+    for (let i = 0; i < 2; i++) {
+      emulator!.server!.emit("error", Object.assign(new Error("too many open files"), { code: "EMFILE" }));
+    }
+    expect(lines).toEqual(["server error: EMFILE", "server error: EMFILE"]);
+    expect((await fetch(`${url}/_emulator/robots`)).status).toBe(200);
+  });
+});

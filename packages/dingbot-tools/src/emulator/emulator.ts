@@ -23,6 +23,8 @@ export interface Emulator {
   close(): Promise<void>;
   /** The base URL once listening. */
   readonly url: string | undefined;
+  /** The node:http server once listening (for WebSocket upgrades or socket-level tests). */
+  readonly server: ServerType | undefined;
 }
 
 /**
@@ -48,6 +50,9 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     ctx,
     get url() {
       return url;
+    },
+    get server() {
+      return server;
     },
     listen(port = 8089, host = "127.0.0.1") {
       ctx.listenHost = host;
