@@ -41,4 +41,37 @@ describe("state file", () => {
     );
     await expect(loadStateFile(new EmulatorStore(), "missing.yaml", dir)).rejects.toThrow(StateFileError);
   });
+
+  it("refuses an unknown key with its line instead of creating an unsigned robot", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "dingbot-state-"));
+    writeFileSync(
+      join(dir, "typo.yaml"),
+      "robots:\n  - accessToken: tok-ops\n    name: 告警机器人\n    secrett: SECxxxx\n",
+    );
+    const store = new EmulatorStore();
+    const loading = loadStateFile(store, "typo.yaml", dir);
+    await expect(loading).rejects.toThrow(StateFileError);
+    await expect(loadStateFile(store, "typo.yaml", dir)).rejects.toThrow(
+      'typo.yaml:4: robots[0]: unknown key "secrett" (did you mean secret?)',
+    );
+    expect(store.robots.size).toBe(0);
+  });
+
+  it("refuses an unknown list name with its line, and gives entry errors a line too", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "dingbot-state-"));
+    writeFileSync(join(dir, "list.yaml"), "users: []\nrobot:\n  - { name: x }\n");
+    await expect(loadStateFile(new EmulatorStore(), "list.yaml", dir)).rejects.toThrow(
+      'list.yaml:2: unknown key "robot" (did you mean robots?)',
+    );
+    writeFileSync(
+      join(dir, "entry.json"),
+      '{"robots": [\n  {"name": "a"},\n  {"conversationId": "nope"}\n]}',
+    );
+    await expect(loadStateFile(new EmulatorStore(), "entry.json", dir)).rejects.toThrow(
+      "entry.json:3: robots[1]: no conversation nope",
+    );
+    expect(() => applyState(new EmulatorStore(), { apps: [{ appkey: "x" }] }, "s.yaml")).toThrow(
+      's.yaml: apps[0]: unknown key "appkey" (did you mean appKey?)',
+    );
+  });
 });
