@@ -2,9 +2,13 @@
  * startDemo() in-process: the world it creates, `--no-traffic`, and a clean stop.
  */
 
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { createEmulator } from "dingbot-tools/emulator";
 import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
 import { startDemo, startOptional } from "../../packages/dingbot-tools/src/demo/index.js";
+import { createDemoWorld, DEMO_STATE } from "../../packages/dingbot-tools/src/demo/world.js";
 import { loadStateFile } from "../../packages/dingbot-tools/src/emulator/state-file.js";
 import { REPO_ROOT } from "../helpers/cli.js";
 
@@ -15,7 +19,11 @@ describe("startDemo", () => {
       expect(demo.missing).toEqual([]);
       expect(await demo.traffic).toEqual([]);
       const { store } = demo.emulator;
-      expect([...store.conversations.values()].map((c) => c.title).sort()).toEqual(["研发群", "运维告警群"]);
+      expect([...store.conversations.values()].map((c) => c.title).sort()).toEqual([
+        "回声机器人",
+        "研发群",
+        "运维告警群",
+      ]);
       expect(store.messages).toEqual([]);
       // The answer bot listens where the app's callbackUrl points; the stream bot holds a connection.
       const answer = store.apps.get(demo.world.answerApp.appKey)!;
@@ -32,18 +40,44 @@ describe("startDemo", () => {
     await demo.stop();
   });
 
-  it("examples/demo-state.yaml loads into an emulator: people, your bot, a group and a robot", async () => {
-    const emulator = createEmulator();
-    await loadStateFile(emulator.store, "examples/demo-state.yaml", REPO_ROOT);
-    const { store } = emulator;
-    expect([...store.users.values()].map((u) => u.name)).toEqual(["张三", "李四"]);
-    expect(store.apps.get("dingmybot")).toMatchObject({
-      name: "我的机器人",
+  it("examples/demo-state.yaml is the demo's world: the same people, robots and conversations", async () => {
+    // The state file parses to DEMO_STATE, the object the demo builds its world from…
+    const text = await readFile(join(REPO_ROOT, "examples/demo-state.yaml"), "utf8");
+    expect(parse(text)).toEqual(DEMO_STATE);
+    // …and loads into an emulator as the demo's world (ids, mobiles, conversations, robots).
+    const fromFile = createEmulator();
+    await loadStateFile(fromFile.store, "examples/demo-state.yaml", REPO_ROOT);
+    const demo = createEmulator();
+    createDemoWorld(demo.store);
+    const view = (store: typeof demo.store) => ({
+      users: [...store.users.values()].map(({ userId, name, mobile, isAdmin }) => ({
+        userId,
+        name,
+        mobile,
+        isAdmin,
+      })),
+      apps: [...store.apps.values()].map(({ appKey, appSecret, name, mode, callbackUrl, agentId }) => ({
+        appKey,
+        appSecret,
+        name,
+        mode,
+        callbackUrl,
+        agentId,
+      })),
+      conversations: [...store.conversations.values()].map(({ createdAt: _, ...c }) => c),
+      robots: [...store.robots.values()].map(({ createdAt: _, ...r }) => r),
+    });
+    expect(view(fromFile.store)).toEqual(view(demo.store));
+    expect(fromFile.store.users.get("zhangsan")).toMatchObject({ name: "张三", mobile: "13800000001" });
+    expect(fromFile.store.apps.get("dingdemoanswerbot")).toMatchObject({
+      name: "问答机器人",
       callbackUrl: "http://127.0.0.1:3000/",
     });
-    const group = store.conversations.get("cidMyTestGroup==")!;
-    expect(group).toMatchObject({ title: "测试群", members: ["zhangsan", "lisi"], robots: ["dingmybot"] });
-    expect(store.robots.get("my-test-robot-token")).toMatchObject({ conversationId: "cidMyTestGroup==" });
+    // A 1:1 chat without a title is named after its robot, not the groups' default "测试群".
+    expect(fromFile.store.conversations.get("cidDemoEchoChat==")).toMatchObject({
+      type: "single",
+      title: "回声机器人",
+    });
   });
 
   it("leaves out a piece that is absent, fails or hangs, and stops one that comes up late", async () => {

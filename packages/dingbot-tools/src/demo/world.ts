@@ -1,14 +1,18 @@
 /**
- * The demo's people, robots and conversations, created straight in the emulator's store.
+ * The demo's people, robots and conversations: one world shared by `dingbot demo`, the state file
+ * examples/demo-state.yaml (`dingbot emulator --state examples/demo-state.yaml`) and the README's tour, so
+ * that every command of the tour works against each. A test keeps the YAML equal to {@link DEMO_STATE}.
  * Every credential here is a fixed, made-up value that only the local emulator accepts.
  * @module
  */
-import type {
-  AppRecord,
-  ConversationRecord,
-  EmulatorStore,
-  RobotRecord,
-  UserRecord,
+import {
+  type AppRecord,
+  applyState,
+  type ConversationRecord,
+  type EmulatorStore,
+  type RobotRecord,
+  type StateFile,
+  type UserRecord,
 } from "../emulator/index.js";
 
 /** What the demo world holds. */
@@ -16,68 +20,132 @@ export interface DemoWorld {
   zhang: UserRecord;
   li: UserRecord;
   wang: UserRecord;
-  /** The HTTP-callback app that runs examples/answer-bot.ts. */
+  /** The HTTP-callback app that runs examples/answer-bot.ts (and sends work notifications). */
   answerApp: AppRecord;
   /** The Stream-mode app that runs examples/stream-bot.ts. */
   streamApp: AppRecord;
-  /** "运维告警群": people, both app robots, and the relay's custom robot. */
+  /** "运维告警群": people, both app robots, and the relay's custom robots. */
   opsGroup: ConversationRecord;
-  /** "研发群": where the relay posts GitHub events. */
+  /** "研发群": where the relay posts GitHub events and the build robot posts. */
   devGroup: ConversationRecord;
+  /** 张三's 1:1 chat with the stream bot (titled after the robot, as a 1:1 chat is). */
+  echoChat: ConversationRecord;
   /** The custom robot the relay posts alerts with (sign mode). */
   alertRobot: RobotRecord;
+  /** The custom robot the relay posts critical alerts with (no security: examples/relay.yaml's `oncall`). */
+  oncallRobot: RobotRecord;
   /** The custom robot the relay posts GitHub events with (keyword mode). */
   githubRobot: RobotRecord;
+  /** The custom robot the tour sends with from the shell (sign mode and keyword 构建). */
+  buildRobot: RobotRecord;
 }
 
 /** Title of the demo's main group, the one the page opens and the screenshot shows. */
 export const DEMO_GROUP_TITLE = "运维告警群";
 
-/** Creates the demo world. */
+/**
+ * The demo world as a state file (the input of `applyState`); examples/demo-state.yaml is the same in
+ * YAML. Lists are created in the order users → apps → conversations → robots; the main group comes last
+ * among the conversations so that it is the newest and the page opens it first.
+ */
+export const DEMO_STATE = {
+  users: [
+    { userId: "zhangsan", name: "张三", mobile: "13800000001", isAdmin: true },
+    { userId: "lisi", name: "李四", mobile: "13800000002" },
+    { userId: "wangwu", name: "王五", mobile: "13800000003" },
+  ],
+  apps: [
+    {
+      appKey: "dingdemoanswerbot",
+      appSecret: "demo-answer-bot-secret-not-a-real-one",
+      name: "问答机器人",
+      mode: "http",
+      callbackUrl: "http://127.0.0.1:3000/",
+      agentId: 3000000001,
+    },
+    {
+      appKey: "dingdemostreambot",
+      appSecret: "demo-stream-bot-secret-not-a-real-one",
+      name: "回声机器人",
+      mode: "stream",
+      agentId: 3000000002,
+    },
+  ],
+  conversations: [
+    {
+      conversationId: "cidDemoDevGroup==",
+      type: "group",
+      title: "研发群",
+      members: ["zhangsan", "wangwu"],
+      robots: [],
+    },
+    {
+      conversationId: "cidDemoEchoChat==",
+      type: "single",
+      members: ["zhangsan"],
+      robots: ["dingdemostreambot"],
+    },
+    {
+      conversationId: "cidDemoOpsGroup==",
+      type: "group",
+      title: DEMO_GROUP_TITLE,
+      members: ["zhangsan", "lisi", "wangwu"],
+      robots: ["dingdemoanswerbot", "dingdemostreambot"],
+    },
+  ],
+  robots: [
+    {
+      accessToken: "demo0alert0robot0token",
+      secret: "SECdemo0alert0robot0secret0not0real",
+      name: "告警机器人",
+      conversationId: "cidDemoOpsGroup==",
+    },
+    { accessToken: "demo0oncall0robot0token", name: "值班机器人", conversationId: "cidDemoOpsGroup==" },
+    {
+      accessToken: "demo0github0robot0token",
+      keywords: ["GitHub", "github"],
+      name: "GitHub 通知",
+      conversationId: "cidDemoDevGroup==",
+    },
+    {
+      accessToken: "demo0build0robot0token",
+      secret: "SECdemo0build0robot0secret0not0real",
+      keywords: ["构建"],
+      name: "构建通知",
+      conversationId: "cidDemoDevGroup==",
+    },
+  ],
+} satisfies StateFile;
+
+/** Creates the demo world ({@link DEMO_STATE}) in the store and returns its records. */
 export function createDemoWorld(store: EmulatorStore): DemoWorld {
-  const zhang = store.createUser({ userId: "zhangsan", name: "张三", mobile: "13800000001", isAdmin: true });
-  const li = store.createUser({ userId: "lisi", name: "李四", mobile: "13800000002" });
-  const wang = store.createUser({ userId: "wangwu", name: "王五", mobile: "13800000003" });
-  const answerApp = store.createApp({
-    appKey: "dingdemoanswerbot",
-    appSecret: "demo-answer-bot-secret-not-a-real-one",
-    name: "问答机器人",
-    mode: "http",
-    agentId: 3000000001,
-  });
-  const streamApp = store.createApp({
-    appKey: "dingdemostreambot",
-    appSecret: "demo-stream-bot-secret-not-a-real-one",
-    name: "回声机器人",
-    mode: "stream",
-    agentId: 3000000002,
-  });
-  const devGroup = store.createConversation({
-    conversationId: "cidDemoDevGroup==",
-    type: "group",
-    title: "研发群",
-    members: [zhang.userId, wang.userId],
-    robots: [],
-  });
-  const githubRobot = store.createRobot({
-    accessToken: "demo0github0robot0token",
-    name: "GitHub 通知",
-    keywords: ["GitHub", "github"],
-    conversationId: devGroup.conversationId,
-  });
-  // Created last so it is the newest conversation: the page opens it first.
-  const opsGroup = store.createConversation({
-    conversationId: "cidDemoOpsGroup==",
-    type: "group",
-    title: DEMO_GROUP_TITLE,
-    members: [zhang.userId, li.userId, wang.userId],
-    robots: [answerApp.robotCode, streamApp.robotCode],
-  });
-  const alertRobot = store.createRobot({
-    accessToken: "demo0alert0robot0token",
-    name: "告警机器人",
-    secret: "SECdemo0alert0robot0secret0not0real",
-    conversationId: opsGroup.conversationId,
-  });
-  return { zhang, li, wang, answerApp, streamApp, opsGroup, devGroup, alertRobot, githubRobot };
+  // A deep copy: the store keeps the arrays it is given, and DEMO_STATE is shared.
+  applyState(store, structuredClone(DEMO_STATE), "demo world");
+  const [zhang, li, wang] = DEMO_STATE.users.map((u) => required(store.users.get(u.userId)));
+  const [answerApp, streamApp] = DEMO_STATE.apps.map((a) => required(store.apps.get(a.appKey)));
+  const [devGroup, echoChat, opsGroup] = DEMO_STATE.conversations.map((c) =>
+    required(store.conversations.get(c.conversationId)),
+  );
+  const [alertRobot, oncallRobot, githubRobot, buildRobot] = DEMO_STATE.robots.map((r) =>
+    required(store.robots.get(r.accessToken)),
+  );
+  return {
+    zhang: zhang!,
+    li: li!,
+    wang: wang!,
+    answerApp: answerApp!,
+    streamApp: streamApp!,
+    opsGroup: opsGroup!,
+    devGroup: devGroup!,
+    echoChat: echoChat!,
+    alertRobot: alertRobot!,
+    oncallRobot: oncallRobot!,
+    githubRobot: githubRobot!,
+    buildRobot: buildRobot!,
+  };
+}
+
+function required<T>(value: T | undefined): T {
+  if (value === undefined) throw new Error("demo world: a record is missing after applyState");
+  return value;
 }
