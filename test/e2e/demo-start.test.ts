@@ -1,16 +1,24 @@
 /**
  * `dingbot demo` (what `npm start` runs), as a user runs it: the real CLI in a child process, from source.
  * It prints the page URL, the sample traffic reaches the bots (and the relay) and the page shows it, a
- * screenshot of the demo conversation goes to docs/screenshot-demo.png, and Ctrl-C stops everything.
+ * screenshot of the demo conversation is taken, and Ctrl-C stops everything. The screenshot goes to
+ * .tmp/screenshot-demo.png; only `npm run screenshot` (DINGBOT_WRITE_SCREENSHOT=1) replaces the tracked
+ * docs/screenshot-demo.png, so that `npm test` never rewrites a tracked file.
  */
 import { type ChildProcessWithoutNullStreams, execFileSync, spawn } from "node:child_process";
+import { copyFileSync, mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REPO_ROOT, runCli } from "../helpers/cli.js";
 import { chromiumAvailable, launchChromium, openPage } from "./page-fixtures.js";
 
 const MAIN = fileURLToPath(new URL("../../packages/dingbot-tools/src/cli/main.ts", import.meta.url));
-const SCREENSHOT = fileURLToPath(new URL("../../docs/screenshot-demo.png", import.meta.url));
+/** The tracked screenshot in the READMEs and docs/demo.md: written only by `npm run screenshot`. */
+const DOCS_SCREENSHOT = fileURLToPath(new URL("../../docs/screenshot-demo.png", import.meta.url));
+/** Where every run puts its screenshot (ignored by git). */
+const SCREENSHOT = fileURLToPath(new URL("../../.tmp/screenshot-demo.png", import.meta.url));
+/** Set by `npm run screenshot`: copy the screenshot over docs/screenshot-demo.png. */
+const WRITE_SCREENSHOT = process.env.DINGBOT_WRITE_SCREENSHOT === "1";
 
 interface Snapshot {
   conversations: Array<{ conversationId: string; title: string }>;
@@ -99,7 +107,10 @@ describe("dingbot demo", () => {
       "oa",
     ]);
 
-    if (!chromiumAvailable()) return;
+    if (!chromiumAvailable()) {
+      if (WRITE_SCREENSHOT) throw new Error("npm run screenshot needs Chromium at /usr/bin/chromium");
+      return;
+    }
     const browser = await launchChromium();
     try {
       const { page, errors } = await openPage(browser, pageUrl.replace(/\/$/, ""), {
@@ -126,7 +137,9 @@ describe("dingbot demo", () => {
       ]);
       expect(await page.locator("#rejection-list li.rejection").getAttribute("data-reason")).toBe("keyword");
       await page.evaluate(() => document.fonts.ready);
+      mkdirSync(fileURLToPath(new URL("../../.tmp/", import.meta.url)), { recursive: true });
       await page.screenshot({ path: SCREENSHOT });
+      if (WRITE_SCREENSHOT) copyFileSync(SCREENSHOT, DOCS_SCREENSHOT);
       expect(errors).toEqual([]);
     } finally {
       await browser.close();
