@@ -297,7 +297,7 @@ describe("dingbot send: security modes", { timeout: 90_000 }, () => {
     const r = await send(["--webhook", hook(SIGNED), "--secret", "SECwrongwrongwrong", "--text", "x"]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("errcode 310000");
-    expect(r.stderr).toContain("sign not match");
+    expect(r.stderr).toContain("机器人发送签名不匹配");
     expect(r.stderr).toMatch(/hint: The signature does not match/);
   });
 
@@ -321,7 +321,7 @@ describe("dingbot send: security modes", { timeout: 90_000 }, () => {
         "x",
       ]);
       expect(r.code).toBe(1);
-      expect(r.stderr).toContain("invalid timestamp");
+      expect(r.stderr).toContain("机器人发送签名过期");
       expect(r.stderr).toMatch(/hint: .*clock/);
     } finally {
       await skewed.close();
@@ -336,7 +336,7 @@ describe("dingbot send: security modes", { timeout: 90_000 }, () => {
   it("fails with 310000 and says the robot's keyword must appear in the text", async () => {
     const r = await send(["--webhook", hook(KEYWORD), "--text", "disk full", "--output", "json"]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain("keywords not in content");
+    expect(r.stderr).toContain("关键词不匹配");
     expect(r.stderr).toMatch(/keyword must appear/);
     expect(JSON.parse(r.stdout)).toMatchObject({ ok: false, errcode: 310000, kind: "config" });
   });

@@ -84,6 +84,7 @@ describe("securityHint()", () => {
       /signature does not match/,
     ],
     ["invalid timestamp", /clock/],
+    ["description:机器人发送签名过期;solution:签名生成时间和发送时间请保持在 timestampms 以内;", /clock/],
     ["ip 10.0.0.1 not in whitelist", /whitelist/],
     ["description:ip 不在白名单中;solution:请联系对应群的管理员", /whitelist/],
   ])("reads the cause of %j", (errmsg, hint) => {

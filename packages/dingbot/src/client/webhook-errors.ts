@@ -37,7 +37,8 @@ export function securityHint(errmsg: string): string | undefined {
   if (lower.includes("keyword") || cause.includes("关键词")) {
     return "The robot's keyword must appear in the message: add one of its keywords (set in the robot's security settings) to the text.";
   }
-  if (lower.includes("timestamp") || cause.includes("时间戳")) {
+  // The current text for a stale timestamp is "机器人发送签名过期" (signature expired): test before "签名".
+  if (lower.includes("timestamp") || cause.includes("时间戳") || cause.includes("过期")) {
     return "The signature's timestamp is more than an hour away from DingTalk's clock: fix this machine's clock (NTP).";
   }
   if (lower.includes("sign") || cause.includes("签名")) {
