@@ -1,9 +1,12 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, expectTypeOf, it } from "vitest";
 import { BotError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { sign } from "../protocol/signing.js";
 import { groupText, recordingResponder, T0, updateOf } from "./_fixtures.js";
 import { Bot } from "./bot.js";
+import { Context } from "./context.js";
+import * as botEntry from "./index.js";
+import * as httpModule from "./transports/http.js";
 import { httpServerTransport } from "./transports/http.js";
 
 const SECRET = "teTLGS3xZVLp6Z99mXvgVpINOUyJqFsKJ3jLb7crFdjRsJ3_77E-kxhlIbBGbNjX";
@@ -16,7 +19,52 @@ function memoryLogger(): Logger & { lines: string[] } {
   return { lines, debug: write, info: write, warn: write, error: write };
 }
 
+/** A user's own context: an extra method, as grammY users write them. */
+class ShoutingContext extends Context {
+  shout(text: string) {
+    return this.replyText(text.toUpperCase());
+  }
+}
+
 describe("Bot", () => {
+  describe("ContextConstructor", () => {
+    it("builds ctx from the user's Context subclass, typed in handlers and in bot.catch", async () => {
+      const bot = new Bot<ShoutingContext>({ now: () => T0, ContextConstructor: ShoutingContext });
+      const caught: unknown[] = [];
+      bot.catch((error) => {
+        // The error's ctx has the bot's context type: no cast needed.
+        expectTypeOf(error.ctx).toEqualTypeOf<ShoutingContext>();
+        caught.push(error.ctx);
+      });
+      bot.command("/shout", async (ctx) => {
+        expectTypeOf(ctx.shout).toBeFunction();
+        await ctx.shout(ctx.match as string);
+      });
+      bot.command("/fail", () => {
+        throw new Error("boom");
+      });
+      const responder = recordingResponder();
+      await bot.handleUpdate(updateOf(groupText("/shout hello")), responder);
+      expect(responder.inline).toEqual([{ msgtype: "text", text: { content: "HELLO" } }]);
+      await expect(
+        bot.handleUpdate(updateOf(groupText("/fail")), recordingResponder()),
+      ).rejects.toBeInstanceOf(BotError);
+      expect(caught[0]).toBeInstanceOf(ShoutingContext);
+    });
+
+    it("keeps plain Context without the option", async () => {
+      const bot = new Bot({ now: () => T0 });
+      let seen: unknown;
+      bot.use((ctx) => {
+        expectTypeOf(ctx).toEqualTypeOf<Context>();
+        seen = ctx;
+      });
+      await bot.handleUpdate(updateOf(groupText("x")), recordingResponder());
+      expect(seen).toBeInstanceOf(Context);
+      expect(seen).not.toBeInstanceOf(ShoutingContext);
+    });
+  });
+
   describe("handleUpdate()", () => {
     it("wraps a throw in BotError, calls bot.catch, then rejects", async () => {
       const bot = new Bot({ now: () => T0 });
@@ -117,5 +165,10 @@ describe("Bot", () => {
       );
       await bot.stop();
     });
+  });
+
+  it("exports the HTTP callback handler as httpCallbackHandler, keeping httpTransport as its old name", () => {
+    expect(botEntry.httpCallbackHandler).toBe(httpModule.httpTransport);
+    expect(botEntry.httpTransport).toBe(botEntry.httpCallbackHandler);
   });
 });

@@ -13,8 +13,19 @@ import { type DedupeOptions, dedupe } from "./middleware/dedupe.js";
 import { type ApiFallback, Replier, type ReplierConfig } from "./replier.js";
 import type { Responder, Transport, Update } from "./transports/transport.js";
 
+/**
+ * Builds the context of each message; a subclass of {@link Context} adds your own properties and methods
+ * (grammY's `ContextConstructor`). It receives the arguments of Context's constructor, to pass on to `super`.
+ */
+export type ContextConstructor<C extends Context> = new (...args: ConstructorParameters<typeof Context>) => C;
+
 /** Options of {@link Bot}. Every field is optional; `dingbot serve` fills the credentials from env. */
-export interface BotOptions {
+export interface BotOptions<C extends Context = Context> {
+  /**
+   * The class of `ctx` (default {@link Context}). Pass your subclass together with the type parameter:
+   * `new Bot<MyContext>({ ContextConstructor: MyContext })`.
+   */
+  ContextConstructor?: ContextConstructor<C>;
   /** The app's appKey (also the robotCode of internal apps). */
   appKey?: string;
   /** The app's appSecret; used by the OpenAPI fallback, never logged. */
@@ -35,23 +46,31 @@ export interface BotOptions {
   dedupe?: DedupeOptions | false;
 }
 
-/** Handles errors thrown by middleware. */
-export type BotErrorHandler = (error: BotError) => unknown;
+/** Handles errors thrown by middleware; `error.ctx` is the bot's context type. */
+export type BotErrorHandler<C extends Context = Context> = (error: BotError<C>) => unknown;
 
 const DEFAULT_REPLY_TIMEOUT_MS = 10_000;
 const done: () => Promise<void> = async () => {};
 
 /**
- * A DingTalk robot: add middleware, then run it with a transport.
+ * A DingTalk robot: add middleware, then run it with a transport. `C` is the type of `ctx`, a subclass
+ * of {@link Context} given as the `ContextConstructor` option.
  * @example
  * const bot = new Bot();
  * bot.hears("ping", (ctx) => ctx.replyText("pong", { at: true }));
  * export default bot; // dingbot serve bot.ts --port 3000
+ * @example
+ * class MyContext extends Context {
+ *   shout(text: string) { return this.replyText(text.toUpperCase()); }
+ * }
+ * const bot = new Bot<MyContext>({ ContextConstructor: MyContext });
+ * bot.command("/shout", (ctx) => ctx.shout(ctx.text ?? ""));
  */
-export class Bot extends Composer<Context> {
-  #options: BotOptions;
+export class Bot<C extends Context = Context> extends Composer<C> {
+  #options: BotOptions<C>;
   #config!: ReplierConfig;
-  #errorHandler: BotErrorHandler | undefined;
+  readonly #ContextConstructor: ContextConstructor<C>;
+  #errorHandler: BotErrorHandler<C> | undefined;
   #transport: Transport | undefined;
   #abort: AbortController | undefined;
 
@@ -59,8 +78,10 @@ export class Bot extends Composer<Context> {
    * @param options - credentials, injected fetch/clock/logger, delivery settings
    * @throws TypeError for an invalid option (baseUrl not http(s), replyTimeoutMs not positive)
    */
-  constructor(options: BotOptions = {}) {
+  constructor(options: BotOptions<C> = {}) {
     super();
+    // Without the option C is Context (the type parameter's default), so the cast only names that case.
+    this.#ContextConstructor = options.ContextConstructor ?? (Context as unknown as ContextConstructor<C>);
     this.#options = { ...options };
     this.#resolve();
     if (options.dedupe !== false) {
@@ -78,9 +99,9 @@ export class Bot extends Composer<Context> {
    * `dingbot serve` uses it to inject credentials, the base URL and its logger.
    * @throws TypeError for an invalid option
    */
-  configure(defaults: Omit<BotOptions, "dedupe">): this {
-    const merged: BotOptions = { ...this.#options };
-    for (const [key, value] of Object.entries(defaults) as [keyof BotOptions, unknown][]) {
+  configure(defaults: Omit<BotOptions, "dedupe" | "ContextConstructor">): this {
+    const merged: BotOptions<C> = { ...this.#options };
+    for (const [key, value] of Object.entries(defaults) as [keyof BotOptions<C>, unknown][]) {
       if (merged[key] === undefined && value !== undefined) (merged as Record<string, unknown>)[key] = value;
     }
     this.#options = merged;
@@ -89,7 +110,7 @@ export class Bot extends Composer<Context> {
   }
 
   /** Sets the handler for errors thrown by middleware (default: log them). */
-  catch(handler: BotErrorHandler): this {
+  catch(handler: BotErrorHandler<C>): this {
     this.#errorHandler = handler;
     return this;
   }
@@ -101,12 +122,15 @@ export class Bot extends Composer<Context> {
    */
   async handleUpdate(update: Update, responder: Responder): Promise<void> {
     const replier = new Replier(update, responder, this.#config);
-    const ctx = new Context(update, replier, this.#config.logger, this.#config.robotCode);
-    const run: MiddlewareFn<Context> = this.middleware();
+    const ctx = new this.#ContextConstructor(update, replier, this.#config.logger, this.#config.robotCode);
+    const run: MiddlewareFn<C> = this.middleware();
     try {
       await run(ctx, done);
     } catch (error) {
-      const botError = error instanceof BotError ? error : new BotError(error, ctx);
+      const botError =
+        error instanceof BotError
+          ? (error as BotError<C>)
+          : new BotError(error, ctx, { secrets: this.#config.secrets });
       await this.#reportError(botError, update.id);
       throw botError;
     }
@@ -133,7 +157,7 @@ export class Bot extends Composer<Context> {
     await transport?.stop();
   }
 
-  async #reportError(error: BotError, msgId: string): Promise<void> {
+  async #reportError(error: BotError<C>, msgId: string): Promise<void> {
     if (!this.#errorHandler) {
       this.#config.logger.error(
         { msgId, err: redactText(error.message, this.#config.secrets) },

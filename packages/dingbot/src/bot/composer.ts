@@ -20,7 +20,7 @@ export interface MiddlewareObj<C extends Context = Context> {
 export type Middleware<C extends Context = Context> = MiddlewareFn<C> | MiddlewareObj<C>;
 /** Handles errors caught by {@link Composer.errorBoundary}. */
 export type ErrorHandler<C extends Context = Context> = (
-  error: BotError,
+  error: BotError<C>,
   ctx: C,
   next: NextFunction,
 ) => unknown;
@@ -206,7 +206,11 @@ export class Composer<C extends Context = Context> implements MiddlewareObj<C> {
       } catch (error) {
         // Errors from after the boundary (thrown by next()) belong to the outer stack.
         if (nextCalled) throw error;
-        await handler(error instanceof BotError ? error : new BotError(error, ctx), ctx, next);
+        await handler(
+          error instanceof BotError ? (error as BotError<C>) : new BotError(error, ctx),
+          ctx,
+          next,
+        );
       }
     });
     return composer;

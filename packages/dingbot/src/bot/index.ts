@@ -3,7 +3,7 @@
  * @module
  */
 // Bot core: middleware, context, replies, dedupe.
-export { Bot, type BotErrorHandler, type BotOptions } from "./bot.js";
+export { Bot, type BotErrorHandler, type BotOptions, type ContextConstructor } from "./bot.js";
 export {
   Composer,
   type ErrorHandler,
@@ -37,9 +37,25 @@ export {
   type HttpServerTransport,
   type HttpServerTransportOptions,
   httpServerTransport,
-  httpTransport,
   type UpdateHandler,
 } from "./transports/http.js";
+
+import { httpTransport as makeHttpCallbackHandler } from "./transports/http.js";
+
+/**
+ * Answers DingTalk's signed HTTP callbacks for a bot: a request handler to mount or `listen()` with, not a
+ * {@link Transport} for `bot.start()` (that is {@link httpServerTransport}), hence the name.
+ * @example
+ * const handler = httpCallbackHandler(bot, { appSecret: process.env.DINGTALK_APP_SECRET!, path: "/dd_robot" });
+ * const server = await handler.listen(3000);
+ */
+export const httpCallbackHandler: typeof makeHttpCallbackHandler = makeHttpCallbackHandler;
+
+/**
+ * The old name of {@link httpCallbackHandler}.
+ * @deprecated use `httpCallbackHandler`: it is a request handler, not a Transport for `bot.start()`
+ */
+export const httpTransport: typeof makeHttpCallbackHandler = makeHttpCallbackHandler;
 export {
   HTTP_DEFAULT_MAX_BODY_BYTES,
   HTTP_DEFAULT_TIMEOUT_MS,
