@@ -60,7 +60,9 @@ describe("npm pack", () => {
           !/^dist\/emulator\/web\/[^/]+\.(html|css|js|svg)$/.test(f),
       );
       expect(unexpected, `${name} would publish files it should not`).toEqual([]);
-      expect(files.some((f) => f.includes(".test."))).toBe(false);
+      // Test-only modules: *.test.* and the _-prefixed fixtures (src/bot/_fixtures.ts) must not ship.
+      const testOnly = files.filter((f) => f.includes(".test.") || /(?:^|\/)_[^/]*$/.test(f));
+      expect(testOnly, `${name} would publish test-only files`).toEqual([]);
     }
     expect(fileLists["dingbot-sdk"]).toContain("dist/index.d.ts");
     expect(fileLists["dingbot-tools"]).toContain("bin/dingbot.js");
@@ -97,7 +99,7 @@ describe("npm pack", () => {
           "install",
           "--no-audit",
           "--no-fund",
-          tarballs.dingbot!,
+          tarballs["dingbot-sdk"]!,
           tarballs["dingbot-tools"]!,
           "typescript@7.0.2",
           "@types/node@20",
