@@ -1,7 +1,7 @@
 // Issue 4 part 7: verified and routed text replies/s of `dingbot serve examples/answer-bot.ts` (the real CLI
 // process, from source) against a bare node:http server that reads the body and answers a fixed text reply
-// without verification. Same run, same load tool (autocannon), interleaved rounds, pre-signed requests (one
-// timestamp for the whole run: valid for an hour) and a distinct msgId per request, so every request is a
+// without verification. Same run, same load tool (autocannon), interleaved rounds, a fresh timestamp and
+// signature per request (the bot refuses a pair used again for another msgId) and a distinct msgId, so every request is a
 // real reply and never a de-duplication hit: an onResponse hook checks every response body (a dedupe hit
 // would answer {"msgtype":"empty"} and count as a mismatch). serve's log lines go to /dev/null.
 // Then two interleaved rounds at a fixed offered load (BENCH_RATE, 1000 req/s) compare p99 below saturation.
@@ -115,6 +115,15 @@ async function main() {
   let counter = 0;
   let expected = "";
   const nextBody = () => `${before}msgBench${process.pid}x${++counter}==${after}`;
+  // One timestamp per request (1 ms apart from half an hour ago, so a run stays inside the hour): the bot
+  // refuses a timestamp/sign pair already used for another message.
+  const tsBase = Date.now() - 1_800_000;
+  let signed = 0;
+  const nextHeaders = () => {
+    const stamp = String(tsBase + ++signed);
+    const mac = createHmac("sha256", SECRET).update(`${stamp}\n${SECRET}`).digest("base64");
+    return { ...headers, timestamp: stamp, sign: mac };
+  };
 
   // Sanity: the served bot answers the routed text reply, and a repeated msgId is answered "empty".
   expected =
@@ -151,7 +160,7 @@ async function main() {
         {
           method: "POST",
           headers,
-          setupRequest: (req) => ({ ...req, body: nextBody() }),
+          setupRequest: (req) => ({ ...req, headers: nextHeaders(), body: nextBody() }),
           // Every answer is checked: a dedupe hit would be {"msgtype":"empty"}.
           onResponse: (status, body) => {
             if (status !== 200 || body !== expected) mismatches += 1;

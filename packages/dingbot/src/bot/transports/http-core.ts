@@ -10,6 +10,7 @@ import { type InboundMessage, InboundMessageSchema } from "../../protocol/inboun
 import { parseJson } from "../../protocol/json.js";
 import { verifySignature } from "../../protocol/signing.js";
 import { check } from "../../protocol/validate.js";
+import { ReplayGuard, type ReplayGuardOptions } from "./http-replay.js";
 import type { Dispatch, ReplyBody, Responder } from "./transport.js";
 
 /** Options of the HTTP callback transport. */
@@ -28,6 +29,13 @@ export interface HttpTransportOptions {
    * `httpServerTransport`, `dingbot serve`); a server of your own keeps its own `requestTimeout`.
    */
   requestTimeoutMs?: number;
+  /**
+   * Refuse (403) a `timestamp`/`sign` pair already used for another message within its hour, so a captured
+   * pair cannot be replayed with a new msgId (default on; see {@link ReplayGuardOptions}). A retry of the
+   * same msgId within 10 minutes, and several messages signed in the same millisecond, still pass. `false`
+   * turns it off, e.g. behind several processes where each would see only some of the callbacks anyway.
+   */
+  replay?: false | ReplayGuardOptions;
   /** Clock, epoch ms (signature window). */
   now?: () => number;
   /** Receives one line per callback (never headers, signatures or the sessionWebhook). */
@@ -78,6 +86,7 @@ const REASONS = {
   malformed: "malformed timestamp or sign header",
   stale: "timestamp is more than an hour away from the server clock",
   mismatch: "signature does not match",
+  replay: "timestamp and sign were already used for another message",
 } as const;
 
 const answer = (status: number, error: string, extra: Partial<HttpAnswer> = {}): HttpAnswer => ({
@@ -93,6 +102,7 @@ interface HttpConfig {
   timeoutMs: number;
   maxBodyBytes: number;
   requestTimeoutMs: number;
+  replay: ReplayGuard | undefined;
   now: () => number;
   logger: Logger | undefined;
 }
@@ -119,6 +129,7 @@ export function resolveHttpOptions(options: HttpTransportOptions): HttpConfig {
     timeoutMs,
     maxBodyBytes,
     requestTimeoutMs,
+    replay: options.replay === false ? undefined : new ReplayGuard(options.replay),
     now: options.now ?? Date.now,
     logger: options.logger,
   };
@@ -179,6 +190,10 @@ async function handleCall(call: HttpCall, dispatch: Dispatch, config: HttpConfig
   }
   const message = parseMessage(raw);
   if (typeof message === "string") return reject(config, answer(400, message), "body");
+  // Only now is the msgId known, which tells a replay from DingTalk retrying the same message.
+  if (config.replay?.isReplay(call.header("timestamp") ?? "", message.msgId, config.now())) {
+    return reject(config, answer(403, REASONS.replay), "replay");
+  }
   return runHandler(message, dispatch, config);
 }
 

@@ -211,6 +211,74 @@ describe("httpTransport()", () => {
     expect(calls).toEqual([message.msgId, message.msgId]);
   });
 
+  describe("a replayed timestamp/sign pair", () => {
+    /** An echo bot on a clock the test moves. */
+    function clocked(options: { replay?: false | { maxEntries?: number } } = {}) {
+      let now = T0;
+      const logger = memoryLogger();
+      const bot = new Bot({ now: () => now, logger });
+      const calls: string[] = [];
+      bot.use((ctx) => {
+        calls.push(ctx.msgId);
+      });
+      const handler = httpTransport(bot, { appSecret: SECRET, now: () => now, logger, ...options });
+      return { handler, calls, logger, advance: (ms: number) => (now += ms) };
+    }
+
+    it("is refused with another msgId, 403 with a short reason, and the bot is not called", async () => {
+      const { handler, calls, logger, advance } = clocked();
+      expect((await handler(callback(groupText("first")))).status).toBe(200);
+      advance(60_000);
+      const replayed = await handler(callback(groupText("injected")));
+      expect(replayed.status).toBe(403);
+      expect(await replayed.json()).toEqual({
+        error: "timestamp and sign were already used for another message",
+      });
+      expect(calls).toHaveLength(1);
+      expect(logger.text()).toContain('"reason":"replay"');
+      // A fresh signature still works.
+      const fresh = await handler(callback(groupText("next"), { timestamp: String(T0 + 60_000) }));
+      expect(fresh.status).toBe(200);
+      expect(calls).toHaveLength(2);
+    });
+
+    it("still lets DingTalk retry the same msgId with the same headers (answered by the msgId dedupe)", async () => {
+      const { handler, calls, advance } = clocked();
+      const message = groupText("retry me");
+      expect((await handler(callback(message))).status).toBe(200);
+      advance(3000);
+      const retry = await handler(callback(message));
+      expect(retry.status).toBe(200);
+      expect(await retry.json()).toEqual({ msgtype: "empty" });
+      expect(calls).toEqual([message.msgId]);
+    });
+
+    it("refuses the same msgId with the same headers once the retry window is over", async () => {
+      const { handler, advance } = clocked();
+      const message = groupText("captured");
+      expect((await handler(callback(message))).status).toBe(200);
+      advance(11 * 60_000);
+      expect((await handler(callback(message))).status).toBe(403);
+    });
+
+    it("lets several messages signed in the same millisecond through", async () => {
+      const { handler, calls, advance } = clocked();
+      const answers = await Promise.all([1, 2, 3].map((n) => handler(callback(groupText(`same ms ${n}`)))));
+      expect(answers.map((a) => a.status)).toEqual([200, 200, 200]);
+      advance(5);
+      expect((await handler(callback(groupText("same ms 4")))).status).toBe(200);
+      expect(calls).toHaveLength(4);
+    });
+
+    it("is let through with replay: false", async () => {
+      const { handler, calls, advance } = clocked({ replay: false });
+      await handler(callback(groupText("first")));
+      advance(60_000);
+      expect((await handler(callback(groupText("again")))).status).toBe(200);
+      expect(calls).toHaveLength(2);
+    });
+  });
+
   describe("with a slow handler", () => {
     let session: SessionServer;
     beforeEach(async () => {

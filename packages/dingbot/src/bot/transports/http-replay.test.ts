@@ -1,0 +1,37 @@
+import { describe, expect, it } from "vitest";
+import { REPLAY_DEFAULT_MAX_ENTRIES, ReplayGuard } from "./http-replay.js";
+
+const T0 = Date.UTC(2026, 0, 1);
+const HOUR = 3_600_000;
+
+describe("ReplayGuard", () => {
+  it("forgets a signature once its timestamp has left the hour, without timers", () => {
+    const guard = new ReplayGuard();
+    expect(guard.isReplay(String(T0), "m1", T0)).toBe(false);
+    expect(guard.isReplay(String(T0 + 1000), "m2", T0 + 1000)).toBe(false);
+    expect(guard.size).toBe(2);
+    // Past T0 + 1 h the first is gone (the signature check refuses that timestamp by then anyway).
+    expect(guard.isReplay(String(T0 + HOUR + 500), "m3", T0 + HOUR + 500)).toBe(false);
+    expect(guard.size).toBe(2);
+    expect(guard.isReplay(String(T0 + 1000), "other", T0 + HOUR + 600)).toBe(true);
+  });
+
+  it("never holds more than maxEntries, forgetting the oldest first", () => {
+    const guard = new ReplayGuard({ maxEntries: 3 });
+    for (let i = 0; i < 10; i++) guard.isReplay(String(T0 + i), `m${i}`, T0 + i);
+    expect(guard.size).toBe(3);
+    expect(guard.isReplay(String(T0 + 9), "other", T0 + 5000)).toBe(true);
+    expect(guard.isReplay(String(T0), "other", T0 + 5000)).toBe(false);
+  });
+
+  it("caps the messages one signature may carry in its first second", () => {
+    const guard = new ReplayGuard();
+    const results = Array.from({ length: 10 }, (_, i) => guard.isReplay(String(T0), `m${i}`, T0));
+    expect(results.filter((replay) => !replay)).toHaveLength(8);
+  });
+
+  it("refuses a bound that is not a positive whole number", () => {
+    expect(() => new ReplayGuard({ maxEntries: 0 })).toThrow(/maxEntries/);
+    expect(REPLAY_DEFAULT_MAX_ENTRIES).toBeGreaterThan(1000);
+  });
+});
