@@ -83,10 +83,54 @@ describe("emulator Stream gateway", () => {
     });
   });
 
+  it("answers XML to a request without Accept: application/json, as DingTalk does", async () => {
+    const request = (accept?: string) =>
+      fetch(`${world.baseUrl}/v1.0/gateway/connections/open`, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...(accept ? { accept } : {}) },
+        body: JSON.stringify({
+          clientId: world.app.appKey,
+          clientSecret: world.app.appSecret,
+          subscriptions: [{ type: "CALLBACK", topic: "/v1.0/im/bot/messages/get" }],
+        }),
+      });
+    // fetch sends "*/*" when no Accept is given; a bare wildcard gets the server's default, XML.
+    for (const accept of [undefined, "*/*", "text/xml"]) {
+      const response = await request(accept);
+      expect(response.status).toBe(200);
+      expect(response.headers.get("content-type")).toMatch(/^application\/xml/);
+      const text = await response.text();
+      expect(text).toMatch(
+        /^<\?xml [^>]*\?><OpenConnectionResponse><endpoint>ws:\/\/127\.0\.0\.1:\d+\/connect<\/endpoint><ticket>[0-9a-f-]{36}<\/ticket><\/OpenConnectionResponse>$/,
+      );
+    }
+    // axios's default Accept (the Node SDK's transport) lists application/json first.
+    for (const accept of ["application/json", "application/json, text/plain, */*"]) {
+      const response = await request(accept);
+      expect(response.headers.get("content-type")).toMatch(/^application\/json/);
+      expect(await response.json()).toHaveProperty("ticket");
+    }
+  });
+
+  it("refuses a body nested deeper than the JSON depth cap with 400", async () => {
+    const deep = `${"[".repeat(5_000)}${"]".repeat(5_000)}`;
+    const response = await fetch(`${world.baseUrl}/v1.0/gateway/connections/open`, {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "application/json" },
+      body: deep,
+    });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({
+      code: "invalidParameter",
+      message: expect.stringMatching(/nested/),
+    });
+    expect((await openTicket(world)).status).toBe(200);
+  });
+
   it("answers a malformed body with 400 invalidParameter", async () => {
     const response = await fetch(`${world.baseUrl}/v1.0/gateway/connections/open`, {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers: { "content-type": "application/json", accept: "application/json" },
       body: JSON.stringify({ clientId: world.app.appKey }),
     });
     expect(response.status).toBe(400);

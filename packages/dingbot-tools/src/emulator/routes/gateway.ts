@@ -1,10 +1,17 @@
 /**
  * `POST /v1.0/gateway/connections/open` (protocol 3.1): checks the app's credentials and mints a
- * single-use ticket for the Stream WebSocket at `ws://<host>:<port>/connect`.
+ * single-use ticket for the Stream WebSocket at `ws://<host>:<port>/connect`. Answers JSON only to a
+ * request that asks for it with `Accept: application/json`, and XML otherwise, as DingTalk does.
  * @module
  */
 import { randomUUID } from "node:crypto";
-import { check, formatIssues, GATEWAY_OPEN_PATH, GatewayOpenRequestSchema } from "dingbot-sdk/protocol";
+import {
+  check,
+  formatIssues,
+  GATEWAY_OPEN_PATH,
+  GatewayOpenRequestSchema,
+  parseJson,
+} from "dingbot-sdk/protocol";
 import type { Context } from "hono";
 import type { RouteInstaller } from "../context.js";
 import { STREAM_CONNECT_PATH } from "../stream/listen-hook.js";
@@ -14,9 +21,49 @@ import { readCappedBody } from "./webhook-request.js";
 /** Largest connection-open body accepted, in bytes (real requests are a few hundred). */
 const MAX_BODY_BYTES = 64 * 1024;
 
+/**
+ * Whether the request accepts JSON. The official Node SDK sends `Accept: application/json` because "otherwise
+ * the default answer is XML" (its client.ts); the Go, Python and Java SDKs send it too. A server that prefers
+ * XML answers XML to a missing Accept and to a bare wildcard, so only an explicit JSON type (not refused
+ * with q=0) gets JSON; axios's default `application/json, text/plain, <wildcard>` does.
+ * @param accept - the Accept header, if any
+ */
+export function acceptsJson(accept: string | undefined): boolean {
+  if (!accept) return false;
+  return accept.split(",").some((range) => {
+    const [type = "", ...params] = range.split(";").map((part) => part.trim().toLowerCase());
+    if (params.some((p) => /^q=0(\.0*)?$/.test(p))) return false;
+    return type === "application/json" || /^application\/[\w.+-]+\+json$/.test(type);
+  });
+}
+
+function xmlEscape(value: string): string {
+  return value.replace(/[<>&"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+}
+
+/**
+ * The gateway's answer in the representation the request asked for. The XML element names are the
+ * emulator's choice (DingTalk's XML shape is not documented anywhere public): the JSON keys as elements
+ * under `<OpenConnectionResponse>` or `<Error>`.
+ */
+function answer(
+  c: Context,
+  status: 200 | 400 | 401 | 413,
+  root: "OpenConnectionResponse" | "Error",
+  fields: Record<string, string>,
+): Response {
+  if (acceptsJson(c.req.header("accept"))) return c.json(fields, status);
+  const body = Object.entries(fields)
+    .map(([key, value]) => `<${key}>${xmlEscape(value)}</${key}>`)
+    .join("");
+  return c.body(`<?xml version="1.0" encoding="UTF-8"?><${root}>${body}</${root}>`, status, {
+    "content-type": "application/xml;charset=UTF-8",
+  });
+}
+
 /** A new-API error answer: non-2xx status and `{code, message, requestid}`. */
 function apiError(c: Context, status: 400 | 401 | 413, code: string, message: string): Response {
-  return c.json({ requestid: randomUUID().toUpperCase(), code, message }, status);
+  return answer(c, status, "Error", { requestid: randomUUID().toUpperCase(), code, message });
 }
 
 /**
@@ -37,13 +84,13 @@ export const installGateway: RouteInstaller = (app, ctx) => {
     const read = await readCappedBody(c.req.raw, MAX_BODY_BYTES).catch(() => undefined);
     if (!read) return apiError(c, 400, "invalidParameter", "the request body could not be read");
     if (!read.ok) return apiError(c, 413, "invalidParameter.body.tooLarge", "请求体过大");
-    let json: unknown;
-    try {
-      json = JSON.parse(new TextDecoder().decode(read.bytes));
-    } catch {
-      return apiError(c, 400, "invalidParameter", "body is not valid JSON");
+    // Nesting is capped, so a hostile body is refused instead of exhausting the stack.
+    const json = parseJson(new TextDecoder().decode(read.bytes));
+    if (!json.ok) {
+      const why = json.reason === "too-deep" ? "body is nested too deeply" : "body is not valid JSON";
+      return apiError(c, 400, "invalidParameter", why);
     }
-    const parsed = check(GatewayOpenRequestSchema, json);
+    const parsed = check(GatewayOpenRequestSchema, json.value);
     if (!parsed.ok) return apiError(c, 400, "invalidParameter", formatIssues(parsed.issues));
     const request = parsed.value;
     const app = ctx.store.apps.get(request.clientId);
@@ -62,6 +109,6 @@ export const installGateway: RouteInstaller = (app, ctx) => {
       subscriptions: request.subscriptions,
       ua: request.ua ?? "",
     });
-    return c.json({ endpoint: endpointFor(c), ticket: record.ticket });
+    return answer(c, 200, "OpenConnectionResponse", { endpoint: endpointFor(c), ticket: record.ticket });
   });
 };
