@@ -14,6 +14,7 @@ import {
   type EndpointRequest,
   type EndpointSpec,
   formatIssues,
+  parseJson,
 } from "dingbot-sdk/protocol";
 import type { Context, Hono } from "hono";
 import { appApiState } from "../app-api-state.js";
@@ -171,13 +172,21 @@ async function readBody(c: Context, spec: EndpointSpec): Promise<Record<string, 
   const type = c.req.header("content-type") ?? "";
   const isForm = type.includes("application/x-www-form-urlencoded");
   if (!isForm) {
-    try {
-      const parsed: unknown = JSON.parse(text);
-      if (parsed && typeof parsed === "object" && !Array.isArray(parsed))
-        return parsed as Record<string, unknown>;
-    } catch {
-      // Not JSON: urllib sends forms without always saying so; fall through to the form reading.
+    // Not JSON: urllib sends forms without always saying so; fall through to the form reading. Too deeply
+    // nested JSON is refused outright: stored (a message body), it would break every later JSON answer.
+    const parsed = parseJson(text);
+    if (!parsed.ok && parsed.reason === "too-deep") {
+      throw spec.host === "oapi"
+        ? oldRefusal(
+            40035,
+            `缺少参数或参数不合法: ${parsed.message}`,
+            "body",
+            spec.path.startsWith("/topapi/"),
+          )
+        : newRefusal(400, "invalidParameter.param.invalid", `参数错误: ${parsed.message}`, "body");
     }
+    const value = parsed.ok ? parsed.value : undefined;
+    if (value && typeof value === "object" && !Array.isArray(value)) return value as Record<string, unknown>;
   }
   if (spec.host === "api")
     throw newRefusal(400, "InvalidParameter", "body is mandatory for this action", "body");

@@ -8,6 +8,7 @@ import type { RouteInstaller } from "../context.js";
 import type { EmulatorStore, MessageRecord, RobotRecord } from "../store.js";
 import { control, originOf, readControlJson } from "./control-http.js";
 import { ControlError, robotInput } from "./control-input.js";
+import { serialisableMessage } from "./events.js";
 
 /** A robot as the control API shows it: the record plus its webhook URL at this emulator. */
 export type RobotView = RobotRecord & { webhook: string };
@@ -48,7 +49,16 @@ export const installControl: RouteInstaller = (app, ctx) => {
   );
   app.get(
     "/_emulator/messages",
-    control((c) => c.json(listMessages(c, store))),
+    control((c) => {
+      const messages = listMessages(c, store);
+      try {
+        return c.json(messages);
+      } catch {
+        // A message too deeply nested to stringify (recorded before bodies were capped, or by a path
+        // that does not cap them) must not take the whole list down.
+        return c.json(messages.map(serialisableMessage));
+      }
+    }),
   );
   app.get(
     "/_emulator/rejections",

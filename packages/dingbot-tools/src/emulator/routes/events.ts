@@ -105,6 +105,20 @@ export function snapshot(store: EmulatorStore): Snapshot {
   };
 }
 
+/**
+ * The message itself when it can be serialised, else the message with its body replaced by a short
+ * placeholder, so one bad record cannot break a whole list. Called only after serialising a list failed.
+ * @param message - a recorded message
+ */
+export function serialisableMessage<M extends { body: Record<string, unknown> }>(message: M): M {
+  try {
+    JSON.stringify(message);
+    return message;
+  } catch {
+    return { ...message, body: { msgtype: "unreadable", error: "the body cannot be shown as JSON" } };
+  }
+}
+
 /** One server-sent event, framed. JSON never contains a raw newline, so one `data:` line is enough. */
 export function sseFrame(event: string, data: unknown): string {
   return `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
@@ -112,7 +126,17 @@ export function sseFrame(event: string, data: unknown): string {
 
 /** Installs `GET /_emulator/snapshot` and `GET /_emulator/events`. */
 export const installEventRoutes: RouteInstaller = (app: Hono, ctx: EmulatorContext) => {
-  app.get("/_emulator/snapshot", (c) => c.json(snapshot(ctx.store), 200, { "cache-control": "no-store" }));
+  app.get("/_emulator/snapshot", (c) => {
+    const world = snapshot(ctx.store);
+    let text: string;
+    try {
+      text = JSON.stringify(world);
+    } catch {
+      // One unserialisable message (nested too deep to stringify) must not keep the page from loading.
+      text = JSON.stringify({ ...world, messages: world.messages.map(serialisableMessage) });
+    }
+    return c.body(text, 200, { "content-type": "application/json", "cache-control": "no-store" });
+  });
 
   app.get("/_emulator/events", (c) => {
     const { store } = ctx;
@@ -128,13 +152,26 @@ export const installEventRoutes: RouteInstaller = (app: Hono, ctx: EmulatorConte
             cleanup();
           }
         };
-        const onMessage = (m: StoreEvents["message"][0]): void => send(sseFrame("message", publicMessage(m)));
+        // The store calls these inside the request that changed it (a robot's /robot/send): an event that
+        // cannot be serialised is dropped for this page with a log line, never thrown into that request.
+        const forward = (event: string, data: () => unknown): void => {
+          let frame: string;
+          try {
+            frame = sseFrame(event, data());
+          } catch (error) {
+            const why = error instanceof Error ? error.message : String(error);
+            ctx.options.log(`dropped a ${event} event for the chat page: ${why}`);
+            return;
+          }
+          send(frame);
+        };
+        const onMessage = (m: StoreEvents["message"][0]): void => forward("message", () => publicMessage(m));
         const onUpdated = (m: StoreEvents["message-updated"][0]): void =>
-          send(sseFrame("message-updated", publicMessage(m)));
-        const onRejection = (r: StoreEvents["rejection"][0]): void => send(sseFrame("rejection", r));
+          forward("message-updated", () => publicMessage(m));
+        const onRejection = (r: StoreEvents["rejection"][0]): void => forward("rejection", () => r);
         const onConversation = (conversation: StoreEvents["conversation"][0]): void =>
-          send(sseFrame("conversation", conversation));
-        const onReset = (): void => send(sseFrame("reset", {}));
+          forward("conversation", () => conversation);
+        const onReset = (): void => forward("reset", () => ({}));
         store.events.on("message", onMessage);
         store.events.on("message-updated", onUpdated);
         store.events.on("rejection", onRejection);

@@ -8,6 +8,7 @@ import {
   formatIssues,
   isMsgKey,
   MSG_PARAM_SCHEMAS,
+  parseJson,
   ROBOT_BATCH_MAX,
   ROBOT_GROUP_QUERY_MAX_RESULTS,
   ROBOT_MSG_PARAM_MAX_BYTES,
@@ -39,12 +40,10 @@ function messageBody(msgKey: string, msgParam: string): Record<string, unknown> 
   if (Buffer.byteLength(msgParam, "utf8") > ROBOT_MSG_PARAM_MAX_BYTES) {
     throw bad("invalidParameter.msgParam.tooLong", `msgParam超过${ROBOT_MSG_PARAM_MAX_BYTES}字节`);
   }
-  let param: unknown;
-  try {
-    param = JSON.parse(msgParam);
-  } catch {
-    throw bad("invalidParameter.msgParam.invalid", "msgParam不是合法的JSON字符串");
-  }
+  // Nesting capped: the parsed msgParam is stored with the message and served as JSON later.
+  const parsed = parseJson(msgParam);
+  if (!parsed.ok) throw bad("invalidParameter.msgParam.invalid", "msgParam不是合法的JSON字符串");
+  const param = parsed.value;
   const checked = check(MSG_PARAM_SCHEMAS[msgKey], param);
   if (!checked.ok)
     throw bad("invalidParameter.msgParam.invalid", `msgParam不合法: ${formatIssues(checked.issues)}`);

@@ -4,7 +4,7 @@
  * @module
  */
 import type { IncomingMessage } from "node:http";
-import { check, ROBOT_MSGTYPES, RobotMessageBodySchema } from "dingbot-sdk/protocol";
+import { check, parseJson, ROBOT_MSGTYPES, RobotMessageBodySchema } from "dingbot-sdk/protocol";
 import type { Context } from "hono";
 
 /** A refusal in DingTalk's words plus the emulator's reason category. */
@@ -134,12 +134,16 @@ export async function readMessageBody(
   if (!read.ok) return { ok: false, errcode: 460101, errmsg: BODY_TOO_LARGE_ERRMSG, reason: "body" };
   let parsed: unknown;
   try {
-    parsed = JSON.parse(decoder.decode(read.bytes));
+    // Nesting is capped: a body nested thousands deep parses, but every later JSON.stringify of the
+    // stored message (the message list, the page's snapshot) would overflow the stack.
+    const result = parseJson(decoder.decode(read.bytes));
+    parsed = result.ok ? result.value : undefined;
   } catch {
     parsed = undefined;
   }
   if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) {
-    // An empty, non-UTF-8 or non-JSON body: DingTalk's parameter error for a missing body.
+    // An empty, non-UTF-8, non-JSON or absurdly nested body: DingTalk's parameter error for a missing body
+    // (what it answers to any body it cannot read as a message).
     return { ok: false, errcode: 40035, errmsg: "缺少参数 json", reason: "body" };
   }
   const body = parsed as Record<string, unknown>;
