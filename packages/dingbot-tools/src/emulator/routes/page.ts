@@ -57,7 +57,10 @@ export const installPageRoutes: RouteInstaller = (app: Hono) => {
     });
   });
   app.get("/_emulator/web/:name", async (c) => {
-    const asset = ASSETS[c.req.param("name")];
+    const name = c.req.param("name");
+    // Own properties only: `__proto__`, `constructor` or `toString` would otherwise find Object.prototype's
+    // members, which have no file() and turned the answer into a 500.
+    const asset = Object.hasOwn(ASSETS, name) ? ASSETS[name] : undefined;
     if (!asset) return c.json({ error: "no such asset" }, 404);
     try {
       const content = await readFile(asset.file());
