@@ -11,6 +11,7 @@ import {
   DownstreamFrameSchema,
   formatIssues,
   InboundMessageSchema,
+  parseJson,
   ROBOT_MESSAGE_TOPIC,
 } from "../../../protocol/index.js";
 import type { Dispatch, Responder, Update } from "../transport.js";
@@ -81,14 +82,18 @@ export class FrameRouter {
 
   /** Handles one text frame that arrived on `link`. */
   route(text: string, link: Link): void {
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      this.config.logger.warn({}, "stream frame is not JSON; ignored");
+    // Nesting is capped: a hostile frame must not exhaust the stack in the parser or the schema check.
+    const json = parseJson(text);
+    if (!json.ok) {
+      this.config.logger.warn(
+        { reason: json.reason },
+        json.reason === "too-deep"
+          ? "stream frame is nested too deeply; ignored"
+          : "stream frame is not JSON; ignored",
+      );
       return;
     }
-    const parsed = check(DownstreamFrameSchema, json);
+    const parsed = check(DownstreamFrameSchema, json.value);
     if (!parsed.ok) {
       this.config.logger.warn(
         { issues: formatIssues(parsed.issues) },
@@ -121,13 +126,13 @@ export class FrameRouter {
 
   /** Parses and validates the robot message; acks and returns undefined for invalid bodies and duplicates. */
   #toUpdate(data: string, messageId: string, link: Link): Update | undefined {
-    let body: unknown;
-    try {
-      body = JSON.parse(data);
-    } catch {
-      body = undefined;
+    const json = parseJson(data);
+    if (!json.ok && json.reason === "too-deep") {
+      this.config.logger.warn({ messageId }, "stream robot message is nested too deeply; acked with 400");
+      this.#send(link, ackText(messageId, 400, "message nested too deeply", OK_RESPONSE));
+      return undefined;
     }
-    const parsed = check(InboundMessageSchema, body);
+    const parsed = check(InboundMessageSchema, json.ok ? json.value : undefined);
     if (!parsed.ok) {
       this.config.logger.warn(
         { messageId, issues: formatIssues(parsed.issues) },
@@ -185,12 +190,9 @@ export class FrameRouter {
   #event(frame: DownstreamFrame, link: Link): void {
     const messageId = frame.headers.messageId;
     if (!messageId) return;
-    let data: unknown = frame.data;
-    try {
-      data = JSON.parse(frame.data);
-    } catch {
-      // Keep the raw text.
-    }
+    // Not JSON (or nested beyond the cap): the handler gets the raw text.
+    const json = parseJson(frame.data);
+    const data: unknown = json.ok ? json.value : frame.data;
     const answer = (status: EventStatus): void =>
       this.#send(link, ackText(messageId, 200, "OK", JSON.stringify({ status, message: "" })));
     const handler = this.config.onEvent;
