@@ -1,7 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { MAX_JSON_DEPTH } from "../json.js";
 import { check } from "../validate.js";
-import { parsePythonLiteral, parseStructuredParam } from "./top-params.js";
+import { LiteralSyntaxError, parsePythonLiteral, parseStructuredParam } from "./top-params.js";
 import { AsyncSendRequestSchema } from "./work-notification.js";
 
 describe("parsePythonLiteral()", () => {
@@ -32,6 +33,22 @@ describe("parsePythonLiteral()", () => {
 
   it("reads Chinese text as Python 3 prints it (unescaped)", () => {
     expect(parsePythonLiteral("{'content': '报销已审批'}")).toEqual({ content: "报销已审批" });
+  });
+
+  it("refuses an escape beyond U+10FFFF with its own syntax error, not a RangeError", () => {
+    expect(() => parsePythonLiteral("'\\U00110000'")).toThrow(LiteralSyntaxError);
+    expect(() => parsePythonLiteral("'\\UFFFFFFFF'")).toThrow("bad escape at offset 1");
+    expect(parsePythonLiteral("'\\U0010FFFF'")).toBe("\u{10FFFF}");
+  });
+
+  it("refuses nesting deeper than MAX_JSON_DEPTH with a syntax error, not a stack overflow", () => {
+    const deep = `${"[".repeat(100_000)}${"]".repeat(100_000)}`;
+    expect(() => parsePythonLiteral(deep)).toThrow(/nested deeper than 64 levels/);
+    const fine = `${"(".repeat(MAX_JSON_DEPTH)}${")".repeat(MAX_JSON_DEPTH)}`;
+    expect(() => parsePythonLiteral(fine)).not.toThrow();
+    // parseStructuredParam leaves a too-deep text as the string, for the schema to refuse.
+    expect(parseStructuredParam(deep)).toBe(deep);
+    expect(parseStructuredParam(`{'a': ${deep}}`)).toBe(`{'a': ${deep}}`);
   });
 
   it("rejects what is not a literal, saying where", () => {

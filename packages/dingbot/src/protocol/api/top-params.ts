@@ -6,6 +6,7 @@
  * @module
  */
 import { z } from "zod";
+import { MAX_JSON_DEPTH, parseJson } from "../json.js";
 
 /** A parse failure inside a Python literal, with the offset where it happened. */
 export class LiteralSyntaxError extends Error {
@@ -34,6 +35,7 @@ const ESCAPES: Record<string, string> = {
 /** A recursive-descent reader of the subset of Python literals `str()` produces for JSON-like data. */
 class LiteralReader {
   #pos = 0;
+  #depth = 0;
   constructor(private readonly text: string) {}
 
   read(): unknown {
@@ -96,7 +98,16 @@ class LiteralReader {
     }
   }
 
+  /** Counts one level of nesting: capped like JSON bodies, so a hostile literal cannot exhaust the stack. */
+  #enter(): void {
+    this.#depth += 1;
+    if (this.#depth > MAX_JSON_DEPTH) {
+      throw new LiteralSyntaxError(`nested deeper than ${MAX_JSON_DEPTH} levels`, this.#pos);
+    }
+  }
+
   #dict(): Record<string, unknown> {
+    this.#enter();
     this.#pos += 1;
     const out: Record<string, unknown> = {};
     this.#items("}", () => {
@@ -111,13 +122,16 @@ class LiteralReader {
         configurable: true,
       });
     });
+    this.#depth -= 1;
     return out;
   }
 
   #list(close: string): unknown[] {
+    this.#enter();
     this.#pos += 1;
     const out: unknown[] = [];
     this.#items(close, () => out.push(this.#value()));
+    this.#depth -= 1;
     return out;
   }
 
@@ -143,7 +157,10 @@ class LiteralReader {
         if (!/^[0-9a-fA-F]+$/.test(digits) || digits.length !== hex) {
           throw new LiteralSyntaxError("bad escape", this.#pos);
         }
-        out += String.fromCodePoint(Number.parseInt(digits, 16));
+        const codePoint = Number.parseInt(digits, 16);
+        // Python refuses \U00110000 and above too; String.fromCodePoint would throw a RangeError.
+        if (codePoint > 0x10ffff) throw new LiteralSyntaxError("bad escape", this.#pos);
+        out += String.fromCodePoint(codePoint);
         this.#pos += 2 + hex;
         continue;
       }
@@ -158,7 +175,7 @@ class LiteralReader {
  * Parses a Python literal of dicts, lists, tuples, strings, numbers, `True`, `False` and `None`
  * into JSON values. JSON itself is a subset, so JSON text parses too.
  * @param text - e.g. `{'msgtype': 'text', 'text': {'content': 'hi'}}`
- * @throws LiteralSyntaxError when the text is not such a literal
+ * @throws LiteralSyntaxError when the text is not such a literal, or is nested deeper than `MAX_JSON_DEPTH`
  */
 export function parsePythonLiteral(text: string): unknown {
   return new LiteralReader(text).read();
@@ -174,14 +191,14 @@ export function parseStructuredParam(value: unknown): unknown {
   if (typeof value !== "string") return value;
   const trimmed = value.trim();
   if (!/^[{[(]/.test(trimmed)) return value;
+  const json = parseJson(trimmed);
+  if (json.ok) return json.value;
+  // Too deep is refused outright (the schema reports the string); anything else may be a Python literal.
+  if (json.reason === "too-deep") return value;
   try {
-    return JSON.parse(trimmed);
+    return parsePythonLiteral(trimmed);
   } catch {
-    try {
-      return parsePythonLiteral(trimmed);
-    } catch {
-      return value;
-    }
+    return value;
   }
 }
 
