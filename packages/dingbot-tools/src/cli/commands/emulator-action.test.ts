@@ -26,4 +26,19 @@ describe("dingbot emulator", () => {
     expect(await run(["emulator", "--port", "70000"], cli)).toBe(2);
     expect(cli.err).toContain("--port");
   });
+
+  it.each([
+    [["--rate-limit-errcode", "429"], "--rate-limit-errcode"],
+    [["--errmsg-style", "fancy"], "--errmsg-style"],
+  ])("rejects %j as a usage error naming the flag", async (flags, name) => {
+    const cli = io();
+    expect(await run(["emulator", "--port", "0", ...flags], cli)).toBe(2);
+    expect(cli.err).toContain(name);
+  });
+
+  it("accepts each throttling errcode, both errmsg styles and --redeliver-callbacks", async () => {
+    const cli = io();
+    const flags = ["--rate-limit-errcode", "130101", "--errmsg-style", "legacy", "--redeliver-callbacks"];
+    expect(await run(["emulator", "--port", "0", ...flags], cli)).toBe(0);
+  });
 });

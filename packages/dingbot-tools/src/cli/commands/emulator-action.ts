@@ -1,3 +1,4 @@
+import { type ErrmsgStyle, RATE_LIMIT_ERRCODES, type RateLimitErrcode } from "../../emulator/options.js";
 import { CliFailure, type CliIo, CliUsageError, EXIT } from "../io.js";
 import { parsePort, parseWholeNumber } from "../parse-flags.js";
 import type { EmulatorFlags } from "./emulator.js";
@@ -15,6 +16,14 @@ export async function runEmulator(flags: EmulatorFlags, io: CliIo): Promise<numb
   if (rateWindowMs < 1) throw new CliUsageError("--rate-window must be at least 1 ms");
   const requestTimeoutMs = parseWholeNumber(flags.requestTimeout, "--request-timeout");
   if (callbackAttempts < 1) throw new CliUsageError("--callback-attempts must be at least 1");
+  const rateLimitErrcode = Number(flags.rateLimitErrcode) as RateLimitErrcode;
+  if (!RATE_LIMIT_ERRCODES.includes(rateLimitErrcode)) {
+    throw new CliUsageError(`--rate-limit-errcode must be one of ${RATE_LIMIT_ERRCODES.join(", ")}`);
+  }
+  const errmsgStyle = flags.errmsgStyle as ErrmsgStyle;
+  if (errmsgStyle !== "current" && errmsgStyle !== "legacy") {
+    throw new CliUsageError("--errmsg-style must be current or legacy");
+  }
   if (requestTimeoutMs < 100) throw new CliUsageError("--request-timeout must be at least 100 ms");
   const allowHosts = flags.allowHost ?? [];
   for (const name of allowHosts) {
@@ -31,6 +40,9 @@ export async function runEmulator(flags: EmulatorFlags, io: CliIo): Promise<numb
     sessionTtlMs,
     callbackTimeoutMs,
     callbackAttempts,
+    rateLimitErrcode,
+    errmsgStyle,
+    redeliverCallbacks: flags.redeliverCallbacks === true,
     allowHosts,
     requestTimeoutMs,
     headersTimeoutMs: Math.min(20_000, requestTimeoutMs),

@@ -27,6 +27,20 @@ export const registerEmulator: RegisterCommand = (program, io, setExit) => {
       [],
     )
     .option("--request-timeout <ms>", "how long a client may take to send a whole request, in ms", "30000")
+    .option(
+      "--rate-limit-errcode <code>",
+      "errcode of a throttled custom robot: 410100 (documented), 130101 or 660026 (seen on real servers)",
+      "410100",
+    )
+    .option(
+      "--errmsg-style <style>",
+      "310000 errmsg wording: current (DingTalk's today) or legacy (old English)",
+      "current",
+    )
+    .option(
+      "--redeliver-callbacks",
+      "Stream: redeliver unacked robot messages after 60 s (DingTalk's doc says it does not)",
+    )
     .action(async (flags: EmulatorFlags) => {
       const { runEmulator } = await import("./emulator-action.js");
       setExit(await runEmulator(flags, io));
@@ -47,4 +61,7 @@ export interface EmulatorFlags {
   /** Extra Host names for the control API (`--allow-host`, repeatable). */
   allowHost: string[];
   requestTimeout: string;
+  rateLimitErrcode: string;
+  errmsgStyle: string;
+  redeliverCallbacks?: boolean;
 }
