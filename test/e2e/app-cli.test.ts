@@ -128,6 +128,23 @@ describe("dingbot notify", () => {
     expect(at.code).toBe(2);
   });
 
+  it("reads --timeout as a duration like every other command, refusing a bare 60 (60 ms) with exit 2", async () => {
+    const bare = await runCli(
+      ["notify", "--user-id", "user002", "--text", "x", "--wait", "--timeout", "60"],
+      {
+        env,
+      },
+    );
+    expect(bare.code).toBe(2);
+    expect(bare.stderr).toContain('--timeout must be at least 1s, got "60" (60 alone is milliseconds)');
+    expect(bare.stderr).toContain("60s");
+    const withUnit = await runCli(
+      ["notify", "--user-id", "user002", "--text", "timeout #4", "--wait", "--timeout", "30s"],
+      { env },
+    );
+    expect(withUnit.code).toBe(0);
+  });
+
   it("exits 1 for a wrong app secret and never prints it", async () => {
     const wrong = "wrong-secret-which-must-not-be-printed-0123456789";
     const result = await runCli(["notify", "--user-id", "u", "--text", "x", "--no-cache"], {

@@ -135,6 +135,66 @@ describe("dingbot serve", () => {
     }
   });
 
+  it("logs a signature mismatch with a hint to check DINGTALK_APP_SECRET, and answers a trickled request 408 after --request-timeout", async () => {
+    const serve = await start(
+      ["serve", "examples/answer-bot.ts", "--port", "0", "--request-timeout", "300ms"],
+      {
+        DINGTALK_APP_SECRET: APP_SECRET,
+      },
+    );
+    try {
+      const ts = String(Date.now());
+      const wrong = await fetch(`${serve.url}/`, {
+        method: "POST",
+        headers: {
+          timestamp: ts,
+          sign: createHmac("sha256", "another-secret").update(`${ts}\nanother-secret`).digest("base64"),
+        },
+        body: "{}",
+      });
+      expect(wrong.status).toBe(403);
+      await expect.poll(() => serve.stdout()).toContain('"reason":"mismatch"');
+      const line = serve
+        .stdout()
+        .split("\n")
+        .find((l) => l.includes('"reason":"mismatch"')) as string;
+      expect(JSON.parse(line).hint).toContain("DINGTALK_APP_SECRET");
+
+      const { connect } = await import("node:net");
+      const answer = await new Promise<string>((resolve, reject) => {
+        const socket = connect(Number(new URL(serve.url).port), "127.0.0.1");
+        let text = "";
+        socket.on("data", (data: Buffer) => {
+          text += data.toString("latin1");
+        });
+        socket.on("error", reject);
+        socket.on("close", () => resolve(text));
+        const sign = createHmac("sha256", APP_SECRET).update(`${ts}\n${APP_SECRET}`).digest("base64");
+        // Headers and the start of a body that never comes.
+        socket.write(
+          `POST / HTTP/1.1\r\nHost: bot\r\nContent-Length: 500\r\ntimestamp: ${ts}\r\nsign: ${sign}\r\n\r\n{`,
+        );
+      });
+      expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+      await expect.poll(() => serve.stdout()).toContain('"status":408');
+    } finally {
+      expect(await serve.stop()).toBe(0);
+    }
+  });
+
+  it("reads --timeout as a duration with a unit, and names the flag when it is not one (exit 2)", async () => {
+    const env = { DINGTALK_APP_SECRET: APP_SECRET };
+    const bad = await runCli(["serve", "examples/answer-bot.ts", "--port", "0", "--timeout", "soon"], {
+      env,
+    });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("--timeout must be a duration");
+    expect(bad.stderr).toContain("2.5s");
+    const help = await runCli(["serve", "--help"]);
+    expect(help.stdout).toContain("--timeout <duration>");
+    expect(help.stdout).toContain("--request-timeout <duration>");
+  });
+
   it("refuses to start without an app secret (exit 2, with a hint)", async () => {
     const result = await runCli(["serve", "examples/answer-bot.ts", "--port", "0"]);
     expect(result.code).toBe(2);
@@ -153,6 +213,17 @@ describe("dingbot serve", () => {
 });
 
 describe("dingbot listen", () => {
+  it("offers no flag about answering (it answers nothing)", async () => {
+    const help = await runCli(["listen", "--help"]);
+    expect(help.code).toBe(0);
+    expect(help.stdout).not.toContain("--timeout");
+    expect(help.stdout).not.toMatch(/answer inline/);
+    expect(help.stdout).toContain("--request-timeout");
+    const refused = await runCli(["listen", "--timeout", "5s"], { env: { DINGTALK_APP_SECRET: APP_SECRET } });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain("--timeout");
+  });
+
   it("prints each delivered message as one JSON line, with the session masked", async () => {
     const listen = await start(["listen", "--port", "0"], { DINGTALK_APP_SECRET: APP_SECRET });
     try {

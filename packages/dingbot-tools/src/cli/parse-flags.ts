@@ -28,3 +28,39 @@ export function parsePort(value: string, flag = "--port"): number {
   if (port > 65535) throw new CliUsageError(`${flag} must be at most 65535, got ${port}`);
   return port;
 }
+
+const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m)?$/;
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000 } as const;
+
+/**
+ * Parses a duration flag. Every command's durations read the same way: a number with a unit (`2500ms`,
+ * `2.5s`, `60s`, `2m`), and a bare number is milliseconds, as in the emulator's `<ms>` flags.
+ * @param value - the flag's text
+ * @param flag - the flag's name, for the message (e.g. `--timeout`)
+ * @param minMs - smallest sensible value, in ms (default 1)
+ * @returns milliseconds, a whole number
+ * @throws CliUsageError naming the flag, the value, and how to write one
+ */
+export function parseDuration(value: string, flag: string, minMs = 1): number {
+  const match = DURATION.exec(value.trim());
+  if (!match) {
+    throw new CliUsageError(
+      `${flag} must be a duration, got ${JSON.stringify(value)}`,
+      "write it with a unit, e.g. 2500ms, 2.5s, 60s or 2m (a number alone is milliseconds)",
+    );
+  }
+  const ms = Math.round(Number(match[1]) * UNIT_MS[(match[2] ?? "ms") as keyof typeof UNIT_MS]);
+  if (ms < minMs) {
+    const unitless = match[2] === undefined ? ` (${value} alone is milliseconds)` : "";
+    throw new CliUsageError(
+      `${flag} must be at least ${formatDuration(minMs)}, got ${JSON.stringify(value)}${unitless}`,
+      "write it with a unit, e.g. 2500ms, 2.5s, 60s or 2m",
+    );
+  }
+  return ms;
+}
+
+/** Writes ms the way {@link parseDuration} reads it: `60s`, `2500ms`. */
+export function formatDuration(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
+}

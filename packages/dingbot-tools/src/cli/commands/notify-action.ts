@@ -1,6 +1,7 @@
 import type { AppClient, DeliveryReport, RecipientOutcome } from "dingbot-sdk/client";
 import { CliFailure, type CliIo, CliUsageError, EXIT } from "../io.js";
 import { buildMessageFromFlags } from "../message-flags.js";
+import { parseDuration } from "../parse-flags.js";
 import { appClient, credentials, type Printer, printer, reportAppError } from "./api-common.js";
 import type { NotifyFlags } from "./notify.js";
 
@@ -66,14 +67,11 @@ function checkFlags(flags: NotifyFlags) {
         "department ids are numbers; 1 is the whole organisation",
       );
   }
-  if (!/^\d+$/.test(flags.timeout) || Number(flags.timeout) === 0) {
-    throw new CliUsageError(
-      `--timeout must be a whole number of seconds, got ${JSON.stringify(flags.timeout)}`,
-    );
-  }
   return {
     recipients: { userIds: flags.userId, deptIds: flags.dept, toAll: Boolean(flags.all) },
-    timeoutMs: Number(flags.timeout) * 1000,
+    // The same duration syntax as every other --timeout. At least 1 s: DingTalk needs that long to report
+    // progress, and it catches a `--timeout 60` written when this flag took seconds (now 60 ms).
+    timeoutMs: parseDuration(flags.timeout, "--timeout", 1000),
   };
 }
 

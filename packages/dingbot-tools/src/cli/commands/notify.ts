@@ -17,7 +17,7 @@ export const registerNotify: RegisterCommand = (program, io, setExit) => {
     .option("--all", "everyone in the organisation");
   addMessageFlags(command, { mentions: false })
     .option("--wait", "wait until DingTalk has processed the notification and print each recipient's outcome")
-    .option("--timeout <seconds>", "how long --wait waits", "60");
+    .option("--timeout <duration>", "how long --wait waits, e.g. 60s or 2m (a number alone is ms)", "60s");
   addAppFlags(command, { agent: true })
     .addHelpText(
       "after",

@@ -1,32 +1,54 @@
 /**
- * The flags `dingbot serve` and `dingbot listen` share. Kept free of runtime imports so the CLI starts fast;
- * serve-transport.ts turns them into a transport.
+ * The flags of `dingbot serve` and `dingbot listen`. Kept free of runtime imports so the CLI starts fast;
+ * serve-transport.ts turns them into a transport. listen answers nothing, so it gets only the flags about
+ * receiving; the ones about answering are serve's.
  * @module
  */
 import type { Command } from "commander";
 
-/** Flags shared by serve and listen. */
+/** Flags shared by serve and listen: where and how messages are received. */
 export interface TransportFlags {
   port: string;
   host: string;
   path: string;
-  timeout: string;
+  /** Time to receive a whole HTTP request, a duration (`10s`). */
+  requestTimeout: string;
   appKey?: string;
   appSecret?: string;
   baseUrl?: string;
   /** Receive over Stream mode instead of HTTP callbacks. */
   stream?: boolean;
+  /** serve only: how long a handler may take to answer inline, a duration (`2500ms`). */
+  timeout?: string;
 }
 
-/** Declares the transport flags on a command. */
+/** The inline-answer window's default, as the flag shows it. */
+export const DEFAULT_ANSWER_TIMEOUT = "2500ms";
+/** The HTTP request timeout's default, as the flag shows it. */
+export const DEFAULT_REQUEST_TIMEOUT = "10s";
+
+/** Declares the receiving flags (serve and listen). */
 export function addTransportFlags(command: Command): Command {
   return command
     .option("--port <port>", "port to listen on", "3000")
     .option("--host <host>", "address to bind (0.0.0.0 to accept DingTalk from outside)", "127.0.0.1")
     .option("--path <path>", "callback path DingTalk posts to", "/")
-    .option("--timeout <ms>", "how long a handler may take to answer inline", "2500")
+    .option(
+      "--request-timeout <duration>",
+      "how long a client may take to send a whole HTTP request before it gets 408 (e.g. 10s)",
+      DEFAULT_REQUEST_TIMEOUT,
+    )
     .option("--app-key <key>", "app key (default: env DINGTALK_APP_KEY)")
     .option("--app-secret <secret>", "app secret (default: env DINGTALK_APP_SECRET; prefer the env var)")
     .option("--base-url <url>", "DingTalk stand-in, e.g. the emulator (default: env DINGTALK_BASE_URL)")
     .option("--stream", "receive over Stream mode (no public URL needed; needs the app key and secret)");
+}
+
+/** Declares the answering flags (serve only). */
+export function addAnswerFlags(command: Command): Command {
+  return command.option(
+    "--timeout <duration>",
+    "how long a handler may take to answer inline, e.g. 2500ms or 2.5s (a number alone is ms)",
+    DEFAULT_ANSWER_TIMEOUT,
+  );
 }

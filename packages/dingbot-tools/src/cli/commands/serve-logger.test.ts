@@ -40,4 +40,19 @@ describe("createCliLogger()", () => {
     expect(line).not.toContain("session=abc");
     expect(JSON.parse(line).appSecret).toBe("***");
   });
+
+  it("adds a hint naming DINGTALK_APP_SECRET to a signature mismatch, and none to other lines", () => {
+    const writes: string[] = [];
+    const logger = createCliLogger((text) => writes.push(text));
+    logger.warn({ status: 403, reason: "mismatch" }, "callback rejected");
+    logger.info({ msgId: "m", outcome: "inline" }, "callback");
+    logger.flush();
+    const [mismatch, callback] = writes
+      .join("")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(mismatch.hint).toContain("DINGTALK_APP_SECRET");
+    expect(callback.hint).toBeUndefined();
+  });
 });

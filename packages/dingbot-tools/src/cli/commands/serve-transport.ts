@@ -8,15 +8,18 @@
 import type { Logger } from "dingbot-sdk";
 import { httpServerTransport, streamTransport, type Transport } from "dingbot-sdk/bot";
 import { CliUsageError } from "../io.js";
-import { parsePort, parseWholeNumber } from "../parse-flags.js";
-import type { TransportFlags } from "./serve-flags.js";
+import { parseDuration, parsePort } from "../parse-flags.js";
+import { DEFAULT_ANSWER_TIMEOUT, type TransportFlags } from "./serve-flags.js";
 
 /** Credentials and settings resolved from flags and env. */
 export interface TransportSettings {
   port: number;
   host: string;
   path: string;
+  /** The inline-answer window (listen: the default; it answers nothing). */
   timeoutMs: number;
+  /** Time to receive a whole HTTP request. */
+  requestTimeoutMs: number;
   appKey: string | undefined;
   appSecret: string;
   baseUrl: string | undefined;
@@ -58,7 +61,8 @@ export function resolveTransportSettings(
     port: parsePort(flags.port),
     host: flags.host,
     path: flags.path.startsWith("/") ? flags.path : `/${flags.path}`,
-    timeoutMs: parseWholeNumber(flags.timeout, "--timeout"),
+    timeoutMs: parseDuration(flags.timeout ?? DEFAULT_ANSWER_TIMEOUT, "--timeout"),
+    requestTimeoutMs: parseDuration(flags.requestTimeout, "--request-timeout"),
     appKey: flags.appKey ?? env.DINGTALK_APP_KEY,
     appSecret,
     baseUrl: flags.baseUrl ?? env.DINGTALK_BASE_URL,
@@ -91,6 +95,7 @@ export function chooseTransport(settings: TransportSettings, logger: Logger): Ch
     host: settings.host,
     path: settings.path,
     timeoutMs: settings.timeoutMs,
+    requestTimeoutMs: settings.requestTimeoutMs,
     logger,
   });
   return { transport, describe: () => `${transport.url ?? "(not started)"}${settings.path}` };
