@@ -1,7 +1,17 @@
 // The emulator's chat page: conversations, live events, the composer and the rejection panel.
 // Plain browser JavaScript modules, no build step; rendering of message bodies is in render.js.
 import { h } from "./dom.js";
-import { avatar, bodyOf, colourFor, formatTime, initials, preview, renderBody, robotName } from "./render.js";
+import {
+  avatar,
+  bodyOf,
+  colourFor,
+  formatTime,
+  initials,
+  preview,
+  rejectionItem,
+  renderBody,
+  robotName,
+} from "./render.js";
 import { PAGE_SIZE, state } from "./state.js";
 
 const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
@@ -446,43 +456,6 @@ async function sendFromComposer(event) {
 }
 
 // ---------------------------------------------------------------- rejections
-
-const REASON_LABEL = {
-  sign: "签名错误",
-  keyword: "关键词不匹配",
-  "rate-limit": "限流",
-  ip: "IP 不在白名单",
-  token: "token 无效",
-  body: "消息体不合法",
-  timestamp: "时间戳无效",
-  method: "请求方法错误",
-  "content-type": "Content-Type 错误",
-  msgtype: "消息类型错误",
-  fault: "注入的故障",
-  delivery: "机器人未收到",
-  offline: "机器人离线",
-  reply: "回复被丢弃",
-};
-
-function rejectionItem(r) {
-  return h(
-    "li",
-    { class: "rejection", "data-reason": r.reason },
-    h(
-      "div",
-      { class: "rejection-head" },
-      h(
-        "span",
-        { class: `badge reason reason-${String(r.reason).replace(/[^a-z-]/gi, "")}` },
-        REASON_LABEL[r.reason] ?? r.reason,
-      ),
-      r.subject ? h("span", { class: "rejection-subject" }, r.subject) : null,
-      h("time", { datetime: new Date(r.time).toISOString() }, formatTime(r.time)),
-    ),
-    h("div", { class: "rejection-msg" }, r.errcode !== undefined ? `errcode ${r.errcode}：` : "", r.errmsg),
-    h("code", { class: "rejection-endpoint" }, r.endpoint),
-  );
-}
 
 function renderRejections() {
   ui.rejectionCount.textContent = String(state.rejections.length);

@@ -512,3 +512,59 @@ export function formatTime(ms) {
   if (date.toDateString() === new Date().toDateString()) return time;
   return `${date.toLocaleDateString("zh-CN", { month: "2-digit", day: "2-digit" })} ${time}`;
 }
+
+// ---------------------------------------------------------------- rejections
+
+/**
+ * The rejection panel's tag for each reason the emulator records, in Chinese (the page's language); the
+ * English reason code is shown beside it, so a tag is never half one language and half the other.
+ */
+export const REASON_LABEL = {
+  sign: "签名错误",
+  timestamp: "时间戳无效",
+  keyword: "关键词不匹配",
+  ip: "IP 不在白名单",
+  token: "令牌无效",
+  credentials: "凭证错误",
+  body: "消息体不合法",
+  "content-type": "内容类型错误",
+  method: "请求方法错误",
+  msgtype: "消息类型错误",
+  "rate-limit": "限流",
+  fault: "注入的故障",
+  session: "会话链接无效",
+  delivery: "机器人未收到",
+  offline: "机器人离线",
+  reply: "回复被丢弃",
+  params: "参数错误",
+  path: "接口不存在",
+  robot: "机器人无效",
+  conversation: "群会话不存在",
+  user: "用户无效",
+  agent: "应用无效",
+  task: "任务无效",
+  recall: "撤回失败",
+};
+
+/** One entry of the rejection panel: Chinese tag and English reason, who, when, errcode/errmsg, endpoint. */
+export function rejectionItem(r) {
+  const reason = String(r.reason ?? "");
+  return h(
+    "li",
+    { class: "rejection", "data-reason": reason },
+    h(
+      "div",
+      { class: "rejection-head" },
+      h(
+        "span",
+        { class: `badge reason reason-${reason.replace(/[^a-z-]/gi, "")}` },
+        Object.hasOwn(REASON_LABEL, reason) ? REASON_LABEL[reason] : "其他原因",
+      ),
+      h("span", { class: "reason-code", lang: "en" }, reason),
+      r.subject ? h("span", { class: "rejection-subject" }, r.subject) : null,
+      h("time", { datetime: new Date(r.time).toISOString() }, formatTime(r.time)),
+    ),
+    h("div", { class: "rejection-msg" }, r.errcode !== undefined ? `errcode ${r.errcode}：` : "", r.errmsg),
+    h("code", { class: "rejection-endpoint" }, r.endpoint),
+  );
+}
