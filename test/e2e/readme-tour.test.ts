@@ -1,0 +1,226 @@
+/**
+ * The README's five-minute tour, pasted whole: its ```sh blocks, in order, run as one bash script (one shell
+ * session, as a reader pastes them into one terminal), then the emulator is asked what it received. The
+ * tour's readiness waits are what make this pass: without them a message races the bot it is for.
+ *
+ * The tour uses fixed ports (8089, 3000, 9000); when one is taken the test is skipped with a message. It runs
+ * in a temporary copy of examples/ (the relay writes its SQLite file next to examples/relay.yaml), with a
+ * `dingbot` on PATH that runs the CLI from source, and stops every process it started (the script's process
+ * group) at the end.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import {
+  chmodSync,
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { readFile } from "node:fs/promises";
+import { connect } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { REPO_ROOT } from "../helpers/cli.js";
+
+/** The tour's fixed ports: the emulator, the HTTP bot, the relay. */
+const PORTS = [8089, 3000, 9000];
+const EMULATOR = "http://127.0.0.1:8089";
+const DONE = "README-TOUR-DONE";
+
+/** The ```sh blocks of the README's tour section, in order. */
+function tourBlocks(markdown: string): string[] {
+  const start = markdown.indexOf("## A five-minute tour");
+  if (start < 0) throw new Error("README.md has no '## A five-minute tour' section");
+  const end = markdown.indexOf("\n## ", start + 1);
+  const section = markdown.slice(start, end < 0 ? undefined : end);
+  return [...section.matchAll(/^```sh\n([\s\S]*?)^```$/gm)].map((m) => m[1]!);
+}
+
+/** Whether something accepts connections on 127.0.0.1:port. */
+function portTaken(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ port, host: "127.0.0.1" });
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+  });
+}
+
+async function takenPorts(): Promise<number[]> {
+  const taken = await Promise.all(PORTS.map(async (port) => ((await portTaken(port)) ? port : 0)));
+  return taken.filter((port) => port !== 0);
+}
+
+const BUSY = await takenPorts();
+if (BUSY.length > 0) {
+  console.warn(
+    `readme-tour: skipped: port ${BUSY.join(", ")} is in use (the tour uses fixed ports ${PORTS.join(", ")}; ` +
+      "stop npm start or whatever listens there)",
+  );
+}
+
+/**
+ * A directory where the tour runs as from the repository root: examples/ copied (the relay's database goes
+ * there), test/ and packages/ linked, node_modules linked entry by entry, and a `dingbot` bin that runs the
+ * CLI from TypeScript source, so the test needs no build.
+ */
+function tourDirectory(): string {
+  const dir = mkdtempSync(join(tmpdir(), "dingbot-tour-"));
+  cpSync(join(REPO_ROOT, "examples"), join(dir, "examples"), { recursive: true });
+  symlinkSync(join(REPO_ROOT, "test"), join(dir, "test"));
+  symlinkSync(join(REPO_ROOT, "packages"), join(dir, "packages"));
+  writeFileSync(join(dir, "package.json"), JSON.stringify({ private: true, type: "module" }));
+  const modules = join(dir, "node_modules");
+  mkdirSync(join(modules, ".bin"), { recursive: true });
+  for (const entry of readdirSync(join(REPO_ROOT, "node_modules"))) {
+    if (entry !== ".bin") symlinkSync(join(REPO_ROOT, "node_modules", entry), join(modules, entry));
+  }
+  const main = join(REPO_ROOT, "packages/dingbot-tools/src/cli/main.ts");
+  const tsx = import.meta.resolve("tsx");
+  const bin = join(modules, ".bin", "dingbot");
+  writeFileSync(
+    bin,
+    `#!/bin/sh\nexec "${process.execPath}" --conditions=dingbot:source --import "${tsx}" "${main}" "$@"\n`,
+  );
+  chmodSync(bin, 0o755);
+  return dir;
+}
+
+interface Message {
+  conversationId: string;
+  via: string;
+  sender: { kind: string; name: string };
+  body: Record<string, unknown>;
+  replyTo?: string;
+  meta?: { msgId?: string; delivery?: { delivered?: boolean } };
+}
+
+async function messages(): Promise<Message[]> {
+  const response = await fetch(`${EMULATOR}/_emulator/messages`);
+  return (await response.json()) as Message[];
+}
+
+describe.skipIf(BUSY.length > 0)("README tour", () => {
+  let child: ChildProcess | undefined;
+  let dir: string | undefined;
+
+  /** Stops the script's process group (the shell and every background job of the tour). */
+  const stopAll = async (): Promise<void> => {
+    if (!child?.pid) return;
+    const group = -child.pid;
+    const signal = (name: NodeJS.Signals): void => {
+      try {
+        process.kill(group, name);
+      } catch {
+        // The group is gone already.
+      }
+    };
+    signal("SIGTERM");
+    const deadline = Date.now() + 10_000;
+    while ((await takenPorts()).length > 0 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100));
+    signal("SIGKILL");
+    child = undefined;
+  };
+
+  afterAll(async () => {
+    await stopAll();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("runs pasted whole: every step's message reaches the emulator, and the bots and the relay answer", async () => {
+    const readme = await readFile(join(REPO_ROOT, "README.md"), "utf8");
+    const blocks = tourBlocks(readme);
+    expect(blocks.length).toBeGreaterThanOrEqual(6);
+    dir = tourDirectory();
+    writeFileSync(join(dir, "tour.sh"), `${blocks.join("\n")}\necho ${DONE}\nwait\n`);
+    let output = "";
+    // Own process group (detached), so that stopAll reaches every background job. Only PATH and HOME come
+    // from outside: a developer's DINGTALK_* must not change what the tour does.
+    child = spawn("bash", ["tour.sh"], {
+      cwd: dir,
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+      env: {
+        PATH: `${join(dir, "node_modules/.bin")}:${process.env.PATH ?? ""}`,
+        HOME: process.env.HOME ?? "",
+      },
+    });
+    child.stdout?.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.stderr?.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    const exited = new Promise<void>((resolve) => child?.once("exit", () => resolve()));
+    await Promise.race([
+      expect.poll(() => output, { timeout: 120_000, interval: 200 }).toContain(DONE),
+      exited.then(() => {
+        if (!output.includes(DONE)) throw new Error(`the tour's shell exited early:\n${output}`);
+      }),
+    ]);
+
+    // No curl failed (-fsS prints "curl: (N) …"), and the one send meant to fail did, with its reason.
+    expect(output, output).not.toMatch(/curl: \(\d+\)/);
+    expect(output).toContain("310000");
+    expect(output).toMatch(/zhangsan \(13800000001\): unread/);
+
+    const expected = (all: Message[]) => ({
+      build: all.some((m) => m.via === "webhook" && JSON.stringify(m.body).includes("构建完成 ✅")),
+      markdown: all.some((m) => m.via === "webhook" && JSON.stringify(m.body).includes("构建 #42")),
+      answer: all.some(
+        (m) =>
+          m.conversationId === "cidDemoOpsGroup==" &&
+          m.via === "inline-reply" &&
+          m.sender.name === "问答机器人",
+      ),
+      echo: all.some(
+        (m) =>
+          m.conversationId === "cidDemoEchoChat==" &&
+          m.via === "session-webhook" &&
+          JSON.stringify(m.body).includes("回声 echo：你好"),
+      ),
+      notification: all.some(
+        (m) => m.via === "work-notification" && JSON.stringify(m.body).includes("报销已审批"),
+      ),
+      alert: all.some(
+        (m) =>
+          m.conversationId === "cidDemoOpsGroup==" &&
+          m.sender.name === "告警机器人" &&
+          JSON.stringify(m.body).includes("HighRequestLatency"),
+      ),
+    });
+    const all = {
+      build: true,
+      markdown: true,
+      answer: true,
+      echo: true,
+      notification: true,
+      alert: true,
+    };
+    await expect
+      .poll(async () => expected(await messages()), { timeout: 30_000, interval: 250 })
+      .toEqual(all);
+    // The robot created through the control API is there, in 研发群.
+    const robots = (await (await fetch(`${EMULATOR}/_emulator/robots`)).json()) as Array<{
+      name: string;
+      conversationId: string;
+    }>;
+    expect(robots.find((r) => r.name === "我的机器人")?.conversationId).toBe("cidDemoDevGroup==");
+    // The "done" send was refused (keyword missing), so nothing of it was recorded.
+    const received = await messages();
+    expect(received.some((m) => JSON.stringify(m.body).includes('"done"'))).toBe(false);
+    // 张三's message to the stream bot is marked delivered (the bot was connected when it was sent).
+    const hello = received.find((m) => m.conversationId === "cidDemoEchoChat==" && m.via === "user");
+    expect(hello?.meta?.delivery?.delivered).toBe(true);
+
+    await stopAll();
+    expect(await takenPorts()).toEqual([]);
+  }, 180_000);
+});
