@@ -6,7 +6,7 @@ export const registerListen: RegisterCommand = (program, io, setExit) => {
   const command = program
     .command("listen")
     .description("print every message DingTalk delivers to the robot as one JSON line (answers nothing)");
-  addTransportFlags(command).action(async (flags: TransportFlags) => {
+  addTransportFlags(command, { answer: false }).action(async (flags: TransportFlags) => {
     const { runListen } = await import("./listen-action.js");
     setExit(await runListen(flags, io));
   });

@@ -27,12 +27,23 @@ export const DEFAULT_ANSWER_TIMEOUT = "2500ms";
 /** The HTTP request timeout's default, as the flag shows it. */
 export const DEFAULT_REQUEST_TIMEOUT = "10s";
 
-/** Declares the receiving flags (serve and listen). */
-export function addTransportFlags(command: Command): Command {
-  return command
+/**
+ * Declares the flags of serve (`answer: true`) or listen (`answer: false`: it answers nothing, so the
+ * inline-answer window is not offered).
+ */
+export function addTransportFlags(command: Command, options: { answer: boolean }): Command {
+  command
     .option("--port <port>", "port to listen on", "3000")
     .option("--host <host>", "address to bind (0.0.0.0 to accept DingTalk from outside)", "127.0.0.1")
-    .option("--path <path>", "callback path DingTalk posts to", "/")
+    .option("--path <path>", "callback path DingTalk posts to", "/");
+  if (options.answer) {
+    command.option(
+      "--timeout <duration>",
+      "how long a handler may take to answer inline, e.g. 2500ms or 2.5s (a number alone is ms)",
+      DEFAULT_ANSWER_TIMEOUT,
+    );
+  }
+  return command
     .option(
       "--request-timeout <duration>",
       "how long a client may take to send a whole HTTP request before it gets 408 (e.g. 10s)",
@@ -42,13 +53,4 @@ export function addTransportFlags(command: Command): Command {
     .option("--app-secret <secret>", "app secret (default: env DINGTALK_APP_SECRET; prefer the env var)")
     .option("--base-url <url>", "DingTalk stand-in, e.g. the emulator (default: env DINGTALK_BASE_URL)")
     .option("--stream", "receive over Stream mode (no public URL needed; needs the app key and secret)");
-}
-
-/** Declares the answering flags (serve only). */
-export function addAnswerFlags(command: Command): Command {
-  return command.option(
-    "--timeout <duration>",
-    "how long a handler may take to answer inline, e.g. 2500ms or 2.5s (a number alone is ms)",
-    DEFAULT_ANSWER_TIMEOUT,
-  );
 }

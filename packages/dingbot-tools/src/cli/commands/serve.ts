@@ -1,5 +1,5 @@
 import type { RegisterCommand } from "./index.js";
-import { addAnswerFlags, addTransportFlags, type TransportFlags } from "./serve-flags.js";
+import { addTransportFlags, type TransportFlags } from "./serve-flags.js";
 
 /** `dingbot serve FILE`: runs a bot module over DingTalk's HTTP callback. */
 export const registerServe: RegisterCommand = (program, io, setExit) => {
@@ -9,7 +9,7 @@ export const registerServe: RegisterCommand = (program, io, setExit) => {
       "run a bot (a .ts or .js file whose default export is a Bot) on DingTalk's HTTP callback, or Stream mode with --stream",
     )
     .argument("<file>", "the bot module, e.g. examples/answer-bot.ts");
-  addAnswerFlags(addTransportFlags(command)).action(async (file: string, flags: TransportFlags) => {
+  addTransportFlags(command, { answer: true }).action(async (file: string, flags: TransportFlags) => {
     const { runServe } = await import("./serve-action.js");
     setExit(await runServe(file, flags, io));
   });
