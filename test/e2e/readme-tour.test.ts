@@ -31,10 +31,10 @@ const PORTS = [8089, 3000, 9000];
 const EMULATOR = "http://127.0.0.1:8089";
 const DONE = "README-TOUR-DONE";
 
-/** The ```sh blocks of the README's tour section, in order. */
-function tourBlocks(markdown: string): string[] {
-  const start = markdown.indexOf("## A five-minute tour");
-  if (start < 0) throw new Error("README.md has no '## A five-minute tour' section");
+/** The ```sh blocks of a README's tour section (the one titled `heading`), in order. */
+function tourBlocks(markdown: string, heading = "## A five-minute tour"): string[] {
+  const start = markdown.indexOf(heading);
+  if (start < 0) throw new Error(`no '${heading}' section`);
   const end = markdown.indexOf("\n## ", start + 1);
   const section = markdown.slice(start, end < 0 ? undefined : end);
   return [...section.matchAll(/^```sh\n([\s\S]*?)^```$/gm)].map((m) => m[1]!);
@@ -105,6 +105,15 @@ async function messages(): Promise<Message[]> {
   const response = await fetch(`${EMULATOR}/_emulator/messages`);
   return (await response.json()) as Message[];
 }
+
+describe("README tour, in both languages", () => {
+  it("README.zh-CN.md's tour runs the same commands as README.md's (comments aside)", async () => {
+    const commands = (blocks: string[]) => blocks.map((b) => b.replace(/[ \t]+#\s.*$/gm, ""));
+    const en = tourBlocks(await readFile(join(REPO_ROOT, "README.md"), "utf8"));
+    const zh = tourBlocks(await readFile(join(REPO_ROOT, "README.zh-CN.md"), "utf8"), "## 五分钟上手");
+    expect(commands(zh)).toEqual(commands(en));
+  });
+});
 
 describe.skipIf(BUSY.length > 0)("README tour", () => {
   let child: ChildProcess | undefined;
