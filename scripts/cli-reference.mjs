@@ -65,6 +65,8 @@ function render(entries) {
     "`DINGTALK_APP_KEY`, `DINGTALK_APP_SECRET`, `DINGTALK_AGENT_ID`) and honours `DINGTALK_BASE_URL`, which",
     "points it at the emulator instead of DingTalk ([real-dingtalk.md](real-dingtalk.md)). Exit codes: 0 ok,",
     "1 DingTalk refused or the network failed, 2 bad usage or an invalid message (nothing was sent).",
+    "Durations such as `--timeout` are written with a unit (`2500ms`, `2.5s`, `60s`, `2m`); a number alone is",
+    "milliseconds in every command.",
     "",
     "Guides: [sending](sending.md) · [answering over HTTP](answering-http.md) · [Stream mode](stream-mode.md)",
     "· [app API](app-api.md) · [relay](relay.md) · [emulator](emulator.md) · [demo](demo.md).",
