@@ -162,7 +162,11 @@ routes: [{ path: /alertmanager, source: alertmanager, robots: [ops] }]`,
     const wait = started + i * 10 - Date.now();
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     posts.push(
-      fetch(`${url}/alertmanager`, { method: "POST", body: alertmanagerBody(names[i % names.length]) }),
+      fetch(`${url}/alertmanager`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: alertmanagerBody(names[i % names.length]),
+      }),
     );
   }
   const statuses = await Promise.all(posts.map(async (p) => (await p).status));

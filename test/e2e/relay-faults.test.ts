@@ -11,6 +11,7 @@ import {
   countAlerts,
   type EmulatorHarness,
   groupTexts,
+  JSON_POST,
   startEmulator,
   TOKEN,
   tempDir,
@@ -66,7 +67,7 @@ async function fault(spec: Record<string, unknown>): Promise<void> {
 }
 
 async function postAlert(name: string): Promise<void> {
-  const response = await fetch(`${url}/alertmanager`, { method: "POST", body: alertmanagerBody(name) });
+  const response = await fetch(`${url}/alertmanager`, { ...JSON_POST, body: alertmanagerBody(name) });
   expect(response.status).toBe(200);
 }
 

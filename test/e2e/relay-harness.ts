@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createEmulator, type Emulator, type EmulatorOptions } from "dingbot-tools/emulator";
-import { parseDigestCounts } from "dingbot-tools/relay";
+import { type NewOutboxEntry, parseDigestCounts } from "dingbot-tools/relay";
 
 /** Fixture directory of the relay tests. */
 export const FIXTURES = fileURLToPath(new URL("../fixtures/relay/", import.meta.url));
@@ -20,6 +20,12 @@ export function fixture(name: string): string {
 
 /** The access token of the harness robot. */
 export const TOKEN = "relaytesttoken0123456789abcdef";
+
+/**
+ * Fetch options of a webhook POST: the relay refuses a body that is not declared `application/json` (415),
+ * and fetch declares a string body `text/plain` by default.
+ */
+export const JSON_POST = { method: "POST", headers: { "content-type": "application/json" } } as const;
 
 /** A started emulator with one robot whose group the tests read. */
 export interface EmulatorHarness {
@@ -147,4 +153,44 @@ export function metric(text: string, name: string, labelFilter = ""): number {
     }
   }
   return sum;
+}
+
+/**
+ * A generic webhook body nested `depth` levels deep (6,000 levels is about 12 KB): `JSON.parse` copes with
+ * it, the recursive code that meets it later does not.
+ */
+export function deepJson(depth: number, title = "Deep"): string {
+  return `{"title":${JSON.stringify(title)},"nested":${"[".repeat(depth)}${"]".repeat(depth)}}`;
+}
+
+/** A value nested `depth` levels deep, built without recursion (200,000 overflows JSON.stringify). */
+export function deepValue(depth: number): Record<string, unknown> {
+  let value: Record<string, unknown> = {};
+  for (let i = 0; i < depth; i++) value = { a: value };
+  return value;
+}
+
+/** An outbox entry of one firing alert for robot `ops`, with the given source context. */
+export function outboxEntry(name: string, context: Record<string, unknown> = {}): NewOutboxEntry {
+  return {
+    robot: "ops",
+    route: 0,
+    createdAt: Date.now(),
+    atMobiles: [],
+    atUserIds: [],
+    atAll: false,
+    lines: [{ name, severity: "critical", status: "firing" }],
+    alerts: [
+      {
+        name,
+        severity: "critical",
+        status: "firing",
+        labels: {},
+        annotations: {},
+        atMobiles: [],
+        atUserIds: [],
+      },
+    ],
+    context,
+  };
 }

@@ -13,6 +13,7 @@ import {
   type EmulatorHarness,
   freePort,
   groupTexts,
+  JSON_POST,
   startEmulator,
   tempDir,
   WEBHOOK,
@@ -95,7 +96,7 @@ describe("relay kill -9", () => {
           const name = `Kill${iteration}x${sequence++}`;
           try {
             const response = await fetch(`${base}/alertmanager`, {
-              method: "POST",
+              ...JSON_POST,
               body: alertmanagerBody(name),
             });
             if (response.status === 200) acked.add(name);

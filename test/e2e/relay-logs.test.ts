@@ -13,6 +13,7 @@ import {
   type EmulatorHarness,
   freePort,
   groupTexts,
+  JSON_POST,
   startEmulator,
   TOKEN,
   tempDir,
@@ -89,7 +90,7 @@ routes:
         "the relay to start",
       );
       expect(
-        (await fetch(`${base}/alertmanager`, { method: "POST", body: alertmanagerBody("Logged") })).status,
+        (await fetch(`${base}/alertmanager`, { ...JSON_POST, body: alertmanagerBody("Logged") })).status,
       ).toBe(200);
       await waitFor(() => countAlerts(groupTexts(harness)).has("Logged"), 10_000, "the alert");
       await fetch(`${harness.url}/_emulator/faults`, {
@@ -102,14 +103,14 @@ routes:
           errmsg: `sign not match ${TOKEN}`,
         }),
       });
-      await fetch(`${base}/alertmanager`, { method: "POST", body: alertmanagerBody("Refused") });
+      await fetch(`${base}/alertmanager`, { ...JSON_POST, body: alertmanagerBody("Refused") });
       await waitFor(() => output.includes("dead-lettered"), 10_000, "the dead letter to be logged");
       const body = '{"zen":"x"}';
       const wrong = `sha256=${createHmac("sha256", "not-the-secret").update(body).digest("hex")}`;
       const refused = await fetch(`${base}/github`, {
         method: "POST",
         body,
-        headers: { "x-github-event": "ping", "x-hub-signature-256": wrong },
+        headers: { ...JSON_POST.headers, "x-github-event": "ping", "x-hub-signature-256": wrong },
       });
       expect(refused.status).toBe(401);
     } finally {

@@ -5,14 +5,18 @@
  * with a message, unless CI is set, where a missing redis-server fails it.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { createRelay, parseRelayConfig, type Relay } from "dingbot-tools/relay";
+import { createRelay, EntryRejectedError, parseRelayConfig, type Relay } from "dingbot-tools/relay";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   alertmanagerBody,
   countAlerts,
+  deepJson,
+  deepValue,
   type EmulatorHarness,
   freePort,
   groupTexts,
+  JSON_POST,
+  outboxEntry,
   startEmulator,
   tempDir,
   WEBHOOK,
@@ -67,6 +71,7 @@ robots:
   ops: { webhook: "${WEBHOOK}" }
 routes:
   - { path: /alertmanager, source: alertmanager, robots: [ops] }
+  - { path: /generic, source: generic, robots: [ops] }
 `;
   for (let i = 0; i < 2; i++) {
     const relay = await createRelay(parseRelayConfig(yaml, `${dir.dir}/relay.yaml`, {}), {
@@ -94,7 +99,7 @@ describe.skipIf(!hasRedis)("relay on Redis", () => {
       const name = `Redis${i % 30}`;
       expected.set(name, (expected.get(name) ?? 0) + 1);
       // Alternate instances, as a load balancer would.
-      posts.push(fetch(`${urls[i % 2]}/alertmanager`, { method: "POST", body: alertmanagerBody(name) }));
+      posts.push(fetch(`${urls[i % 2]}/alertmanager`, { ...JSON_POST, body: alertmanagerBody(name) }));
       if (i % 20 === 19) await new Promise((resolve) => setTimeout(resolve, 100));
     }
     expect((await Promise.all(posts)).map((r) => r.status).every((s) => s === 200)).toBe(true);
@@ -127,7 +132,7 @@ describe.skipIf(!hasRedis)("relay on Redis", () => {
     await relays[0]?.stop();
     relays.shift();
     const posts = Array.from({ length: 30 }, () =>
-      fetch(`${urls[1]}/alertmanager`, { method: "POST", body: alertmanagerBody("AfterStop") }),
+      fetch(`${urls[1]}/alertmanager`, { ...JSON_POST, body: alertmanagerBody("AfterStop") }),
     );
     expect((await Promise.all(posts)).every((r) => r.status === 200)).toBe(true);
     await waitFor(
@@ -138,11 +143,38 @@ describe.skipIf(!hasRedis)("relay on Redis", () => {
     expect(countAlerts(groupTexts(harness)).get("Redis0")).toBe(before.get("Redis0"));
   }, 30_000);
 
+  it("answers 400 to a body nested too deep, and 200 to the good webhooks sent with it", async () => {
+    const statuses = await Promise.all(
+      [
+        deepJson(6000),
+        '{"title":"DeepGood1","status":"firing"}',
+        '{"title":"DeepGood2","status":"firing"}',
+      ].map(async (body) => {
+        const response = await fetch(`${urls[1]}/generic`, { ...JSON_POST, body });
+        return response.status;
+      }),
+    );
+    expect(statuses).toEqual([400, 200, 200]);
+    expect((await fetch(`${urls[1]}/healthz`)).status).toBe(200);
+    // Past the parser's cap, the store itself refuses an entry it cannot serialise as that entry's fault
+    // (400), not as Redis being down (503).
+    const store = relays[relays.length - 1]?.store;
+    await expect(
+      store?.enqueue([outboxEntry("TooDeep", { deep: deepValue(200_000) })]),
+    ).rejects.toBeInstanceOf(EntryRejectedError);
+    await waitFor(
+      () =>
+        ["DeepGood1", "DeepGood2"].every((name) => groupTexts(harness).some((text) => text.includes(name))),
+      15_000,
+      "the good webhooks to be delivered",
+    );
+  }, 30_000);
+
   it("answers 503 while Redis is down, so senders retry", async () => {
     redis?.kill("SIGKILL");
     await new Promise((resolve) => setTimeout(resolve, 300));
     const response = await fetch(`${urls[1]}/alertmanager`, {
-      method: "POST",
+      ...JSON_POST,
       body: alertmanagerBody("NoRedis"),
     });
     expect(response.status).toBe(503);

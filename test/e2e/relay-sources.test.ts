@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type EmulatorHarness,
   fixture,
+  JSON_POST,
   metric,
   startEmulator,
   TOKEN,
@@ -256,7 +257,7 @@ describe("relay sources", () => {
     const broken = await createRelay(config, { logger: quiet });
     await broken.store.close();
     const response = await broken.app.request("/am", {
-      method: "POST",
+      ...JSON_POST,
       body: fixture("alertmanager-firing.json"),
     });
     expect(response.status).toBe(503);

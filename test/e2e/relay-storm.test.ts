@@ -15,6 +15,7 @@ import {
   countAlerts,
   type EmulatorHarness,
   groupTexts,
+  JSON_POST,
   startEmulator,
   TOKEN,
   tempDir,
@@ -96,7 +97,7 @@ describe("relay storm", () => {
         alerts.push(...JSON.parse(alertmanagerBody(name, SEVERITIES[j % SEVERITIES.length])).alerts);
       }
       const body = { ...JSON.parse(alertmanagerBody("storm")), alerts };
-      posts.push(fetch(`${url}/alertmanager`, { method: "POST", body: JSON.stringify(body) }));
+      posts.push(fetch(`${url}/alertmanager`, { ...JSON_POST, body: JSON.stringify(body) }));
     }
     const statuses = await Promise.all(posts.map(async (p) => (await p).status));
     expect(statuses.every((status) => status === 200)).toBe(true);

@@ -30,7 +30,29 @@ export const RobotConfigSchema = z.strictObject({
   rateWindowMs: z.int().positive().optional(),
 });
 
+/** Default time a sender has to send a request's headers. */
+export const DEFAULT_HEADERS_TIMEOUT_MS = 15_000;
+/** Default time a sender has to send a whole request. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+
 const SOURCES = ["alertmanager", "grafana", "github", "generic"] as const;
+
+/**
+ * Who may post to a route: a bearer token (`Authorization: Bearer …`) or a shared secret in a header of
+ * the route's choosing. Write the value as `${ENV_VAR}` so it stays out of the file.
+ */
+export const RouteAuthSchema = z.union([
+  z.strictObject({ bearer: z.string().min(1) }),
+  z.strictObject({
+    header: z
+      .string()
+      .regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, "must be an HTTP header name")
+      .refine((name) => !["authorization", "content-type", "origin", "host"].includes(name.toLowerCase()), {
+        message: "choose a header of your own (e.g. X-Relay-Token); use `bearer` for Authorization",
+      }),
+    secret: z.string().min(1),
+  }),
+]);
 
 /** One inbound webhook path and where its alerts go. */
 export const RouteConfigSchema = z.strictObject({
@@ -50,6 +72,8 @@ export const RouteConfigSchema = z.strictObject({
   title: z.string().min(1).optional(),
   /** GitHub: the webhook secret that signs `X-Hub-Signature-256`. */
   secret: z.string().min(1).optional(),
+  /** Required credentials of a request (every route of one path must ask for the same). */
+  auth: RouteAuthSchema.optional(),
   /** Language of the built-in templates. */
   language: z.enum(["zh", "en"]).optional(),
 });
@@ -74,7 +98,14 @@ export const LimitsConfigSchema = z.strictObject({
 export const RelayConfigSchema = z
   .strictObject({
     listen: z
-      .strictObject({ host: z.string().min(1).optional(), port: z.int().min(0).max(65535).optional() })
+      .strictObject({
+        host: z.string().min(1).optional(),
+        port: z.int().min(0).max(65535).optional(),
+        /** Time a sender has to send a request's headers (default 15000 ms). */
+        headersTimeoutMs: z.int().positive().optional(),
+        /** Time a sender has to send a whole request, body included (default 30000 ms); 408 after. */
+        requestTimeoutMs: z.int().positive().optional(),
+      })
       .optional(),
     store: StoreConfigSchema.optional(),
     /** Overrides DINGTALK_BASE_URL (e.g. the emulator). */
@@ -113,7 +144,18 @@ export const RelayConfigSchema = z
         });
       }
     }
+    const headersTimeout = config.listen?.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS;
+    const requestTimeout = config.listen?.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    if (headersTimeout > requestTimeout) {
+      // Node refuses a server whose headers timeout is longer than its whole-request timeout.
+      ctx.addIssue({
+        code: "custom",
+        path: ["listen", "headersTimeoutMs"],
+        message: `must not exceed listen.requestTimeoutMs (${requestTimeout})`,
+      });
+    }
     const sourceByPath = new Map<string, string>();
+    const authByPath = new Map<string, string>();
     config.routes.forEach((route, index) => {
       route.robots.forEach((name, j) => {
         if (!robots.has(name)) {
@@ -133,6 +175,17 @@ export const RelayConfigSchema = z
         });
       }
       sourceByPath.set(route.path, route.source);
+      // One request is checked once, before the routes of its path are known to accept it.
+      const auth = JSON.stringify(route.auth ?? null);
+      const earlierAuth = authByPath.get(route.path);
+      if (earlierAuth !== undefined && earlierAuth !== auth) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["routes", index, "auth"],
+          message: `routes of path ${route.path} must share the same auth`,
+        });
+      }
+      authByPath.set(route.path, auth);
       if (route.path === "/healthz" || route.path === "/metrics") {
         ctx.addIssue({
           code: "custom",
@@ -161,6 +214,8 @@ export const RelayConfigSchema = z
 export type RelayConfigInput = z.infer<typeof RelayConfigSchema>;
 /** One robot entry. */
 export type RobotConfigInput = z.infer<typeof RobotConfigSchema>;
+/** A route's auth entry. */
+export type RouteAuthInput = z.infer<typeof RouteAuthSchema>;
 /** One route entry. */
 export type RouteConfigInput = z.infer<typeof RouteConfigSchema>;
 /** Source kinds the relay understands. */

@@ -2,7 +2,13 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { loadRelayConfig, parseRelayConfig, RelayConfigError } from "./config.js";
+import {
+  authWarnings,
+  isLoopbackHost,
+  loadRelayConfig,
+  parseRelayConfig,
+  RelayConfigError,
+} from "./config.js";
 
 const VALID = `listen: { host: 127.0.0.1, port: 9000 }
 store: { sqlite: ./relay.db }
@@ -29,7 +35,12 @@ function problems(text: string, env: Record<string, string> = ENV) {
 describe("parseRelayConfig()", () => {
   it("reads the issue's example config and fills defaults", () => {
     const config = parseRelayConfig(VALID, "/etc/relay.yaml", ENV);
-    expect(config.listen).toEqual({ host: "127.0.0.1", port: 9000 });
+    expect(config.listen).toEqual({
+      host: "127.0.0.1",
+      port: 9000,
+      headersTimeoutMs: 15_000,
+      requestTimeoutMs: 30_000,
+    });
     expect(config.store).toEqual({ kind: "sqlite", path: "/etc/relay.db", synchronous: "normal" });
     expect(config.robots.get("ops")).toMatchObject({
       secret: "SECops",
@@ -112,5 +123,118 @@ describe("parseRelayConfig()", () => {
     const file = join(dir, "relay.yaml");
     writeFileSync(file, "robots: {}\nroutes: []\n");
     expect(() => loadRelayConfig(file, {})).toThrow(`${file}:2: routes:`);
+  });
+});
+
+describe("listen timeouts", () => {
+  it("takes them from listen and refuses a headers timeout longer than the request timeout", () => {
+    const config = parseRelayConfig(
+      VALID.replace("port: 9000 }", "port: 9000, headersTimeoutMs: 500, requestTimeoutMs: 800 }"),
+      "/etc/relay.yaml",
+      ENV,
+    );
+    expect(config.listen).toMatchObject({ headersTimeoutMs: 500, requestTimeoutMs: 800 });
+    const bad = VALID.replace("port: 9000 }", "port: 9000, headersTimeoutMs: 900, requestTimeoutMs: 800 }");
+    expect(problems(bad)).toEqual([
+      expect.objectContaining({
+        key: "listen.headersTimeoutMs",
+        line: 1,
+        message: expect.stringContaining("800"),
+      }),
+    ]);
+  });
+});
+
+describe("route auth", () => {
+  const withAuth = (first: string, second: string) =>
+    VALID.replace(
+      "- { path: /alertmanager, source: alertmanager, robots: [ops] }",
+      `- { path: /alertmanager, source: alertmanager, robots: [ops]${first} }\n  - { path: /alertmanager, source: alertmanager, robots: [oncall]${second} }`,
+    );
+
+  it("reads a bearer token or a shared-secret header from the environment", () => {
+    const config = parseRelayConfig(
+      withAuth(', auth: { bearer: "${RELAY_TOKEN}" }', ', auth: { bearer: "${RELAY_TOKEN}" }'),
+      "/etc/relay.yaml",
+      { ...ENV, RELAY_TOKEN: "t0ken" },
+    );
+    expect(config.routes[0]?.auth).toEqual({ bearer: "t0ken" });
+    const header = parseRelayConfig(
+      withAuth(
+        ', auth: { header: X-Relay-Token, secret: "${RELAY_TOKEN}" }',
+        ', auth: { header: X-Relay-Token, secret: "${RELAY_TOKEN}" }',
+      ),
+      "/etc/relay.yaml",
+      { ...ENV, RELAY_TOKEN: "t0ken" },
+    );
+    expect(header.routes[1]?.auth).toEqual({ header: "X-Relay-Token", secret: "t0ken" });
+  });
+
+  it("requires the routes of one path to share their auth, without printing it", () => {
+    const found = problems(withAuth(', auth: { bearer: "one-secret" }', ""));
+    expect(found).toEqual([
+      expect.objectContaining({
+        key: "routes.1.auth",
+        line: 8,
+        message: expect.stringContaining("same auth"),
+      }),
+    ]);
+    expect(JSON.stringify(found)).not.toContain("one-secret");
+    expect(
+      problems(withAuth(", auth: { header: Authorization, secret: x }", "")).map((p) => p.key),
+    ).toContain("routes.0.auth.header");
+  });
+
+  it("warns about routes without auth on a non-loopback address only", () => {
+    const open = parseRelayConfig(VALID.replace("host: 127.0.0.1", "host: 0.0.0.0"), "/etc/relay.yaml", ENV);
+    const warnings = authWarnings(open);
+    // The GitHub route is signed by its secret; the two others are open.
+    expect(warnings).toHaveLength(2);
+    expect(warnings[0]).toContain("route /alertmanager has no auth and the relay listens on 0.0.0.0");
+    expect(warnings.join("\n")).not.toContain("/github");
+    expect(authWarnings(parseRelayConfig(VALID, "/etc/relay.yaml", ENV))).toEqual([]);
+    expect(authWarnings(open, "::1")).toEqual([]);
+    for (const host of ["127.0.0.1", "127.1.2.3", "::1", "[::1]", "localhost"])
+      expect(isLoopbackHost(host)).toBe(true);
+    for (const host of ["0.0.0.0", "::", "10.0.0.5", "relay.example.com"])
+      expect(isLoopbackHost(host)).toBe(false);
+  });
+});
+
+describe("secrets: optional", () => {
+  const text = `store: { sqlite: ./relay.db }
+robots:
+  ops: { webhook: "https://oapi.dingtalk.com/robot/send?access_token=\${OPS_TOKEN}", secret: "\${OPS_SECRET}" }
+  oncall: { webhook: "\${ONCALL_WEBHOOK}" }
+routes:
+  - { path: /am, source: alertmanager, robots: [ops, oncall], auth: { bearer: "\${RELAY_TOKEN}" } }
+  - { path: /github, source: github, robots: [ops], secret: "\${GITHUB_WEBHOOK_SECRET}" }
+`;
+
+  it("loads a config whose secrets are unset, with placeholders, and says which are missing", () => {
+    const config = parseRelayConfig(text, "/etc/relay.yaml", {}, { secrets: "optional" });
+    expect(config.store).toEqual({ kind: "sqlite", path: "/etc/relay.db", synchronous: "normal" });
+    expect(config.unsetSecrets).toEqual([
+      "GITHUB_WEBHOOK_SECRET",
+      "ONCALL_WEBHOOK",
+      "OPS_SECRET",
+      "OPS_TOKEN",
+      "RELAY_TOKEN",
+    ]);
+    expect(config.robots.get("oncall")?.webhook).toMatch(/^https:\/\/unset\.invalid\//);
+  });
+
+  it("still requires them by default, and still requires the store's variables", () => {
+    expect(problems(text, {}).map((p) => p.key)).toEqual([
+      "robots.ops.webhook",
+      "robots.ops.secret",
+      "robots.oncall.webhook",
+      "routes.0.auth.bearer",
+      "routes.1.secret",
+    ]);
+    const storeFromEnv = text.replace("sqlite: ./relay.db", 'sqlite: "${DATA_DIR}/relay.db"');
+    expect(() => parseRelayConfig(storeFromEnv, "/etc/relay.yaml", {}, { secrets: "optional" })).toThrow(
+      "store.sqlite: environment variable DATA_DIR is not set",
+    );
   });
 });

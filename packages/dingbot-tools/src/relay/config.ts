@@ -8,8 +8,11 @@ import { dirname, resolve } from "node:path";
 import { WEBHOOK_RATE_LIMIT_PER_MINUTE, WEBHOOK_RATE_WINDOW_MS } from "dingbot-sdk/protocol";
 import { type Document, isMap, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
 import {
+  DEFAULT_HEADERS_TIMEOUT_MS,
+  DEFAULT_REQUEST_TIMEOUT_MS,
   type RelayConfigInput,
   RelayConfigSchema,
+  type RouteAuthInput,
   type RouteConfigInput,
   type SourceKind,
 } from "./config-schema.js";
@@ -45,7 +48,9 @@ export interface ResolvedRobot {
 }
 
 /** A route with every default filled in. */
-export interface ResolvedRoute extends Omit<RouteConfigInput, "language"> {
+export interface ResolvedRoute extends Omit<RouteConfigInput, "language" | "auth"> {
+  /** Required credentials of a request, when set. */
+  auth?: RouteAuthInput;
   /** Position in the config file, used as the route's id in the store and metrics. */
   index: number;
   source: SourceKind;
@@ -70,7 +75,14 @@ export interface ResolvedLimits {
 export interface RelayConfig {
   /** Absolute path of the file it came from (or `<inline>`). */
   file: string;
-  listen: { host: string; port: number };
+  listen: {
+    host: string;
+    port: number;
+    /** Time a sender has to send a request's headers. */
+    headersTimeoutMs: number;
+    /** Time a sender has to send a whole request; 408 after. */
+    requestTimeoutMs: number;
+  };
   store:
     | { kind: "sqlite"; path: string; synchronous: "normal" | "full" }
     | { kind: "redis"; url: string; prefix: string };
@@ -81,6 +93,21 @@ export interface RelayConfig {
   limits: ResolvedLimits;
   robots: Map<string, ResolvedRobot>;
   routes: ResolvedRoute[];
+  /**
+   * Variables of secrets that were unset when the config was loaded with `secrets: "optional"`; their keys
+   * hold placeholders. Such a config can list the store, not send: {@link createRelay} refuses it.
+   */
+  unsetSecrets?: string[];
+}
+
+/** Options of {@link loadRelayConfig} and {@link parseRelayConfig}. */
+export interface LoadOptions {
+  /**
+   * `required` (default): an unset `${VAR}` anywhere is an error. `optional`: unset variables in robots'
+   * webhooks and secrets and in routes' secrets and auth are tolerated (the key gets a placeholder), for
+   * commands that only read the store, such as `relay dlq list`.
+   */
+  secrets?: "required" | "optional";
 }
 
 /**
@@ -94,6 +121,7 @@ export interface RelayConfig {
 export function loadRelayConfig(
   file: string,
   env: Record<string, string | undefined> = process.env,
+  options: LoadOptions = {},
 ): RelayConfig {
   let text: string;
   const absolute = resolve(file);
@@ -104,7 +132,7 @@ export function loadRelayConfig(
       `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
     );
   }
-  return parseRelayConfig(text, absolute, env);
+  return parseRelayConfig(text, absolute, env, options);
 }
 
 /**
@@ -112,12 +140,14 @@ export function loadRelayConfig(
  * @param text - YAML (JSON is YAML too)
  * @param file - absolute path used in messages and to resolve template paths
  * @param env - environment for `${VAR}` substitution
+ * @param options - whether secrets must be set
  * @throws RelayConfigError naming the key and line of every problem
  */
 export function parseRelayConfig(
   text: string,
   file: string,
   env: Record<string, string | undefined> = process.env,
+  options: LoadOptions = {},
 ): RelayConfig {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
@@ -132,10 +162,20 @@ export function parseRelayConfig(
   const locate = (path: readonly PropertyKey[]): number | undefined => lineOf(doc, lineCounter, path);
   const raw = doc.toJS({ maxAliasCount: 100 }) as unknown;
   const problems: ConfigProblem[] = [];
-  const substituted = substituteEnv(raw, [], env, (path, message) =>
-    problems.push({ key: keyOf(path), line: locate(path), message }),
-  );
+  const unsetSecrets = new Set<string>();
+  const placeholders: { path: PropertyKey[]; value: string }[] = [];
+  const substituted = substituteEnv(raw, [], env, (path, message, name) => {
+    const placeholder = options.secrets === "optional" ? secretPlaceholder(path) : undefined;
+    if (placeholder === undefined) {
+      problems.push({ key: keyOf(path), line: locate(path), message });
+      return;
+    }
+    unsetSecrets.add(name);
+    placeholders.push({ path, value: placeholder });
+  });
   if (problems.length > 0) throw configError(file, problems);
+  // The whole value is replaced, not just the variable: `webhook: ${OPS_WEBHOOK}` must still be a URL.
+  for (const { path, value } of placeholders) setAt(substituted, path, value);
   const parsed = RelayConfigSchema.safeParse(substituted);
   if (!parsed.success) {
     throw configError(
@@ -147,7 +187,59 @@ export function parseRelayConfig(
       })),
     );
   }
-  return resolveConfig(parsed.data, file);
+  const config = resolveConfig(parsed.data, file);
+  if (unsetSecrets.size > 0) config.unsetSecrets = [...unsetSecrets].sort();
+  return config;
+}
+
+/**
+ * The placeholder of a secret-bearing key whose variable is unset (optional mode), or undefined for a key
+ * that must be set whatever the mode (the store, the listen address, …).
+ */
+function secretPlaceholder(path: readonly PropertyKey[]): string | undefined {
+  const [section, , key, sub] = path.map(String);
+  if (section === "robots" && key === "webhook" && path.length === 3) {
+    return "https://unset.invalid/robot/send?access_token=unset";
+  }
+  if (section === "robots" && key === "secret" && path.length === 3) return "unset";
+  if (section === "routes" && key === "secret" && path.length === 3) return "unset";
+  if (section === "routes" && key === "auth" && (sub === "bearer" || sub === "secret") && path.length === 4) {
+    return "unset";
+  }
+  return undefined;
+}
+
+function setAt(root: unknown, path: readonly PropertyKey[], value: unknown): void {
+  let node = root as Record<PropertyKey, unknown>;
+  for (const segment of path.slice(0, -1)) node = node[segment] as Record<PropertyKey, unknown>;
+  const last = path[path.length - 1];
+  if (last !== undefined) node[last] = value;
+}
+
+/** Whether a listen host is a loopback address, reachable from this machine only. */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.replace(/^\[|\]$/g, "").toLowerCase();
+  return bare === "localhost" || bare === "::1" || /^127(?:\.\d{1,3}){3}$/.test(bare);
+}
+
+/**
+ * Warnings about routes anyone who can reach the relay could post to: on a non-loopback address, a route
+ * with neither `auth` nor (GitHub) a signing `secret`.
+ * @param config - the relay config
+ * @param host - the address the relay listens on (default `listen.host`)
+ */
+export function authWarnings(config: RelayConfig, host: string = config.listen.host): string[] {
+  if (isLoopbackHost(host)) return [];
+  const warned = new Set<string>();
+  const warnings: string[] = [];
+  for (const route of config.routes) {
+    if (route.auth || (route.source === "github" && route.secret) || warned.has(route.path)) continue;
+    warned.add(route.path);
+    warnings.push(
+      `route ${route.path} has no auth and the relay listens on ${host}: anyone who can reach it can post into the group (add auth: { bearer: "\${TOKEN}" } or listen on 127.0.0.1)`,
+    );
+  }
+  return warnings;
 }
 
 function configError(file: string, problems: ConfigProblem[]): RelayConfigError {
@@ -195,14 +287,14 @@ export function substituteEnv(
   value: unknown,
   path: PropertyKey[],
   env: Record<string, string | undefined>,
-  report: (path: PropertyKey[], message: string) => void,
+  report: (path: PropertyKey[], message: string, name: string) => void,
 ): unknown {
   if (typeof value === "string") {
     return value.replace(ENV_PATTERN, (match, name: string | undefined) => {
       if (!name) return "$";
       const found = env[name];
       if (found === undefined || found === "") {
-        report(path, `environment variable ${name} is not set`);
+        report(path, `environment variable ${name} is not set`, name);
         return match;
       }
       return found;
@@ -242,7 +334,12 @@ function resolveConfig(input: RelayConfigInput, file: string): RelayConfig {
         };
   return {
     file,
-    listen: { host: input.listen?.host ?? "127.0.0.1", port: input.listen?.port ?? 9000 },
+    listen: {
+      host: input.listen?.host ?? "127.0.0.1",
+      port: input.listen?.port ?? 9000,
+      headersTimeoutMs: input.listen?.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: input.listen?.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+    },
     store,
     ...(input.baseUrl ? { baseUrl: input.baseUrl } : {}),
     log: { level: input.log?.level ?? "info" },

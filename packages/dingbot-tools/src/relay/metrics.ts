@@ -1,148 +1,156 @@
 /**
- * Prometheus metrics in the text exposition format, without a dependency: counters, one gauge sampled at
- * scrape time (queue depth per robot) and histograms (send latency, time queued).
+ * The relay's Prometheus metrics, on prom-client: counters, histograms (send latency, time queued), gauges
+ * sampled at scrape time (queue depth per robot, longest wait) and the default process metrics. Each relay
+ * has its own Registry, so two relays in one process (tests, the demo) never mix or collide.
  * @module
  */
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 
 type Labels = Record<string, string>;
 
-const escapeLabel = (value: string): string =>
-  value.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/"/g, '\\"');
-const labelText = (labels: Labels): string => {
-  const parts = Object.entries(labels).map(([k, v]) => `${k}="${escapeLabel(v)}"`);
-  return parts.length ? `{${parts.join(",")}}` : "";
-};
+/**
+ * A counter that also answers `get()` synchronously: tests and the benchmark read single values while the
+ * relay runs, and prom-client only reads values asynchronously.
+ */
+export class RelayCounter {
+  private readonly values = new Map<string, number>();
+  private readonly counter: Counter<string>;
 
-class Counter {
-  readonly values = new Map<string, { labels: Labels; value: number }>();
-  constructor(
-    readonly name: string,
-    readonly help: string,
-  ) {}
+  /**
+   * @param registry - where the counter is exposed
+   * @param name - metric name
+   * @param help - one-line description
+   * @param labelNames - the label names every `inc` uses
+   */
+  constructor(registry: Registry, name: string, help: string, labelNames: readonly string[]) {
+    this.counter = new Counter({ name, help, labelNames: [...labelNames], registers: [registry] });
+  }
+
+  /**
+   * Adds to the series of `labels`.
+   * @param labels - label values
+   * @param by - amount (default 1)
+   */
   inc(labels: Labels = {}, by = 1): void {
-    const key = labelText(labels);
-    const current = this.values.get(key);
-    if (current) current.value += by;
-    else this.values.set(key, { labels, value: by });
+    this.counter.inc(labels, by);
+    const key = keyOf(labels);
+    this.values.set(key, (this.values.get(key) ?? 0) + by);
   }
+
+  /**
+   * The current value of the series of `labels` (0 when never incremented).
+   * @param labels - label values
+   */
   get(labels: Labels = {}): number {
-    return this.values.get(labelText(labels))?.value ?? 0;
-  }
-  render(): string {
-    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} counter`];
-    for (const { labels, value } of this.values.values())
-      lines.push(`${this.name}${labelText(labels)} ${value}`);
-    return lines.join("\n");
+    return this.values.get(keyOf(labels)) ?? 0;
   }
 }
 
-class Histogram {
-  private readonly series = new Map<
-    string,
-    { labels: Labels; counts: number[]; sum: number; count: number }
-  >();
-  constructor(
-    readonly name: string,
-    readonly help: string,
-    readonly buckets: number[],
-  ) {}
-  observe(labels: Labels, value: number): void {
-    const key = labelText(labels);
-    let series = this.series.get(key);
-    if (!series) {
-      series = { labels, counts: this.buckets.map(() => 0), sum: 0, count: 0 };
-      this.series.set(key, series);
-    }
-    this.buckets.forEach((bound, i) => {
-      if (value <= bound) series.counts[i] = (series.counts[i] ?? 0) + 1;
-    });
-    series.sum += value;
-    series.count += 1;
-  }
-  render(): string {
-    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} histogram`];
-    for (const { labels, counts, sum, count } of this.series.values()) {
-      for (const [i, bound] of this.buckets.entries()) {
-        lines.push(`${this.name}_bucket${labelText({ ...labels, le: String(bound) })} ${counts[i]}`);
-      }
-      lines.push(`${this.name}_bucket${labelText({ ...labels, le: "+Inf" })} ${count}`);
-      lines.push(`${this.name}_sum${labelText(labels)} ${sum}`);
-      lines.push(`${this.name}_count${labelText(labels)} ${count}`);
-    }
-    return lines.join("\n");
-  }
+/** A label set as a key independent of the order its labels were written in. */
+function keyOf(labels: Labels): string {
+  return JSON.stringify(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
-/** Every metric the relay exports. */
+/** Every metric the relay exports, in one Registry of its own. */
 export class RelayMetrics {
-  readonly received = new Counter("dingbot_relay_received_total", "Webhook requests accepted, by route.");
-  readonly alerts = new Counter(
+  /** This relay's registry (exposed for callers that want to add their own metrics). */
+  readonly registry = new Registry();
+  readonly received = new RelayCounter(
+    this.registry,
+    "dingbot_relay_received_total",
+    "Webhook requests accepted, by route.",
+    ["route"],
+  );
+  readonly alerts = new RelayCounter(
+    this.registry,
     "dingbot_relay_alerts_total",
     "Alerts and events accepted into outboxes, by robot.",
+    ["robot"],
   );
-  readonly rejected = new Counter(
+  readonly rejected = new RelayCounter(
+    this.registry,
     "dingbot_relay_rejected_total",
     "Webhook requests refused, by route and status.",
+    ["route", "status"],
   );
-  readonly sent = new Counter(
+  readonly sent = new RelayCounter(
+    this.registry,
     "dingbot_relay_sent_total",
     "Messages delivered to DingTalk, by robot and kind.",
+    ["robot", "kind"],
   );
-  readonly folded = new Counter(
+  readonly folded = new RelayCounter(
+    this.registry,
     "dingbot_relay_folded_total",
     "Alerts delivered inside digest messages, by robot.",
+    ["robot"],
   );
-  readonly retried = new Counter(
+  readonly retried = new RelayCounter(
+    this.registry,
     "dingbot_relay_retried_total",
     "Entries rescheduled after a transient failure.",
+    ["robot"],
   );
-  readonly rateLimited = new Counter("dingbot_relay_rate_limited_total", "Rate-limit answers from DingTalk.");
-  readonly deadLettered = new Counter(
+  readonly rateLimited = new RelayCounter(
+    this.registry,
+    "dingbot_relay_rate_limited_total",
+    "Rate-limit answers from DingTalk.",
+    ["robot"],
+  );
+  readonly deadLettered = new RelayCounter(
+    this.registry,
     "dingbot_relay_dead_lettered_total",
     "Entries moved to the dead-letter list.",
+    ["robot"],
   );
-  readonly sendSeconds = new Histogram(
-    "dingbot_relay_send_duration_seconds",
-    "Latency of one send to DingTalk.",
-    [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-  );
-  readonly waitSeconds = new Histogram(
-    "dingbot_relay_queue_wait_seconds",
-    "Time from acceptance to delivery.",
-    [0.1, 0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600],
-  );
+  readonly sendSeconds = new Histogram({
+    name: "dingbot_relay_send_duration_seconds",
+    help: "Latency of one send to DingTalk.",
+    labelNames: ["robot"],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+  readonly waitSeconds = new Histogram({
+    name: "dingbot_relay_queue_wait_seconds",
+    help: "Time from acceptance to delivery.",
+    labelNames: ["robot"],
+    buckets: [0.1, 0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600],
+    registers: [this.registry],
+  });
   /** Longest wait of a delivered entry so far, in ms (the bench reads it). */
   maxWaitMs = 0;
+  private readonly depth = new Gauge({
+    name: "dingbot_relay_queue_depth",
+    help: "Entries waiting in each robot's outbox.",
+    labelNames: ["robot"],
+    registers: [this.registry],
+  });
+
+  constructor() {
+    // A gauge read at scrape time: maxWaitMs is a plain field the scheduler updates on every delivery.
+    const metrics = this;
+    new Gauge({
+      name: "dingbot_relay_max_wait_seconds",
+      help: "Longest time an entry waited before delivery.",
+      registers: [this.registry],
+      collect() {
+        this.set(metrics.maxWaitMs / 1000);
+      },
+    });
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** The Content-Type of {@link render}'s text (Prometheus text format 0.0.4). */
+  get contentType(): string {
+    return this.registry.contentType;
+  }
 
   /**
    * Renders the exposition text.
-   * @param depths - queue depth per robot, sampled now
+   * @param depths - queue depth per robot, sampled now (-1 when the store did not answer)
    */
-  render(depths: ReadonlyMap<string, number>): string {
-    const depthLines = [
-      "# HELP dingbot_relay_queue_depth Entries waiting in each robot's outbox.",
-      "# TYPE dingbot_relay_queue_depth gauge",
-      ...[...depths].map(([robot, depth]) => `dingbot_relay_queue_depth${labelText({ robot })} ${depth}`),
-    ];
-    const maxWait = [
-      "# HELP dingbot_relay_max_wait_seconds Longest time an entry waited before delivery.",
-      "# TYPE dingbot_relay_max_wait_seconds gauge",
-      `dingbot_relay_max_wait_seconds ${this.maxWaitMs / 1000}`,
-    ];
-    return `${[
-      this.received,
-      this.alerts,
-      this.rejected,
-      this.sent,
-      this.folded,
-      this.retried,
-      this.rateLimited,
-      this.deadLettered,
-      this.sendSeconds,
-      this.waitSeconds,
-    ]
-      .map((metric) => metric.render())
-      .concat(depthLines.join("\n"), maxWait.join("\n"))
-      .join("\n")}\n`;
+  render(depths: ReadonlyMap<string, number>): Promise<string> {
+    for (const [robot, depth] of depths) this.depth.set({ robot }, depth);
+    return this.registry.metrics();
   }
 }

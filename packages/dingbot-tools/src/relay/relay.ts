@@ -3,12 +3,13 @@
  * @module
  */
 import { randomUUID } from "node:crypto";
-import type { AddressInfo } from "node:net";
-import { type ServerType, serve } from "@hono/node-server";
+import type { Server, ServerResponse } from "node:http";
+import type { AddressInfo, Socket } from "node:net";
+import { createAdaptorServer } from "@hono/node-server";
 import type { Logger } from "dingbot-sdk";
 import type { Hono } from "hono";
 import { createRelayApp } from "./app.js";
-import type { RelayConfig } from "./config.js";
+import { authWarnings, type RelayConfig } from "./config.js";
 import { foldDigest } from "./digest.js";
 import { type CompiledRoute, routesByPath } from "./ingest.js";
 import { createRelayLogger, secretsOf } from "./log.js";
@@ -67,13 +68,33 @@ export interface RelayOptions {
   leaseMs?: number;
 }
 
+/** Raised by {@link Relay.start} when the relay cannot listen (the port is taken, the address is not ours). */
+export class RelayListenError extends Error {
+  constructor(
+    message: string,
+    /** The system error code, e.g. `EADDRINUSE`. */
+    readonly code: string | undefined,
+    readonly port: number,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = "RelayListenError";
+  }
+}
+
 /** A relay: its HTTP app, and start/stop of the listener and schedulers. */
 export interface Relay {
   app: Hono;
   config: RelayConfig;
   store: RelayStore;
   metrics: RelayMetrics;
-  /** Starts the schedulers and listens on `listen` (or the given port); resolves with the base URL. */
+  /** The HTTP server once {@link Relay.start} has listened (undefined before and after). */
+  readonly server: Server | undefined;
+  /**
+   * Listens on `listen` (or the given port), then starts the schedulers; resolves with the base URL.
+   * Nothing is sent from the outbox by a relay that could not listen.
+   * @throws RelayListenError when it cannot listen
+   */
   start(port?: number, host?: string): Promise<string>;
   /** Starts the schedulers only (the app can then be served by the caller). */
   startSchedulers(): void;
@@ -92,6 +113,12 @@ export interface Relay {
  * console.log(await relay.start());
  */
 export async function createRelay(config: RelayConfig, options: RelayOptions = {}): Promise<Relay> {
+  if (config.unsetSecrets?.length) {
+    // Loaded for reading the store only: its webhooks and secrets are placeholders.
+    throw new Error(
+      `the relay config was loaded without ${config.unsetSecrets.join(", ")}: it cannot run a relay`,
+    );
+  }
   const now = options.now ?? Date.now;
   const logger = options.logger ?? createRelayLogger(config.log.level, secretsOf(config));
   const compiled = compileRouteTemplates(config);
@@ -133,7 +160,10 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
       }),
     );
   }
+  // Sockets the server answered 408 on, so the handler's failed body read is counted as such.
+  const timedOut = new WeakSet<Socket>();
   const app = createRelayApp({
+    timedOut: (socket) => timedOut.has(socket),
     config,
     routes: routesByPath(compiled),
     store,
@@ -144,9 +174,67 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
       for (const robot of robots) schedulers.get(robot)?.wake();
     },
   });
-  let server: ServerType | undefined;
+  let server: Server | undefined;
   const startSchedulers = (): void => {
     for (const scheduler of schedulers.values()) scheduler.start();
+  };
+  const listen = (port: number, host: string): Promise<Server> => {
+    const { headersTimeoutMs, requestTimeoutMs } = config.listen;
+    const created = createAdaptorServer({
+      fetch: app.fetch,
+      serverOptions: {
+        // A sender that trickles its request would otherwise hold a connection for Node's 5 minutes.
+        headersTimeout: headersTimeoutMs,
+        requestTimeout: requestTimeoutMs,
+        // Node checks the timeouts only this often (30 s by default), which would blur a 15 s limit.
+        connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(headersTimeoutMs / 4))),
+      },
+    }) as Server;
+    created.on("clientError", (error: NodeJS.ErrnoException, socket: Socket) => {
+      if (error.code === "ERR_HTTP_REQUEST_TIMEOUT") {
+        timedOut.add(socket);
+        logger.warn({ status: 408 }, "request not received in time; connection closed");
+      }
+      // As Node itself does: answer only when no response of this connection has begun.
+      const inFlight = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
+      if (socket.writable && !inFlight?.headersSent) {
+        const [status, reason] =
+          error.code === "ERR_HTTP_REQUEST_TIMEOUT"
+            ? ["408 Request Timeout", `the request did not arrive within ${requestTimeoutMs} ms`]
+            : error.code === "HPE_HEADER_OVERFLOW"
+              ? ["431 Request Header Fields Too Large", "request headers too large"]
+              : ["400 Bad Request", "malformed HTTP request"];
+        const body = JSON.stringify({ status: "error", reason });
+        socket.write(
+          `HTTP/1.1 ${status}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+        );
+      }
+      socket.destroy();
+    });
+    return new Promise((resolve, reject) => {
+      const fail = (error: NodeJS.ErrnoException): void => {
+        created.close();
+        const where = `${host}:${port}`;
+        const message =
+          error.code === "EADDRINUSE"
+            ? `port ${port} in use (try --port)`
+            : error.code === "EACCES"
+              ? `not allowed to listen on ${where} (try a port above 1023 with --port)`
+              : error.code === "EADDRNOTAVAIL"
+                ? `cannot listen on ${where}: no such local address (check listen.host)`
+                : `cannot listen on ${where}: ${error.code ?? error.message}`;
+        reject(new RelayListenError(message, error.code, port, { cause: error }));
+      };
+      created.once("error", fail);
+      created.listen(port, host, () => {
+        created.off("error", fail);
+        // After start-up an 'error' (e.g. EMFILE on accept) must not crash the relay: log it, keep serving.
+        created.on("error", (error: NodeJS.ErrnoException) =>
+          logger.error({ err: error.code ?? error.name }, "http server error"),
+        );
+        resolve(created);
+      });
+    });
   };
   return {
     app,
@@ -154,16 +242,18 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
     store,
     metrics,
     startSchedulers,
-    start(port = config.listen.port, host = config.listen.host) {
+    get server() {
+      return server;
+    },
+    async start(port = config.listen.port, host = config.listen.host) {
+      // Listen first: a relay that cannot listen (a second one on the same port) must not send from the
+      // shared outbox.
+      server = await listen(port, host);
       startSchedulers();
-      return new Promise((resolve, reject) => {
-        server = serve({ fetch: app.fetch, port, hostname: host }, (info: AddressInfo) => {
-          const url = `http://${host.includes(":") ? `[${host}]` : host}:${info.port}`;
-          logger.info({ url, store: store.kind, routes: config.routes.length }, "relay listening");
-          resolve(url);
-        });
-        server.once("error", reject);
-      });
+      const url = `http://${host.includes(":") ? `[${host}]` : host}:${(server.address() as AddressInfo).port}`;
+      logger.info({ url, store: store.kind, routes: config.routes.length }, "relay listening");
+      for (const warning of authWarnings(config, host)) logger.warn({}, warning);
+      return url;
     },
     async stop() {
       await new Promise<void>((resolve) => {

@@ -10,7 +10,7 @@
 import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import type { DeadLetter, NewOutboxEntry, OutboxEntry } from "../types.js";
-import { type RelayStore, StoreUnavailableError } from "./store.js";
+import { type RelayStore, StoreUnavailableError, serialiseEntries } from "./store.js";
 
 const LEASE = `
 local current = redis.call('GET', KEYS[1])
@@ -83,14 +83,17 @@ export class RedisStore implements RelayStore {
     }
   }
 
-  enqueue(entries: readonly NewOutboxEntry[]): Promise<void> {
+  async enqueue(entries: readonly NewOutboxEntry[]): Promise<void> {
+    // Serialised first, outside run(): an entry that cannot be serialised is this webhook's fault (400),
+    // not Redis being unavailable (503).
+    const data = serialiseEntries(entries, (entry) => JSON.stringify(entry));
     return this.run("enqueue", async () => {
       if (entries.length === 0) return;
       const last = await this.redis.incrby(this.key("seq"), entries.length);
       const multi = this.redis.multi();
       entries.forEach((entry, i) => {
         const id = `${entry.robot}/${last - entries.length + 1 + i}`;
-        multi.hset(this.key("e", id), { data: JSON.stringify(entry), attempts: 0 });
+        multi.hset(this.key("e", id), { data: data[i], attempts: 0 });
         multi.zadd(this.key("q", entry.robot), entry.createdAt, id);
       });
       const results = await multi.exec();

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { SqliteStore } from "./sqlite-store.js";
+import { EntryRejectedError } from "./store.js";
 
 const file = (): string => join(mkdtempSync(join(tmpdir(), "relay-sqlite-")), "relay.db");
 
@@ -83,5 +84,46 @@ describe("SqliteStore outbox", () => {
     expect(await store.depth("ops")).toBe(3);
     await store.close();
     await expect(store.enqueue([entry("D")])).rejects.toThrow(/enqueue failed/);
+  });
+});
+
+describe("SqliteStore batch isolation", () => {
+  it("refuses only the entry that cannot be serialised and commits the rest of its batch", async () => {
+    const store = new SqliteStore({ path: file() });
+    const entry = (name: string, context: Record<string, unknown> = {}) => ({
+      robot: "ops",
+      route: 0,
+      createdAt: 1000,
+      atMobiles: [],
+      atUserIds: [],
+      atAll: false,
+      lines: [],
+      alerts: [
+        {
+          name,
+          severity: "critical",
+          status: "firing" as const,
+          labels: {},
+          annotations: {},
+          atMobiles: [],
+          atUserIds: [],
+        },
+      ],
+      context,
+    });
+    // Deep enough that JSON.stringify overflows the stack (what a 6,000-deep body did before the cap).
+    let deep: Record<string, unknown> = {};
+    for (let i = 0; i < 200_000; i++) deep = { a: deep };
+    const results = await Promise.allSettled([
+      store.enqueue([entry("Good1")]),
+      store.enqueue([entry("Bad", { deep })]),
+      store.enqueue([entry("Good2")]),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+    const failure = (results[1] as PromiseRejectedResult).reason;
+    expect(failure).toBeInstanceOf(EntryRejectedError);
+    const ready = await store.ready("ops", 1000, 10);
+    expect(ready.map((e) => e.lines[0]?.name)).toEqual(["Good1", "Good2"]);
+    await store.close();
   });
 });

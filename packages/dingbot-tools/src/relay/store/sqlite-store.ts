@@ -7,7 +7,7 @@
 import Database from "better-sqlite3";
 import { linesOf } from "../ingest.js";
 import type { DeadLetter, NewOutboxEntry, OutboxEntry } from "../types.js";
-import { type RelayStore, StoreUnavailableError } from "./store.js";
+import { type RelayStore, StoreUnavailableError, serialiseEntries } from "./store.js";
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS outbox (
@@ -95,6 +95,8 @@ export class SqliteStore implements RelayStore {
   private readonly statements;
   private readonly pending: {
     entries: readonly NewOutboxEntry[];
+    /** Each entry's stored message, serialised before it joined the batch. */
+    messages: string[];
     resolve: () => void;
     reject: (error: unknown) => void;
   }[] = [];
@@ -172,10 +174,18 @@ export class SqliteStore implements RelayStore {
   /**
    * Group commit: webhooks arriving in the same event-loop turn share one transaction, so a storm pays for
    * one commit per batch instead of one per request. Each promise resolves only after its batch committed.
+   * Entries are serialised here, before they join a batch: one webhook that cannot be serialised is refused
+   * alone (EntryRejectedError) instead of failing the shared transaction of every webhook in its batch.
    */
   enqueue(entries: readonly NewOutboxEntry[]): Promise<void> {
+    let messages: string[];
+    try {
+      messages = serialiseEntries(entries, toMessage);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     return new Promise((resolve, reject) => {
-      this.pending.push({ entries, resolve, reject });
+      this.pending.push({ entries, messages, resolve, reject });
       if (this.pending.length === 1) setImmediate(() => this.flush());
     });
   }
@@ -184,16 +194,16 @@ export class SqliteStore implements RelayStore {
     const batch = this.pending.splice(0);
     try {
       this.db.transaction(() => {
-        for (const { entries } of batch) {
-          for (const entry of entries) {
+        for (const { entries, messages } of batch) {
+          entries.forEach((entry, i) => {
             this.statements.insert.run(
               entry.robot,
               entry.route,
               entry.createdAt,
               entry.createdAt,
-              toMessage(entry),
+              messages[i],
             );
-          }
+          });
         }
       })();
     } catch (error) {

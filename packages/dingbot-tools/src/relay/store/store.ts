@@ -13,11 +13,46 @@ export class StoreUnavailableError extends Error {
   }
 }
 
+/**
+ * Raised by `enqueue` when a webhook's own entries cannot be stored (e.g. they cannot be serialised): the
+ * HTTP app answers 400 to that webhook alone, and the other webhooks of the same batch are committed.
+ */
+export class EntryRejectedError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "EntryRejectedError";
+  }
+}
+
+/**
+ * Serialises each of a webhook's entries before any shared write, so one that cannot be serialised fails
+ * alone instead of failing the batch it would have joined.
+ * @param entries - a webhook's entries
+ * @param serialise - the store's own serialisation
+ * @throws EntryRejectedError naming why
+ */
+export function serialiseEntries<T>(
+  entries: readonly NewOutboxEntry[],
+  serialise: (entry: NewOutboxEntry) => T,
+): T[] {
+  try {
+    return entries.map(serialise);
+  } catch (error) {
+    // RangeError (too deep for the stack), TypeError (a cycle, a BigInt): the entry's fault, not the store's.
+    throw new EntryRejectedError(`the webhook cannot be stored: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+}
+
 /** Durable state of the relay. Every write has committed when its promise resolves. */
 export interface RelayStore {
   /** `sqlite` or `redis`. */
   readonly kind: string;
-  /** Commits entries atomically (all or none). */
+  /**
+   * Commits entries atomically (all or none).
+   * @throws EntryRejectedError when these entries themselves cannot be stored; StoreUnavailableError else
+   */
   enqueue(entries: readonly NewOutboxEntry[]): Promise<void>;
   /** Entries of a robot due at `now`, oldest first. */
   ready(robot: string, now: number, limit: number): Promise<OutboxEntry[]>;
