@@ -168,6 +168,7 @@ describe("slow clients", () => {
       "Content-Length: 100000\r\n\r\n";
     const { answer, elapsedMs } = await trickle(url, head);
     expect(answer).toMatch(/^HTTP\/1\.1 408/);
+    expect(answer).toContain('{"error":"the request was not received in time"}');
     expect(elapsedMs).toBeLessThan(5000);
     expect((await fetch(`${url}/_emulator/robots`)).status).toBe(200);
   });
@@ -176,6 +177,23 @@ describe("slow clients", () => {
     const url = await start({ requestTimeoutMs: 800, headersTimeoutMs: 500 });
     const { answer } = await trickle(url, "GET /_emulator/robots HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ");
     expect(answer).toMatch(/^HTTP\/1\.1 408/);
+  });
+
+  it("answers 400 with a short reason to something that is not HTTP, and keeps serving", async () => {
+    const url = await start();
+    const { hostname, port } = new URL(url);
+    const answer = await new Promise<string>((resolve) => {
+      const socket = connect(Number(port), hostname, () => socket.write("NOT HTTP AT ALL\r\n\r\n"));
+      let text = "";
+      socket.on("data", (chunk) => {
+        text += chunk.toString();
+      });
+      socket.on("error", () => undefined);
+      socket.on("close", () => resolve(text));
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 400/);
+    expect(answer).toContain('{"error":"malformed HTTP request"}');
+    expect((await fetch(`${url}/_emulator/robots`)).status).toBe(200);
   });
 });
 

@@ -4,6 +4,7 @@
  * @module
  */
 import type { AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
 import { type ServerType, serve } from "@hono/node-server";
 import { Hono } from "hono";
 import type { EmulatorContext } from "./context.js";
@@ -71,6 +72,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
           },
         );
         server.once("error", reject);
+        server.on("clientError", answerClientError);
         for (const hook of LISTEN_HOOKS) closers.push(hook(server, ctx));
       });
     },
@@ -101,4 +103,28 @@ function serverTimeouts(options: ResolvedEmulatorOptions) {
     headersTimeout,
     connectionsCheckingInterval: Math.max(10, Math.min(1000, Math.floor(headersTimeout / 4))),
   };
+}
+
+/**
+ * Answers what node's parser refused (a request too slow, or not HTTP) with the status node would use, but
+ * with a short JSON reason like every other refusal of the emulator. Adding a `clientError` listener turns
+ * node's own answer off, so this must answer every kind.
+ */
+function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  const timedOut = error.code === "ERR_HTTP_REQUEST_TIMEOUT";
+  const [status, text, reason] = timedOut
+    ? [408, "Request Timeout", "the request was not received in time"]
+    : error.code === "HPE_HEADER_OVERFLOW"
+      ? [431, "Request Header Fields Too Large", "request headers too large"]
+      : [400, "Bad Request", "malformed HTTP request"];
+  // A response already under way (its head written) must not be corrupted by a second one.
+  const inFlight = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (socket.writable && !inFlight?.headersSent) {
+    const body = JSON.stringify({ error: reason });
+    socket.write(
+      `HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
 }
