@@ -6,7 +6,7 @@ import { loadConfigForCli } from "./relay-action.js";
 export async function runRelayCheck(file: string, flags: RelayCheckFlags, io: CliIo): Promise<number> {
   const config = await loadConfigForCli(file, io);
   const relayModule = await import("../../relay/index.js");
-  const { compileRouteTemplates, createWebhookSender, TemplateError } = relayModule;
+  const { authWarnings, compileRouteTemplates, createWebhookSender, TemplateError } = relayModule;
   try {
     compileRouteTemplates(config);
   } catch (error) {
@@ -16,6 +16,8 @@ export async function runRelayCheck(file: string, flags: RelayCheckFlags, io: Cl
   io.stdout(
     `${file}: ok (${config.robots.size} robots, ${config.routes.length} routes, templates compiled)\n`,
   );
+  // Warnings, not errors: a relay behind a proxy that authenticates may rightly listen on 0.0.0.0.
+  for (const warning of authWarnings(config)) io.stderr(`warning: ${warning}\n`);
   if (!flags.sendTest) return EXIT.OK;
   const { messages } = await import("dingbot-sdk");
   const sender = createWebhookSender(config.robots, {

@@ -14,7 +14,8 @@ export async function runRelayDlq(
   }
   if (action !== "list" && !id)
     throw new CliUsageError(`dlq ${action} needs an ID`, "see `dingbot relay dlq list`");
-  const config = await loadConfigForCli(flags.config, io);
+  // The store is all dlq touches: it must work without the robots' secrets in the environment.
+  const config = await loadConfigForCli(flags.config, io, undefined, "optional");
   const { openStore } = await import("../../relay/index.js");
   let store: Awaited<ReturnType<typeof openStore>>;
   try {
