@@ -41,4 +41,18 @@ describe("dingbot emulator", () => {
     const flags = ["--rate-limit-errcode", "130101", "--errmsg-style", "legacy", "--redeliver-callbacks"];
     expect(await run(["emulator", "--port", "0", ...flags], cli)).toBe(0);
   });
+
+  it("refuses an --allow-host with a port or a scheme as a usage error (exit 2)", async () => {
+    for (const bad of ["emulator:8089", "http://emulator", ""]) {
+      const cli = io();
+      expect(await run(["emulator", "--port", "0", "--allow-host", bad], cli)).toBe(2);
+      expect(cli.err).toContain("--allow-host");
+    }
+  });
+
+  it("refuses a --request-timeout under 100 ms (exit 2)", async () => {
+    const cli = io();
+    expect(await run(["emulator", "--port", "0", "--request-timeout", "5"], cli)).toBe(2);
+    expect(cli.err).toContain("--request-timeout");
+  });
 });
