@@ -4,8 +4,8 @@
  */
 import { describe, expect, it } from "vitest";
 import type { Logger } from "../../../logger.js";
+import { MsgIdCache } from "../../middleware/dedupe.js";
 import type { Link } from "./connection.js";
-import { DedupeCache } from "./dedupe-cache.js";
 import { FrameRouter, type FrameRouterConfig } from "./frame-router.js";
 
 function setup(config: Partial<FrameRouterConfig> = {}) {
@@ -21,7 +21,7 @@ function setup(config: Partial<FrameRouterConfig> = {}) {
   const dispatched: unknown[] = [];
   const router = new FrameRouter({
     ackPolicy: "on-receipt",
-    dedupe: new DedupeCache(100),
+    dedupe: new MsgIdCache({ max: 100, ttlMs: Number.POSITIVE_INFINITY }),
     logger,
     now: () => 0,
     onEvent: undefined,

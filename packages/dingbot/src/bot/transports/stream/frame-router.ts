@@ -14,9 +14,9 @@ import {
   parseJson,
   ROBOT_MESSAGE_TOPIC,
 } from "../../../protocol/index.js";
+import type { MsgIdCache } from "../../middleware/dedupe.js";
 import type { Dispatch, Responder, Update } from "../transport.js";
 import type { Link } from "./connection.js";
-import type { DedupeCache } from "./dedupe-cache.js";
 
 /** When the transport acknowledges a robot message. */
 export type StreamAckPolicy = "on-receipt" | "after-handler";
@@ -48,7 +48,7 @@ export interface StreamStats {
 /** What the router needs from the transport. */
 export interface FrameRouterConfig {
   ackPolicy: StreamAckPolicy;
-  dedupe: DedupeCache;
+  dedupe: MsgIdCache;
   logger: Logger;
   now(): number;
   onEvent: ((event: StreamEvent) => EventStatus | Promise<EventStatus>) | undefined;
@@ -142,13 +142,15 @@ export class FrameRouter {
       return undefined;
     }
     const message = parsed.value;
-    if (this.config.dedupe.hasAny(messageId, message.msgId)) {
+    const { dedupe } = this.config;
+    if (dedupe.has(messageId) || dedupe.has(message.msgId)) {
       this.config.stats.duplicates += 1;
       // Ack again so the server stops redelivering; the handler already saw it.
       this.#send(link, ackText(messageId, 200, "OK", OK_RESPONSE));
       return undefined;
     }
-    this.config.dedupe.add(messageId, message.msgId);
+    dedupe.add(messageId);
+    dedupe.add(message.msgId);
     return {
       id: message.msgId,
       topic: ROBOT_MESSAGE_TOPIC,

@@ -8,6 +8,7 @@ import { WebSocket as WsWebSocket } from "ws";
 import { resolveBaseUrls } from "../../../client/base-url.js";
 import { type Logger, silentLogger } from "../../../logger.js";
 import { ROBOT_MESSAGE_TOPIC } from "../../../protocol/index.js";
+import { MsgIdCache } from "../../middleware/dedupe.js";
 import type { Transport } from "../transport.js";
 import { Backoff, type BackoffOptions } from "./backoff.js";
 import {
@@ -16,7 +17,6 @@ import {
   type StreamState,
   type WebSocketConstructor,
 } from "./connection.js";
-import { DedupeCache } from "./dedupe-cache.js";
 import {
   type EventStatus,
   FrameRouter,
@@ -125,7 +125,8 @@ export function streamTransport(options: StreamTransportOptions): StreamTranspor
 
   const router = new FrameRouter({
     ackPolicy: options.ack ?? "on-receipt",
-    dedupe: new DedupeCache(options.dedupeSize ?? 10_000),
+    // Forgotten by capacity only: a redelivery can come any time after a reconnect.
+    dedupe: new MsgIdCache({ max: options.dedupeSize ?? 10_000, ttlMs: Number.POSITIVE_INFINITY }),
     logger,
     now,
     onEvent: options.onEvent,
