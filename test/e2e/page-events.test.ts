@@ -134,7 +134,7 @@ describe("Chat page routes", () => {
     const bot = new Bot();
     const seen: string[] = [];
     bot.on("text", (ctx) => {
-      seen.push(ctx.text);
+      seen.push(ctx.text ?? "");
     });
     await bot.start(streamTransport({ clientId: app.appKey, clientSecret: app.appSecret, baseUrl }));
     try {
