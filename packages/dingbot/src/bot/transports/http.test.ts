@@ -561,6 +561,34 @@ describe("the node server's answer to an upload that is too large", () => {
       await running.close();
     }
   });
+
+  it("reaches a node:http client uploading 6 MiB, which reads the 413 and its body", async () => {
+    const { handler } = setup();
+    const running = await handler.listen(0, "127.0.0.1");
+    try {
+      const { request } = await import("node:http");
+      const answer = await new Promise<{ status: number | undefined; body: string }>((resolve, reject) => {
+        const req = request(
+          `${running.url}/`,
+          { method: "POST", headers: { timestamp: String(T0), sign: sign(SECRET, T0) } },
+          (res) => {
+            let body = "";
+            res.setEncoding("utf8");
+            res.on("data", (chunk: string) => {
+              body += chunk;
+            });
+            res.on("end", () => resolve({ status: res.statusCode, body }));
+          },
+        );
+        req.on("error", reject);
+        req.end(Buffer.alloc(SIX_MIB, 0x20));
+      });
+      expect(answer.status).toBe(413);
+      expect(JSON.parse(answer.body)).toEqual({ error: "body larger than 262144 bytes" });
+    } finally {
+      await running.close();
+    }
+  });
 });
 
 describe("the node server's bound on slow requests", () => {
