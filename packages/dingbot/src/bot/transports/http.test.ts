@@ -642,6 +642,19 @@ describe("the node server's bound on slow requests", () => {
     }
   });
 
+  it("answers 400 in JSON to bytes that are not HTTP, and keeps serving", async () => {
+    const { handler } = setup();
+    const running = await handler.listen(0, "127.0.0.1");
+    try {
+      const { answer } = await trickle(running.url, "HELLO\x00 WORLD\r\n\r\n");
+      expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+      expect(answer.split("\r\n\r\n")[1]).toBe('{"error":"malformed HTTP request"}');
+      expect((await fetch(`${running.url}/`)).status).toBe(405);
+    } finally {
+      await running.close();
+    }
+  });
+
   it("refuses a requestTimeoutMs that is not positive", () => {
     expect(() => httpTransport(new Bot(), { appSecret: SECRET, requestTimeoutMs: 0 })).toThrow(
       /requestTimeoutMs/,
