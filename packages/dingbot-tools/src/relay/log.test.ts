@@ -6,12 +6,17 @@ import { createRelayLogger, secretsOf } from "./log.js";
 const TOKEN = "tok0123456789abcdef0123456789abcdef";
 const SECRET = "SECrobotsecret0123456789";
 const GH = "githubsecret0123456789";
+const BEARER = "relaybearer0123456789";
+const HEADER = "relayheader0123456789";
 
 describe("createRelayLogger()", () => {
-  it("never writes a robot token, a robot secret or a GitHub secret, whatever is logged", () => {
+  it("never writes a robot token, a robot secret, a GitHub secret or a route's auth, whatever is logged", () => {
     const config = parseRelayConfig(
       `robots: { ops: { webhook: "https://oapi.dingtalk.com/robot/send?access_token=${TOKEN}", secret: "\${S}" } }
-routes: [{ path: /gh, source: github, robots: [ops], secret: "${GH}" }]`,
+routes:
+  - { path: /gh, source: github, robots: [ops], secret: "${GH}" }
+  - { path: /am, source: alertmanager, robots: [ops], auth: { bearer: "${BEARER}" } }
+  - { path: /g, source: generic, robots: [ops], auth: { header: X-Relay-Token, secret: "${HEADER}" } }`,
       "/x/relay.yaml",
       { S: SECRET },
     );
@@ -31,9 +36,11 @@ routes: [{ path: /gh, source: github, robots: [ops], secret: "${GH}" }]`,
     );
     logger.warn({ url }, `message mentioning ${SECRET} and ${TOKEN}`);
     logger.debug({ headers: { "x-hub-signature-256": "sha256=deadbeef" } }, "request");
+    logger.warn({ got: `Bearer ${BEARER}`, header: HEADER }, "auth");
     const output = lines.join("");
-    expect(lines).toHaveLength(4);
-    for (const secret of [TOKEN, SECRET, GH, "sign=abc", "deadbeef"]) expect(output).not.toContain(secret);
+    expect(lines).toHaveLength(5);
+    for (const secret of [TOKEN, SECRET, GH, BEARER, HEADER, "sign=abc", "deadbeef"])
+      expect(output).not.toContain(secret);
     expect(output).toContain("access_token=***");
     expect(output).toContain("send failed");
   });

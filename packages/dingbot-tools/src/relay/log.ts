@@ -19,7 +19,10 @@ export function secretsOf(config: RelayConfig): string[] {
     }
     if (robot.secret) secrets.push(robot.secret);
   }
-  for (const route of config.routes) if (route.secret) secrets.push(route.secret);
+  for (const route of config.routes) {
+    if (route.secret) secrets.push(route.secret);
+    if (route.auth) secrets.push("bearer" in route.auth ? route.auth.bearer : route.auth.secret);
+  }
   return secrets;
 }
 
