@@ -9,6 +9,7 @@ import {
   parseRelayConfig,
   RelayConfigError,
 } from "./config.js";
+import { createRelay } from "./relay.js";
 
 const VALID = `listen: { host: 127.0.0.1, port: 9000 }
 store: { sqlite: ./relay.db }
@@ -154,15 +155,15 @@ describe("route auth", () => {
 
   it("reads a bearer token or a shared-secret header from the environment", () => {
     const config = parseRelayConfig(
-      withAuth(', auth: { bearer: "${RELAY_TOKEN}" }', ', auth: { bearer: "${RELAY_TOKEN}" }'),
+      withAuth(`, auth: { bearer: "\${RELAY_TOKEN}" }`, `, auth: { bearer: "\${RELAY_TOKEN}" }`),
       "/etc/relay.yaml",
       { ...ENV, RELAY_TOKEN: "t0ken" },
     );
     expect(config.routes[0]?.auth).toEqual({ bearer: "t0ken" });
     const header = parseRelayConfig(
       withAuth(
-        ', auth: { header: X-Relay-Token, secret: "${RELAY_TOKEN}" }',
-        ', auth: { header: X-Relay-Token, secret: "${RELAY_TOKEN}" }',
+        `, auth: { header: X-Relay-Token, secret: "\${RELAY_TOKEN}" }`,
+        `, auth: { header: X-Relay-Token, secret: "\${RELAY_TOKEN}" }`,
       ),
       "/etc/relay.yaml",
       { ...ENV, RELAY_TOKEN: "t0ken" },
@@ -224,6 +225,13 @@ routes:
     expect(config.robots.get("oncall")?.webhook).toMatch(/^https:\/\/unset\.invalid\//);
   });
 
+  it("cannot run a relay: its webhooks and secrets are placeholders", async () => {
+    const config = parseRelayConfig(text, "/etc/relay.yaml", {}, { secrets: "optional" });
+    await expect(createRelay(config)).rejects.toThrow(
+      /loaded without GITHUB_WEBHOOK_SECRET, .*: it cannot run/,
+    );
+  });
+
   it("still requires them by default, and still requires the store's variables", () => {
     expect(problems(text, {}).map((p) => p.key)).toEqual([
       "robots.ops.webhook",
@@ -232,7 +240,7 @@ routes:
       "routes.0.auth.bearer",
       "routes.1.secret",
     ]);
-    const storeFromEnv = text.replace("sqlite: ./relay.db", 'sqlite: "${DATA_DIR}/relay.db"');
+    const storeFromEnv = text.replace("sqlite: ./relay.db", `sqlite: "\${DATA_DIR}/relay.db"`);
     expect(() => parseRelayConfig(storeFromEnv, "/etc/relay.yaml", {}, { secrets: "optional" })).toThrow(
       "store.sqlite: environment variable DATA_DIR is not set",
     );
