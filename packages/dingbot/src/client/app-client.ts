@@ -6,6 +6,12 @@
 import { ValidationError } from "../errors.js";
 import { type Logger, silentLogger } from "../logger.js";
 import {
+  CARD_ENDPOINTS,
+  type CardEndpointName,
+  type CardEndpointRequest,
+  type CardEndpointResponse,
+} from "../protocol/api/cards.js";
+import {
   ENDPOINTS,
   type EndpointName,
   type EndpointRequest,
@@ -22,6 +28,7 @@ import {
   type ThrottleRetry,
 } from "./api-http.js";
 import { resolveBaseUrls } from "./base-url.js";
+import { type CardEndpointCaller, Cards } from "./cards.js";
 import type { CallOptions, EndpointCaller } from "./endpoint-caller.js";
 import { realSleep, type Sleep } from "./retry.js";
 import { RobotApi } from "./robot-api.js";
@@ -82,7 +89,7 @@ export interface RawRequest {
  * const userId = await client.getUserIdByMobile("13800000000");
  * const report = await client.workNotifications.sendAndConfirm({ userIds: [userId] }, workMessages.text("hi"));
  */
-export class AppClient implements EndpointCaller {
+export class AppClient implements EndpointCaller, CardEndpointCaller {
   readonly appKey: string;
   readonly agentId: number | undefined;
   readonly robotCode: string;
@@ -90,6 +97,8 @@ export class AppClient implements EndpointCaller {
   readonly workNotifications: WorkNotifications;
   /** The robot OpenAPI (1:1 and group messages). */
   readonly robot: RobotApi;
+  /** Interactive cards (card_1_0): send, update, stream. */
+  readonly cards: Cards;
   readonly #secret: string;
   readonly #http: ApiHttp;
   readonly #tokens: Record<TokenStyle, TokenCache>;
@@ -134,6 +143,7 @@ export class AppClient implements EndpointCaller {
       logger: this.#logger,
     });
     this.robot = new RobotApi(this, this.robotCode);
+    this.cards = new Cards(this, { robotCode: this.robotCode });
   }
 
   /** Tokens fetched from DingTalk so far, per style (for tests and the benchmark). */
@@ -163,6 +173,32 @@ export class AppClient implements EndpointCaller {
     options: CallOptions = {},
   ): Promise<EndpointResponse<K>> {
     const spec: EndpointSpec = ENDPOINTS[name];
+    return (await this.#invoke(name, spec, args, options)) as EndpointResponse<K>;
+  }
+
+  /**
+   * Calls a card endpoint (the separate `CARD_ENDPOINTS` table; see protocol/api/cards.ts) with checked
+   * arguments, exactly as {@link call} does for the main table.
+   * @param name - e.g. `"card.streaming"`
+   * @param args - the endpoint's body
+   * @throws ValidationError before sending when `args` do not fit the endpoint's schema
+   * @throws AuthError, RateLimitedError, ApiError, HttpError, RequestError
+   */
+  async callCard<K extends CardEndpointName>(
+    name: K,
+    args: CardEndpointRequest<K>,
+    options: CallOptions = {},
+  ): Promise<CardEndpointResponse<K>> {
+    return (await this.#invoke(name, CARD_ENDPOINTS[name], args, options)) as CardEndpointResponse<K>;
+  }
+
+  /** One checked call of a table entry: check the arguments, add the token, check the answer. */
+  async #invoke(
+    name: string,
+    spec: Omit<EndpointSpec, "method"> & { method: ApiRequest["method"] },
+    args: unknown,
+    options: CallOptions,
+  ): Promise<unknown> {
     const checked = check(spec.request, args);
     if (!checked.ok) {
       throw new ValidationError(`${name}: ${formatIssues(checked.issues)}`, checked.issues, "outbound");
@@ -178,10 +214,10 @@ export class AppClient implements EndpointCaller {
     const body =
       spec.auth === "none" ? await this.#http.call(request) : await this.#withToken(spec.auth, request);
     const parsed = check(spec.response, body);
-    if (parsed.ok) return parsed.value as EndpointResponse<K>;
+    if (parsed.ok) return parsed.value;
     // DingTalk adds and changes fields over time: warn, and hand back what it sent.
     this.#logger.warn({ endpoint: name, issues: parsed.issues }, "unexpected answer shape");
-    return body as EndpointResponse<K>;
+    return body;
   }
 
   /**

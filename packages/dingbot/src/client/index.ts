@@ -23,6 +23,21 @@ export {
   type TokenStyle,
 } from "./app-client.js";
 export { type BaseUrls, rebaseUrl, resolveBaseUrls } from "./base-url.js";
+export {
+  type CardData,
+  CardDeliveryError,
+  type CardEndpointCaller,
+  type CardHandle,
+  type CardPrivateDataInput,
+  Cards,
+  type CardsOptions,
+  type CardTarget,
+  type CardValue,
+  type SendCardOptions,
+  type StreamFlags,
+  toCardParamMap,
+  type UpdateCardOptions,
+} from "./cards.js";
 export type { EndpointCaller } from "./endpoint-caller.js";
 export { type JsonRequest, type JsonResponse, requestJson } from "./http.js";
 export {

@@ -3,6 +3,7 @@
  * @module
  */
 export * from "./api-errors.js";
+export * from "./cards.js";
 export * from "./endpoints.js";
 export * from "./msg-keys.js";
 export * from "./oauth.js";
