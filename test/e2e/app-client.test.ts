@@ -7,8 +7,10 @@ import {
   ApiError,
   AppClient,
   AuthError,
+  type CachedToken,
   messages,
   robotMessage,
+  type TokenStore,
   toRobotTemplate,
   ValidationError,
   type WorkMsg,
@@ -160,6 +162,30 @@ describe("AppClient tokens", () => {
     expect(neu).toMatchObject({ apiCode: "invalidClientIdOrSecret", status: 400 });
     expect(neu).toBeInstanceOf(AuthError);
     expect(c.tokenFetches.oapi).toBe(1);
+  });
+
+  it("does not hand a stored token to a client with a wrong secret, and keeps the secret out of the keys", async () => {
+    const saved = new Map<string, CachedToken>();
+    const tokenStore: TokenStore = {
+      get: (key) => saved.get(key),
+      set: (key, token) => void saved.set(key, token),
+      delete: (key) => void saved.delete(key),
+    };
+    await client({ tokenStore }).getToken("oapi");
+    expect(saved.size).toBe(1);
+    const wrong = "wrong-secret-sharing-the-store";
+    const error = await client({ tokenStore, appSecret: wrong })
+      .getToken("oapi")
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AuthError);
+    for (const key of saved.keys()) {
+      expect(key).not.toContain(APP_SECRET);
+      expect(key).not.toContain(wrong);
+    }
+    // The right secret still finds its token without asking DingTalk again.
+    const calls = tokenCalls.length;
+    await client({ tokenStore }).getToken("oapi");
+    expect(tokenCalls.length).toBe(calls);
   });
 
   it("never logs the token", async () => {

@@ -3,6 +3,7 @@
  * protocol's endpoint table, users, work notifications and the robot OpenAPI.
  * @module
  */
+import { createHash } from "node:crypto";
 import { ValidationError } from "../errors.js";
 import { type Logger, silentLogger } from "../logger.js";
 import {
@@ -127,13 +128,16 @@ export class AppClient implements EndpointCaller, CardEndpointCaller {
       random: options.random ?? Math.random,
       now: this.#now,
     });
+    // The secret is part of the key (as a hash), so a client with a wrong secret misses a shared store and
+    // fails as DingTalk would tell it to, instead of being handed another client's token.
+    const storeKeyBase = `${options.appKey}|${createHash("sha256").update(options.appSecret).digest("hex").slice(0, 32)}`;
     const cache = (style: TokenStyle) =>
       new TokenCache({
         fetchToken: (signal) => this.#fetchToken(style, signal),
         now: this.#now,
         ...(options.earlyRefreshMs === undefined ? {} : { earlyRefreshMs: options.earlyRefreshMs }),
         ...(options.tokenStore
-          ? { store: options.tokenStore, storeKey: `${baseUrl[style]}|${style}|${options.appKey}` }
+          ? { store: options.tokenStore, storeKey: `${baseUrl[style]}|${style}|${storeKeyBase}` }
           : {}),
       });
     this.#tokens = { oapi: cache("oapi"), api: cache("api") };

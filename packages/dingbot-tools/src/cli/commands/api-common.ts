@@ -97,20 +97,18 @@ export function credentials(flags: AppFlags, io: CliIo, needAgent: boolean): App
  * A token store in a file (mode 0600) under `DINGBOT_CACHE_DIR`, `XDG_CACHE_HOME/dingbot` or
  * `~/.cache/dingbot`, so consecutive commands reuse one token instead of calling gettoken each time
  * (DingTalk throttles frequent token requests). Keys are hashes; nothing breaks if the file is unreadable.
+ * The client's keys hold a hash of the app secret, so a run with a wrong secret misses the cache and fails as
+ * it would with `--no-cache`, and a shared cache directory does not hand a token to someone who only knows
+ * the app key.
  * @param io - the run's environment (where the cache lives)
- * @param appSecret - the secret the tokens are obtained with: part of every key (hashed), so a run with a
- *   wrong secret misses the cache and fails as it would with `--no-cache`, and a shared cache directory does
- *   not hand a token to someone who only knows the app key
  */
-export function fileTokenStore(io: CliIo, appSecret: string): TokenStore {
+export function fileTokenStore(io: CliIo): TokenStore {
   const dir =
     io.env.DINGBOT_CACHE_DIR ??
     join(io.env.XDG_CACHE_HOME ?? join(io.env.HOME ?? homedir(), ".cache"), "dingbot");
   const file = join(dir, "tokens.json");
-  // The client's key is `baseUrl|style|appKey`; the secret goes in only through its own hash, so the file
-  // never holds anything from which the secret could be read back.
-  const secretHash = createHash("sha256").update(appSecret).digest("hex");
-  const hash = (key: string): string => createHash("sha256").update(`${key}|${secretHash}`).digest("hex");
+  // Keys are hashed again so the file names neither the app key nor the base URL.
+  const hash = (key: string): string => createHash("sha256").update(key).digest("hex");
   const load = (): Record<string, CachedToken> => {
     try {
       return JSON.parse(readFileSync(file, "utf8")) as Record<string, CachedToken>;
@@ -157,7 +155,7 @@ export function appClient(
     ...(flags.baseUrl !== undefined ? { baseUrl: flags.baseUrl } : {}),
     env: io.env,
     fetch: io.fetch,
-    ...(flags.cache === false ? {} : { tokenStore: fileTokenStore(io, creds.appSecret) }),
+    ...(flags.cache === false ? {} : { tokenStore: fileTokenStore(io) }),
     // A CLI run waits a little for throttling, not minutes.
     throttleRetry: { retries: 2, baseDelayMs: 1000, maxDelayMs: 4000 },
     ...(flags.verbose ? { logger: verboseLogger(print.err) } : {}),
