@@ -37,12 +37,20 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
 const SOURCES = ["alertmanager", "grafana", "github", "generic"] as const;
 
+const authSecret = z
+  .string()
+  .min(1)
+  // `bearer: RELAY_TOKEN` would make the literal text the token: almost surely meant as `${RELAY_TOKEN}`.
+  .refine((value) => !/^[A-Z][A-Z0-9_]*$/.test(value), {
+    message: `looks like the name of an environment variable: write "\${NAME}" to use its value`,
+  });
+
 /**
  * Who may post to a route: a bearer token (`Authorization: Bearer …`) or a shared secret in a header of
  * the route's choosing. Write the value as `${ENV_VAR}` so it stays out of the file.
  */
 export const RouteAuthSchema = z.union([
-  z.strictObject({ bearer: z.string().min(1) }),
+  z.strictObject({ bearer: authSecret }),
   z.strictObject({
     header: z
       .string()
@@ -50,7 +58,7 @@ export const RouteAuthSchema = z.union([
       .refine((name) => !["authorization", "content-type", "origin", "host"].includes(name.toLowerCase()), {
         message: "choose a header of your own (e.g. X-Relay-Token); use `bearer` for Authorization",
       }),
-    secret: z.string().min(1),
+    secret: authSecret,
   }),
 ]);
 

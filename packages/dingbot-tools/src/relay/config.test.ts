@@ -181,6 +181,13 @@ describe("route auth", () => {
       }),
     ]);
     expect(JSON.stringify(found)).not.toContain("one-secret");
+    expect(problems(withAuth(", auth: { bearer: RELAY_TOKEN }", ", auth: { bearer: RELAY_TOKEN }"))).toEqual([
+      expect.objectContaining({
+        key: "routes.0.auth.bearer",
+        message: expect.stringContaining(`write "\${NAME}"`),
+      }),
+      expect.objectContaining({ key: "routes.1.auth.bearer" }),
+    ]);
     expect(
       problems(withAuth(", auth: { header: Authorization, secret: x }", "")).map((p) => p.key),
     ).toContain("routes.0.auth.header");
