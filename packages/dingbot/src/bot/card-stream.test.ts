@@ -1,0 +1,411 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { type CardServer, PERMISSION_REFUSAL, QPS_REFUSAL, startCardServer } from "../client/_card-server.js";
+import { AppClient } from "../client/app-client.js";
+import type { CardData, CardHandle } from "../client/cards.js";
+import { ApiError, RateLimitedError } from "../errors.js";
+import { AI_CARD_TEMPLATE_ID } from "../protocol/api/cards.js";
+import {
+  CardStreamer,
+  CardStreamRefusedError,
+  DEFAULT_STREAM_ERROR_LINE,
+  type StreamTimer,
+  streamAiCard,
+} from "./card-stream.js";
+
+/** A clock that moves only when the test says: timers run in order, microtasks drain between them. */
+class ManualTimer implements StreamTimer {
+  t = 0;
+  #queue: { at: number; fn: () => void; id: number }[] = [];
+  #ids = 0;
+  now(): number {
+    return this.t;
+  }
+  setTimeout(fn: () => void, ms: number): unknown {
+    this.#ids += 1;
+    this.#queue.push({ at: this.t + Math.max(0, ms), fn, id: this.#ids });
+    return this.#ids;
+  }
+  clearTimeout(handle: unknown): void {
+    this.#queue = this.#queue.filter((entry) => entry.id !== handle);
+  }
+  /** Waits with the fake clock (for sources that take time between chunks). */
+  sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => this.setTimeout(resolve, ms));
+  }
+  /** Runs timers in time order until `promise` settles. */
+  async runUntil<T>(promise: Promise<T>): Promise<T> {
+    let settled = false;
+    const watched = promise.finally(() => {
+      settled = true;
+    });
+    watched.catch(() => {});
+    for (let steps = 0; steps < 1_000_000; steps += 1) {
+      await flush();
+      if (settled) return watched;
+      this.#queue.sort((a, b) => a.at - b.at || a.id - b.id);
+      const next = this.#queue.shift();
+      if (!next) throw new Error("stuck: nothing scheduled and the promise is pending");
+      this.t = Math.max(this.t, next.at);
+      next.fn();
+    }
+    throw new Error("runaway");
+  }
+}
+
+const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** A card that records what it is sent; each call takes `latencyMs` on the fake clock and may be refused. */
+class FakeCard implements CardHandle {
+  readonly outTrackId = "track-fake";
+  readonly calls: {
+    kind: "update" | "stream";
+    at: number;
+    data?: CardData;
+    content?: string;
+    flags?: object;
+  }[] = [];
+  inFlight = 0;
+  maxInFlight = 0;
+  /** Errors for the next stream calls, in order. */
+  streamRefusals: unknown[] = [];
+  constructor(
+    private readonly timer: ManualTimer,
+    private readonly latencyMs = 50,
+  ) {}
+  get streams() {
+    return this.calls.filter((c) => c.kind === "stream");
+  }
+  async update(data: CardData): Promise<void> {
+    await this.#call({ kind: "update", at: this.timer.now(), data });
+  }
+  async streamContent(_key: string, content: string, flags: object): Promise<void> {
+    await this.#call({ kind: "stream", at: this.timer.now(), content, flags });
+    const refusal = this.streamRefusals.shift();
+    if (refusal) throw refusal;
+  }
+  async #call(entry: FakeCard["calls"][number]): Promise<void> {
+    this.calls.push(entry);
+    this.inFlight += 1;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    await this.timer.sleep(this.latencyMs);
+    this.inFlight -= 1;
+  }
+}
+
+async function* tokens(
+  timer: ManualTimer,
+  count: number,
+  everyMs: number,
+  fail?: Error,
+): AsyncGenerator<string> {
+  for (let i = 0; i < count; i += 1) {
+    await timer.sleep(everyMs);
+    yield `t${i} `;
+  }
+  if (fail) throw fail;
+}
+const whole = (count: number) => Array.from({ length: count }, (_, i) => `t${i} `).join("");
+
+const qps = () =>
+  new RateLimitedError({
+    status: 403,
+    apiCode: "Forbidden.AccessDenied.QpsLimitForAppkeyAndApi",
+    errmsg: "qps",
+    endpoint: "PUT /v1.0/card/streaming",
+    kind: "rate-limit",
+  });
+
+describe("CardStreamer", () => {
+  it("never has two requests in flight, starts at most one per minIntervalMs, and ends with the whole text", async () => {
+    const timer = new ManualTimer();
+    const card = new FakeCard(timer, 120); // slower than the interval: requests must wait for each other
+    const streamer = new CardStreamer((content, flags) => card.streamContent("msgContent", content, flags), {
+      timer,
+      minIntervalMs: 300,
+    });
+    streamer.start();
+    const run = (async () => {
+      for await (const token of tokens(timer, 200, 7)) streamer.push(token);
+      await streamer.finish();
+    })();
+    await timer.runUntil(run);
+
+    const streams = card.streams;
+    expect(card.maxInFlight).toBe(1);
+    for (let i = 1; i < streams.length; i += 1) {
+      expect(streams[i]!.at - streams[i - 1]!.at).toBeGreaterThanOrEqual(300);
+    }
+    // 200 tokens over 1.4 s coalesce into a handful of requests, not 200.
+    expect(streams.length).toBeLessThanOrEqual(Math.ceil(1400 / 300) + 2);
+    expect(streams.at(-1)).toMatchObject({
+      content: whole(200),
+      flags: { isFinalize: true, isError: false },
+    });
+    expect(streams.slice(0, -1).every((s) => (s.flags as { isFinalize: boolean }).isFinalize === false)).toBe(
+      true,
+    );
+    // Every snapshot is a prefix of the next: always the latest full text.
+    for (let i = 1; i < streams.length; i += 1)
+      expect(streams[i]!.content!.startsWith(streams[i - 1]!.content!)).toBe(true);
+  });
+
+  it("sends a 1 MiB answer in a few full snapshots, never a request per chunk", async () => {
+    const timer = new ManualTimer();
+    const card = new FakeCard(timer, 40);
+    const streamer = new CardStreamer((content, flags) => card.streamContent("msgContent", content, flags), {
+      timer,
+    });
+    streamer.start();
+    const chunk = "x".repeat(1024);
+    const run = (async () => {
+      for (let i = 0; i < 1024; i += 1) {
+        streamer.push(chunk);
+        if (i % 128 === 127) await timer.sleep(100);
+      }
+      await streamer.finish();
+    })();
+    await timer.runUntil(run);
+    const sent = card.streams.map((s) => s.content!.length);
+    expect(sent.at(-1)).toBe(1024 * 1024);
+    expect(streamer.text.length).toBe(1024 * 1024);
+    // ~0.8 s of pushing at one request per 300 ms: a handful of requests, about 3 MiB on the wire in all,
+    // against the 512 MiB that one growing snapshot per chunk would have sent.
+    expect(sent.length).toBeLessThanOrEqual(6);
+    expect(sent.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(4 * 1024 * 1024);
+  });
+
+  it("retries a refused request with the latest text, then gives up with CardStreamRefusedError", async () => {
+    const timer = new ManualTimer();
+    const card = new FakeCard(timer, 10);
+    card.streamRefusals = [qps(), qps(), qps()];
+    const streamer = new CardStreamer((content, flags) => card.streamContent("msgContent", content, flags), {
+      timer,
+      retry: { retries: 2, baseDelayMs: 1000, maxDelayMs: 4000 },
+    });
+    streamer.start();
+    streamer.push("a");
+    const run = (async () => {
+      await timer.sleep(500);
+      streamer.push("b");
+      await streamer.finish();
+    })();
+    await expect(timer.runUntil(run)).rejects.toBeInstanceOf(CardStreamRefusedError);
+    const streams = card.streams;
+    expect(streams).toHaveLength(3);
+    expect(streams.map((s) => s.at)).toEqual([0, 1010, 3020]);
+    expect(streams[1]!.content).toBe("ab"); // the retry carried the text as it was then
+    expect(streamer.refused).toBeInstanceOf(RateLimitedError);
+  });
+
+  it("does not spend the budget on a refusal that cannot mend (missing permission)", async () => {
+    const timer = new ManualTimer();
+    const card = new FakeCard(timer, 10);
+    card.streamRefusals = [
+      new ApiError({
+        status: 403,
+        apiCode: "Forbidden.AccessDenied.AccessTokenPermissionDenied",
+        errmsg: "",
+        endpoint: "x",
+        kind: "config",
+      }),
+    ];
+    const streamer = new CardStreamer((content, flags) => card.streamContent("k", content, flags), { timer });
+    streamer.start();
+    streamer.push("a");
+    await expect(timer.runUntil(streamer.finish())).rejects.toBeInstanceOf(CardStreamRefusedError);
+    expect(card.streams).toHaveLength(1);
+  });
+
+  it("buffers until start(), then sends at once", async () => {
+    const timer = new ManualTimer();
+    const card = new FakeCard(timer, 10);
+    const streamer = new CardStreamer((content, flags) => card.streamContent("k", content, flags), { timer });
+    streamer.push("early ");
+    streamer.push("text");
+    await flush();
+    expect(card.streams).toHaveLength(0);
+    streamer.start();
+    expect(card.streams).toEqual([expect.objectContaining({ content: "early text", at: 0 })]);
+    await timer.runUntil(streamer.finish());
+  });
+});
+
+describe("streamAiCard()", () => {
+  function setup(latencyMs = 30) {
+    const timer = new ManualTimer();
+    const card = new FakeCard(timer, latencyMs);
+    const opened: CardData[] = [];
+    const fallbacks: { title: string; text: string }[] = [];
+    let openRefusals: unknown[] = [];
+    const deps = {
+      timer,
+      open: async (data: CardData) => {
+        opened.push(data);
+        await timer.sleep(latencyMs);
+        const refusal = openRefusals.shift();
+        if (refusal) throw refusal;
+        return card;
+      },
+      fallback: async (title: string, text: string) => {
+        fallbacks.push({ title, text });
+      },
+    };
+    return {
+      timer,
+      card,
+      opened,
+      fallbacks,
+      deps,
+      refuseOpen: (errors: unknown[]) => (openRefusals = errors),
+    };
+  }
+
+  it("opens the card processing, streams inputting, and finishes with flowStatus 3", async () => {
+    const { timer, card, opened, deps } = setup();
+    const result = await timer.runUntil(streamAiCard(tokens(timer, 50, 11), deps, { title: "Answer" }));
+    expect(result).toMatchObject({ via: "card", outTrackId: "track-fake" });
+    expect(opened).toEqual([{ msgTitle: "Answer", msgContent: "", flowStatus: "1" }]);
+    const updates = card.calls.filter((c) => c.kind === "update").map((c) => c.data);
+    expect(updates).toEqual([{ flowStatus: "2" }, { flowStatus: "3" }]);
+    expect(card.streams.at(-1)).toMatchObject({ content: whole(50), flags: { isFinalize: true } });
+    expect(card.calls.at(-1)?.data).toEqual({ flowStatus: "3" });
+    expect(card.maxInFlight).toBe(1);
+  });
+
+  it("accepts a string and a ReadableStream", async () => {
+    for (const source of [
+      "all at once",
+      new ReadableStream<string>({
+        start(controller) {
+          controller.enqueue("all ");
+          controller.enqueue("at once");
+          controller.close();
+        },
+      }),
+    ]) {
+      const { timer, card, deps } = setup();
+      await timer.runUntil(streamAiCard(source, deps));
+      expect(card.streams.at(-1)?.content).toBe("all at once");
+    }
+  });
+
+  it("a source that throws ends the card with flowStatus 5 and a short error line, then rethrows", async () => {
+    const { timer, card, deps } = setup();
+    const boom = new Error("model crashed: secret-internal-detail");
+    const outcome = timer.runUntil(streamAiCard(tokens(timer, 5, 10, boom), deps));
+    await expect(outcome).rejects.toBe(boom);
+    const last = card.streams.at(-1);
+    expect(last?.content).toBe(`${whole(5)}\n\n${DEFAULT_STREAM_ERROR_LINE}`);
+    expect(last?.content).not.toContain("secret-internal-detail");
+    expect(last?.flags).toMatchObject({ isFinalize: true });
+    expect(card.calls.at(-1)?.data).toEqual({ flowStatus: "5" });
+  });
+
+  it("403 QPS on streaming: retries within the budget, then one markdown reply with the whole text", async () => {
+    const { timer, card, fallbacks, deps } = setup();
+    card.streamRefusals = [qps(), qps(), qps()];
+    const result = await timer.runUntil(
+      streamAiCard(tokens(timer, 20, 10), deps, { title: "T", retry: { retries: 2, baseDelayMs: 100 } }),
+    );
+    expect(result.via).toBe("markdown");
+    expect(card.streams).toHaveLength(3);
+    expect(fallbacks).toEqual([{ title: "T", text: whole(20) }]);
+  });
+
+  it("a card refused at creation: retries, then the whole text as markdown; a throwing source still rethrows", async () => {
+    const { timer, card, fallbacks, deps, refuseOpen } = setup();
+    refuseOpen([qps(), qps(), qps()]);
+    const result = await timer.runUntil(streamAiCard(tokens(timer, 10, 5), deps));
+    expect(result).toEqual({ via: "markdown", outTrackId: undefined, requests: 0 });
+    expect(card.calls).toHaveLength(0);
+    expect(fallbacks).toEqual([{ title: "回复", text: whole(10) }]);
+
+    const second = setup();
+    second.refuseOpen([qps(), qps(), qps()]);
+    const boom = new Error("x");
+    await expect(
+      second.timer.runUntil(streamAiCard(tokens(second.timer, 2, 5, boom), second.deps)),
+    ).rejects.toBe(boom);
+    expect(second.fallbacks[0]?.text).toBe(`${whole(2)}\n\n${DEFAULT_STREAM_ERROR_LINE}`);
+  });
+});
+
+describe("streamAiCard() over HTTP", () => {
+  let server: CardServer;
+  let client: AppClient;
+  beforeAll(async () => {
+    server = await startCardServer();
+  });
+  afterAll(() => server.close());
+  beforeEach(() => {
+    server.calls.length = 0;
+    server.script.clear();
+    client = new AppClient({
+      appKey: "dingappkey",
+      appSecret: "secret-0123456789",
+      baseUrl: server.base,
+      env: {},
+      throttleRetry: { retries: 0 },
+    });
+  });
+  const deps = (fallbacks: string[]) => ({
+    open: (data: CardData) =>
+      client.cards.send({ templateId: AI_CARD_TEMPLATE_ID, data, to: { group: "cidG==" } }),
+    fallback: async (_title: string, text: string) => {
+      fallbacks.push(text);
+    },
+  });
+
+  it("speaks the card endpoints in order: createAndDeliver, update 2, streaming…, update 3", async () => {
+    const fallbacks: string[] = [];
+    async function* slow() {
+      for (const t of ["Hello", ", ", "world"]) {
+        await new Promise((r) => setTimeout(r, 15));
+        yield t;
+      }
+    }
+    const result = await streamAiCard(slow(), deps(fallbacks), { minIntervalMs: 10 });
+    expect(result.via).toBe("card");
+    const routes = server.calls.map((c) => `${c.method} ${c.path}`);
+    expect(routes[0]).toBe("POST /v1.0/card/instances/createAndDeliver");
+    expect(server.calls[0]?.body).toMatchObject({
+      cardTemplateId: AI_CARD_TEMPLATE_ID,
+      cardData: { cardParamMap: { msgContent: "", flowStatus: "1" } },
+    });
+    expect(server.calls[1]?.body).toMatchObject({ cardData: { cardParamMap: { flowStatus: "2" } } });
+    const streams = server.callsTo("PUT /v1.0/card/streaming").map((c) => c.body);
+    expect(streams.at(-1)).toMatchObject({
+      key: "msgContent",
+      content: "Hello, world",
+      isFull: true,
+      isFinalize: true,
+    });
+    expect(new Set(streams.map((s) => s.guid)).size).toBe(streams.length);
+    expect(server.calls.at(-1)?.body).toMatchObject({
+      cardData: { cardParamMap: { flowStatus: "3" } },
+      cardUpdateOptions: { updateCardDataByKey: true },
+    });
+    expect(fallbacks).toEqual([]);
+  });
+
+  it("403 QPS from DingTalk on every streaming call: three tries, then the markdown fallback", async () => {
+    server.script.set("PUT /v1.0/card/streaming", [QPS_REFUSAL, QPS_REFUSAL, QPS_REFUSAL]);
+    const fallbacks: string[] = [];
+    const result = await streamAiCard("the whole answer", deps(fallbacks), {
+      minIntervalMs: 1,
+      retry: { retries: 2, baseDelayMs: 1, maxDelayMs: 2 },
+    });
+    expect(result.via).toBe("markdown");
+    expect(server.callsTo("PUT /v1.0/card/streaming")).toHaveLength(3);
+    expect(fallbacks).toEqual(["the whole answer"]);
+  });
+
+  it("a missing card permission at creation falls back at once", async () => {
+    server.script.set("POST /v1.0/card/instances/createAndDeliver", [PERMISSION_REFUSAL]);
+    const fallbacks: string[] = [];
+    const result = await streamAiCard("answer", deps(fallbacks), { retry: { baseDelayMs: 1 } });
+    expect(result.via).toBe("markdown");
+    expect(server.calls).toHaveLength(1);
+    expect(fallbacks).toEqual(["answer"]);
+  });
+});

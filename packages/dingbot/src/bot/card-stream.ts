@@ -1,0 +1,445 @@
+/**
+ * Streaming text into a card without tripping DingTalk's limits: {@link CardStreamer} coalesces the chunks of
+ * a source into full snapshots (`isFull: true`), at most one request in flight and at most one every
+ * `minIntervalMs`, always the latest text; {@link streamAiCard} drives the official AI card around it
+ * (create → "inputting" → streamed text → "finished", or "failed" when the source throws) and falls back to
+ * one markdown reply holding the whole text when DingTalk refuses the card, so a person always gets the
+ * answer.
+ *
+ * Why full snapshots: a lost or refused call then costs nothing, the next one carries everything; and a
+ * slow DingTalk never queues a backlog, because only the latest text is ever waiting.
+ * Everything time-related goes through an injected {@link StreamTimer}, so tests drive it step by step.
+ * @module
+ */
+import { type CardData, type CardHandle, type RetryPolicy, withRetry } from "../client/index.js";
+import {
+  ApiError,
+  DingTalkError,
+  type ErrorCode,
+  HttpError,
+  RequestError,
+  ValidationError,
+} from "../errors.js";
+import { type Logger, silentLogger } from "../logger.js";
+import { AI_CARD_FLOW_STATUS, AI_CARD_KEYS } from "../protocol/api/cards.js";
+
+/** The clock and timers of a streamer (the real ones by default; tests pass a manual one). */
+export interface StreamTimer {
+  /** Epoch ms. */
+  now(): number;
+  /** Runs `fn` after `ms`; returns a handle for {@link clearTimeout}. */
+  setTimeout(fn: () => void, ms: number): unknown;
+  /** Cancels a timer from {@link setTimeout}. */
+  clearTimeout(handle: unknown): void;
+}
+
+/** The process's clock and timers. */
+export const realStreamTimer: StreamTimer = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
+
+/** How refused card requests are retried before the streamer gives up (and the AI card falls back). */
+export interface CardRetryBudget {
+  /** Extra attempts of one request after a refusal (default 2). */
+  retries: number;
+  /** First wait in ms, doubling each time (default 1000, DingTalk's advice for throttling). */
+  baseDelayMs: number;
+  /** Longest wait in ms (default 4000). */
+  maxDelayMs: number;
+}
+
+/** Default {@link CardRetryBudget}: three attempts within about 3 s of waiting. */
+export const DEFAULT_CARD_RETRY: CardRetryBudget = Object.freeze({
+  retries: 2,
+  baseDelayMs: 1000,
+  maxDelayMs: 4000,
+});
+
+/** Default time between two streaming requests of one card, in ms. */
+export const DEFAULT_STREAM_INTERVAL_MS = 300;
+
+/** Sends one snapshot: the whole text so far. */
+export type StreamSend = (content: string, flags: { isFinalize: boolean; isError: boolean }) => Promise<void>;
+
+/** Options of {@link CardStreamer}. */
+export interface CardStreamerOptions {
+  /** Least time between the starts of two requests, in ms (default 300). */
+  minIntervalMs?: number;
+  timer?: StreamTimer;
+  /** Retries of a refused request (default {@link DEFAULT_CARD_RETRY}). */
+  retry?: Partial<CardRetryBudget>;
+  logger?: Logger;
+}
+
+/** DingTalk kept refusing a card's streaming after the retry budget; `cause` is the last refusal. */
+export class CardStreamRefusedError extends DingTalkError {
+  readonly code: ErrorCode = "DT_API_ERROR";
+  /** @param cause - the last refusal */
+  constructor(cause: unknown) {
+    super(
+      `the card refused streaming after its retries: ${cause instanceof Error ? cause.message : String(cause)}`,
+      { cause },
+    );
+  }
+}
+
+/**
+ * Coalesces a growing text into card streaming requests. Push chunks as they come; the streamer sends the
+ * latest full text at most once per `minIntervalMs` and never while a request is in flight; `finish()`
+ * sends the last one with `isFinalize: true`.
+ * @example
+ * const streamer = new CardStreamer((content, flags) => card.streamContent("msgContent", content, flags));
+ * streamer.start();
+ * for await (const token of llm) streamer.push(token);
+ * await streamer.finish();
+ */
+export class CardStreamer {
+  readonly #send: StreamSend;
+  readonly #timer: StreamTimer;
+  readonly #minIntervalMs: number;
+  readonly #policy: RetryPolicy;
+  readonly #logger: Logger;
+  /** The text, in pieces until someone needs it whole (joining on every chunk would copy it every time). */
+  #chunks: string[] = [];
+  #length = 0;
+  /** Length of the text the last request carried: the text only grows, so "changed" is "longer". */
+  #sentLength = 0;
+  #lastSentAt = Number.NEGATIVE_INFINITY;
+  #inflight: Promise<void> | undefined;
+  #wake: unknown;
+  #started = false;
+  #finishing = false;
+  #refused: unknown;
+  #requests = 0;
+
+  /**
+   * @param send - sends one snapshot (e.g. `card.streamContent("msgContent", …)`)
+   * @param options - interval, timer, retry budget, logger
+   */
+  constructor(send: StreamSend, options: CardStreamerOptions = {}) {
+    this.#send = send;
+    this.#timer = options.timer ?? realStreamTimer;
+    this.#minIntervalMs = options.minIntervalMs ?? DEFAULT_STREAM_INTERVAL_MS;
+    if (!(this.#minIntervalMs >= 0)) throw new TypeError("minIntervalMs must be a number of ms ≥ 0");
+    this.#policy = { ...DEFAULT_CARD_RETRY, ...options.retry, retryRateLimited: true };
+    this.#logger = options.logger ?? silentLogger;
+  }
+
+  /** The whole text pushed so far. */
+  get text(): string {
+    if (this.#chunks.length > 1) this.#chunks = [this.#chunks.join("")];
+    return this.#chunks[0] ?? "";
+  }
+
+  /** How many requests were started, retries included. */
+  get requests(): number {
+    return this.#requests;
+  }
+
+  /** The refusal that stopped the streaming, if it stopped. */
+  get refused(): unknown {
+    return this.#refused;
+  }
+
+  /**
+   * Appends a chunk of text. Never waits: what DingTalk has not been sent yet is simply part of the
+   * next snapshot.
+   */
+  push(chunk: string): void {
+    if (this.#finishing) throw new Error("push() after finish()");
+    if (chunk.length === 0) return;
+    this.#chunks.push(chunk);
+    this.#length += chunk.length;
+    this.#kick();
+  }
+
+  /** Allows sending (the card exists now); text pushed before is sent at once. */
+  start(): void {
+    this.#started = true;
+    this.#kick();
+  }
+
+  /**
+   * Waits for the request in flight, then sends the whole text with `isFinalize: true` (respecting the
+   * interval), retrying within the budget.
+   * @param options - `suffix` appended to the text first (an error line); `isError` for the last request
+   * @throws CardStreamRefusedError when DingTalk refused beyond the budget, now or earlier
+   */
+  async finish(options: { suffix?: string; isError?: boolean } = {}): Promise<void> {
+    if (this.#finishing) throw new Error("finish() called twice");
+    this.#started = true;
+    this.#finishing = true;
+    if (this.#wake !== undefined) this.#timer.clearTimeout(this.#wake);
+    this.#wake = undefined;
+    if (this.#inflight) await this.#inflight;
+    if (this.#refused !== undefined) throw new CardStreamRefusedError(this.#refused);
+    if (options.suffix) {
+      this.#chunks.push(options.suffix);
+      this.#length += options.suffix.length;
+    }
+    const wait = this.#lastSentAt + this.#minIntervalMs - this.#timer.now();
+    if (wait > 0) await this.#sleep(wait);
+    try {
+      await this.#request({ isFinalize: true, isError: options.isError ?? false });
+    } catch (error) {
+      this.#refused = error;
+      throw new CardStreamRefusedError(error);
+    }
+  }
+
+  /** Sends the latest text if allowed now, or arranges to wake up when it is. */
+  #kick(): void {
+    if (!this.#started || this.#finishing || this.#inflight || this.#refused !== undefined) return;
+    if (this.#length === this.#sentLength || this.#wake !== undefined) return;
+    const wait = this.#lastSentAt + this.#minIntervalMs - this.#timer.now();
+    if (wait > 0) {
+      this.#wake = this.#timer.setTimeout(() => {
+        this.#wake = undefined;
+        this.#kick();
+      }, wait);
+      return;
+    }
+    this.#inflight = this.#request({ isFinalize: false, isError: false }).then(
+      () => {
+        this.#inflight = undefined;
+        this.#kick();
+      },
+      (error: unknown) => {
+        this.#inflight = undefined;
+        this.#refused = error;
+        this.#logger.warn(
+          { err: error instanceof Error ? error.message : String(error) },
+          "card streaming refused beyond the retry budget; stopping",
+        );
+      },
+    );
+  }
+
+  /** One request, retried within the budget; each attempt carries the text as it is at that moment. */
+  #request(flags: { isFinalize: boolean; isError: boolean }): Promise<void> {
+    return withRetry(
+      () => {
+        this.#lastSentAt = this.#timer.now();
+        this.#requests += 1;
+        const content = this.text;
+        this.#sentLength = this.#length;
+        return this.#send(content, flags);
+      },
+      {
+        policy: this.#policy,
+        sleep: (ms) => this.#sleep(ms),
+        shouldRetry: isWorthRetrying,
+        // Never sooner than the interval: a retry is a request like any other.
+        delayMs: (n) =>
+          Math.max(this.#minIntervalMs, Math.min(this.#policy.maxDelayMs, this.#policy.baseDelayMs * 2 ** n)),
+        onRetry: (error, attempt, delayMs) =>
+          this.#logger.debug(
+            { attempt, delayMs, err: error instanceof Error ? error.message : String(error) },
+            "card request refused; retrying",
+          ),
+      },
+    );
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => this.#timer.setTimeout(resolve, ms));
+  }
+}
+
+/**
+ * Whether a refused card request may succeed later: throttling (403 `Forbidden.AccessDenied.Qps*`, 429),
+ * DingTalk or network trouble. A missing permission or a bad request will not mend itself, so the AI card
+ * falls back at once instead of spending the budget.
+ */
+export function isWorthRetrying(error: unknown): boolean {
+  if (error instanceof ValidationError) return false;
+  if (error instanceof ApiError || error instanceof HttpError || error instanceof RequestError) {
+    return error.retryable;
+  }
+  return false;
+}
+
+/** What {@link streamAiCard} streams: tokens or chunks of text, as an async iterable or a web stream, or a string. */
+export type StreamSource = AsyncIterable<string> | ReadableStream<string> | Iterable<string> | string;
+
+/** Options of `ctx.replyStream` and {@link streamAiCard}. */
+export interface ReplyStreamOptions {
+  /** The card's title (`msgTitle`), also the title of the markdown fallback. */
+  title?: string;
+  /** Least time between two streaming requests, in ms (default 300). */
+  minIntervalMs?: number;
+  /** Retries of refused card requests before falling back (default {@link DEFAULT_CARD_RETRY}). */
+  retry?: Partial<CardRetryBudget>;
+  /** The line appended when the source throws (default a short bilingual notice; never the error's text). */
+  errorLine?: string;
+}
+
+/** How a streamed reply reached the person. */
+export interface ReplyStreamResult {
+  /** `card`: the AI card holds the whole text; `markdown`: the card was refused and a markdown reply was sent. */
+  via: "card" | "markdown";
+  /** The card's id, when one was created. */
+  outTrackId: string | undefined;
+  /** Streaming requests started (retries included). */
+  requests: number;
+}
+
+/** What {@link streamAiCard} needs around the streamer. */
+export interface AiCardDeps {
+  /** Creates and delivers the AI card with its first data. */
+  open(data: CardData): Promise<CardHandle>;
+  /** Sends the whole text as one markdown reply (when the card is refused). */
+  fallback(title: string, text: string): Promise<unknown>;
+  timer?: StreamTimer;
+  logger?: Logger;
+}
+
+/** Default {@link ReplyStreamOptions.errorLine}. */
+export const DEFAULT_STREAM_ERROR_LINE = "⚠️ 回答中断 (the answer was interrupted)";
+/** Default title of the AI card's markdown fallback. */
+export const DEFAULT_STREAM_TITLE = "回复";
+
+/**
+ * Streams a source into DingTalk's AI card (template `382e4302-…`): created "processing" (flowStatus 1),
+ * switched to "inputting" (2) with the first text, streamed with coalescing, finalised (`isFinalize`) and
+ * marked "finished" (3). A source that throws ends the card "failed" (5) with a short error line, and the
+ * source's error is rethrown once the card is closed. When DingTalk refuses the card (creation or streaming,
+ * beyond the retry budget) the whole text goes out as one markdown reply instead.
+ * @param source - the text, in chunks
+ * @param deps - how to open the card and how to fall back
+ * @param options - title, interval, retry budget, error line
+ * @throws whatever the source threw, after the card (or the fallback) shows the text so far
+ * @throws the fallback's own error when the card was refused and the markdown reply failed too
+ */
+export async function streamAiCard(
+  source: StreamSource,
+  deps: AiCardDeps,
+  options: ReplyStreamOptions = {},
+): Promise<ReplyStreamResult> {
+  const timer = deps.timer ?? realStreamTimer;
+  const logger = deps.logger ?? silentLogger;
+  const retry = { ...DEFAULT_CARD_RETRY, ...options.retry };
+  const title = options.title ?? DEFAULT_STREAM_TITLE;
+  const errorLine = `\n\n${options.errorLine ?? DEFAULT_STREAM_ERROR_LINE}`;
+  let handle: CardHandle | undefined;
+  let inputting = false;
+  const streamer = new CardStreamer(
+    async (content, flags) => {
+      if (!handle) throw new Error("the card is not open");
+      if (!inputting) {
+        await handle.update({ [AI_CARD_KEYS.flowStatus]: AI_CARD_FLOW_STATUS.inputting });
+        inputting = true;
+      }
+      await handle.streamContent(AI_CARD_KEYS.content, content, flags);
+    },
+    {
+      timer,
+      logger,
+      retry,
+      ...(options.minIntervalMs === undefined ? {} : { minIntervalMs: options.minIntervalMs }),
+    },
+  );
+  const policy: RetryPolicy = { ...retry, retryRateLimited: true };
+  const sleep = (ms: number) => new Promise<void>((resolve) => timer.setTimeout(resolve, ms));
+  const retried = <T>(attempt: () => Promise<T>) =>
+    withRetry(attempt, {
+      policy,
+      sleep,
+      shouldRetry: isWorthRetrying,
+      delayMs: (n) => Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** n),
+    });
+
+  // The card opens while the source is already being read: nothing waits for DingTalk.
+  const opening = retried(() =>
+    deps.open({
+      ...(options.title ? { [AI_CARD_KEYS.title]: options.title } : {}),
+      [AI_CARD_KEYS.content]: "",
+      [AI_CARD_KEYS.flowStatus]: AI_CARD_FLOW_STATUS.processing,
+    }),
+  ).then(
+    (opened) => {
+      handle = opened;
+      streamer.start();
+    },
+    (error: unknown) => {
+      logger.warn({ err: errorText(error) }, "the AI card was refused; the answer goes out as markdown");
+    },
+  );
+
+  let failed = false;
+  let sourceError: unknown;
+  try {
+    for await (const chunk of chunksOf(source)) streamer.push(chunk);
+  } catch (error) {
+    failed = true;
+    sourceError = error;
+  }
+  await opening;
+
+  const fallBack = async (outTrackId: string | undefined): Promise<ReplyStreamResult> => {
+    await deps.fallback(title, failed ? streamer.text + errorLine : streamer.text);
+    if (failed) throw sourceError;
+    return { via: "markdown", outTrackId, requests: streamer.requests };
+  };
+  if (!handle) return fallBack(undefined);
+  const card = handle;
+  try {
+    await streamer.finish(failed ? { suffix: errorLine } : {});
+  } catch (error) {
+    logger.warn(
+      { err: errorText(error), outTrackId: card.outTrackId },
+      "card streaming refused; sending markdown",
+    );
+    return fallBack(card.outTrackId);
+  }
+  const status = failed ? AI_CARD_FLOW_STATUS.failed : AI_CARD_FLOW_STATUS.finished;
+  try {
+    await retried(() => card.update({ [AI_CARD_KEYS.flowStatus]: status }));
+  } catch (error) {
+    // The whole text is on the card already (the finalising request went through): only the status is stale.
+    logger.warn(
+      { err: errorText(error), outTrackId: card.outTrackId },
+      "could not set the AI card's final status",
+    );
+  }
+  if (failed) throw sourceError;
+  return { via: "card", outTrackId: card.outTrackId, requests: streamer.requests };
+}
+
+/** The chunks of a source, whatever its kind. */
+export async function* chunksOf(source: StreamSource): AsyncGenerator<string> {
+  if (typeof source === "string") {
+    yield source;
+    return;
+  }
+  if (isReadableStream(source)) {
+    const reader = source.getReader();
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return;
+        yield checkChunk(value);
+      }
+    } finally {
+      reader.releaseLock();
+    }
+  }
+  for await (const chunk of source as AsyncIterable<string> | Iterable<string>) yield checkChunk(chunk);
+}
+
+function isReadableStream(source: unknown): source is ReadableStream<string> {
+  return typeof (source as ReadableStream<string> | undefined)?.getReader === "function";
+}
+
+function checkChunk(chunk: unknown): string {
+  // A stream of bytes would otherwise print as "104,105": refuse it like any broken source.
+  if (typeof chunk !== "string")
+    throw new TypeError(`a stream source must yield strings, got ${typeof chunk}`);
+  return chunk;
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
