@@ -79,6 +79,9 @@ export type HttpCallHandler = (call: HttpCall) => Promise<HttpAnswer>;
 /** Marks Web handlers built by this transport, so toNodeListener can skip the Request/Response round trip. */
 export const CALL_HANDLER: unique symbol = Symbol.for("dingbot.http.callHandler");
 
+/** The path a GET answers 200 on, whatever the callback path: for readiness probes. */
+export const HEALTH_PATH = "/healthz";
+
 const EMPTY_REPLY = '{"msgtype":"empty"}';
 const MISSING_HEADERS = "missing timestamp or sign header";
 const REASONS = {
@@ -158,8 +161,13 @@ export function createCallHandler(dispatch: Dispatch, options: HttpTransportOpti
   return (call) => handleCall(call, dispatch, config).catch(internalError);
 }
 
+const HEALTHY: HttpAnswer = { status: 200, body: '{"status":"ok"}' };
+
 async function handleCall(call: HttpCall, dispatch: Dispatch, config: HttpConfig): Promise<HttpAnswer> {
-  if (normalisePath(call.path) !== config.path) return reject(config, answer(404, "not found"), "path");
+  const path = normalisePath(call.path);
+  // A readiness probe (a tour's wait loop, a load balancer, Kubernetes) is not a refused callback: no warning.
+  if (path === HEALTH_PATH && (call.method === "GET" || call.method === "HEAD")) return HEALTHY;
+  if (path !== config.path) return reject(config, answer(404, "not found"), "path");
   if (call.method !== "POST") {
     return reject(config, answer(405, "method not allowed", { headers: { allow: "POST" } }), "method");
   }

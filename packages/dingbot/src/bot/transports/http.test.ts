@@ -173,6 +173,17 @@ describe("httpTransport()", () => {
     });
   });
 
+  it("answers a readiness probe on GET /healthz with 200 and logs nothing, whatever the callback path", async () => {
+    const { handler, calls, logger } = setup({ path: "/dingtalk" });
+    const response = await handler(new Request("http://bot.local/healthz"));
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ status: "ok" });
+    expect(calls).toEqual([]);
+    expect(logger.text()).toBe("");
+    // Only GET and HEAD: a POST there is still a refused callback.
+    expect((await handler(callback({}, { path: "/healthz" }))).status).toBe(404);
+  });
+
   it("lets a repeated msgId (DingTalk's retry) reach the handlers once", async () => {
     const { handler, calls } = setup();
     const message = groupText("ping");
