@@ -8,9 +8,6 @@ import { Command, CommanderError } from "commander";
 import { COMMANDS } from "./commands/index.js";
 import { CliFailure, type CliIo, CliUsageError, EXIT } from "./io.js";
 
-/** Version printed by `dingbot --version`. */
-export const VERSION = "0.1.0";
-
 /**
  * Runs the CLI.
  * @param argv - arguments after the executable (e.g. `["send", "--text", "hi"]`)
@@ -23,7 +20,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     .description(
       "DingTalk robots from the shell: send, answer, notify, relay alerts, emulate DingTalk offline.",
     )
-    .version(VERSION)
+    .version(await versionFor(argv))
     .showHelpAfterError("(run with --help for usage)")
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .exitOverride();
@@ -42,6 +39,16 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     const secrets = secretArgs(argv, io.env);
     return reportError(error, { ...io, stderr: (text) => io.stderr(redactText(text, secrets)) });
   }
+}
+
+/**
+ * The library's `VERSION` when the run may print it (`-V`, `--version`), else a stand-in that is never shown.
+ * Loading "dingbot-sdk" costs more than the rest of the CLI's start-up, so other runs do not pay for it.
+ */
+async function versionFor(argv: string[]): Promise<string> {
+  if (!argv.some((arg) => arg === "-V" || arg === "--version")) return "";
+  const { VERSION } = await import("dingbot-sdk");
+  return VERSION;
 }
 
 /** Flags and variables whose values are credentials, so an error message never echoes them. */
