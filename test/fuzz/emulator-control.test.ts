@@ -49,6 +49,9 @@ let bot: http.Server;
 let botUrl: string;
 let rejectionsSeen = 0;
 const tally = new Tally();
+/** What the emulator logged through its `log` option (problems that concern no single request). */
+let emulatorLog = "";
+let emulatorLogChecked = 0;
 
 const runs = split(runsPerTarget());
 const timeoutMs = Math.max(120_000, runsPerTarget() * 40);
@@ -93,6 +96,10 @@ beforeAll(async () => {
   // Pushes to an app without a Stream connection wait redeliverAfterMs × streamMaxDeliveries for one
   // (3 minutes by default): shortened so such a case costs 50 ms.
   emulator = createEmulator({
+    log: (line) => {
+      emulatorLog += `${line}
+`;
+    },
     now: () => T0,
     callbackAttempts: 1,
     callbackTimeoutMs: 300,
@@ -325,6 +332,15 @@ function resolveCase(c: HttpCase): HttpCase {
   return { ...c, headers, body };
 }
 
+/** New lines of the emulator's own log must not carry a secret. */
+function emulatorLogFailures(): Failure[] {
+  const fresh = emulatorLog.slice(emulatorLogChecked);
+  emulatorLogChecked = emulatorLog.length;
+  if (fresh) tally.add(`emulator log: ${fresh.slice(0, 80)}`);
+  const leaked = findSecret(fresh, SECRETS);
+  return leaked ? [{ signature: "secret in the emulator's log", detail: `contains ${mask(leaked)}` }] : [];
+}
+
 // --- checks -----------------------------------------------------------------------------------------------
 
 function counts(): string {
@@ -379,7 +395,7 @@ async function checkCase(
   rejectionsSeen = emulator.store.rejections.length;
   const leaked = findSecret(JSON.stringify(fresh), SECRETS);
   if (leaked) failures.push({ signature: "secret in the rejection log", detail: `contains ${mask(leaked)}` });
-  failures.push(...prototypeFailure());
+  failures.push(...prototypeFailure(), ...emulatorLogFailures());
   failures.push(...(await validAfterwards(send, index)));
   return failures;
 }

@@ -56,6 +56,9 @@ let sessionQuery = "";
 let conversationId = "";
 let rejectionsSeen = 0;
 const tally = new Tally();
+/** What the emulator logged through its `log` option (problems that concern no single request). */
+let emulatorLog = "";
+let emulatorLogChecked = 0;
 
 const runs = split(runsPerTarget());
 const timeoutMs = Math.max(120_000, runsPerTarget() * 30);
@@ -69,6 +72,10 @@ async function inProcess(c: HttpCase): Promise<Answer> {
 
 beforeAll(async () => {
   emulator = createEmulator({
+    log: (line) => {
+      emulatorLog += `${line}
+`;
+    },
     now: () => T0,
     rateLimit: 1_000_000_000,
     callbackAttempts: 1,
@@ -340,6 +347,15 @@ const anyCase: fc.Arbitrary<HttpCase> = fc.oneof(
   ...Object.values(ENDPOINTS).map((spec) => ({ arbitrary: endpointCase(spec as EndpointSpec), weight: 1 })),
 );
 
+/** New lines of the emulator's own log must not carry a secret. */
+function emulatorLogFailures(): Failure[] {
+  const fresh = emulatorLog.slice(emulatorLogChecked);
+  emulatorLogChecked = emulatorLog.length;
+  if (fresh) tally.add(`emulator log: ${fresh.slice(0, 80)}`);
+  const leaked = findSecret(fresh, [APP_SECRET, ROBOT_SECRET, ROBOT_TOKEN, PLAIN_TOKEN, oldToken, newToken]);
+  return leaked ? [{ signature: "secret in the emulator's log", detail: `contains ${mask(leaked)}` }] : [];
+}
+
 // --- checks -----------------------------------------------------------------------------------------------
 
 /** Valid requests, one per kind of path; case i is followed by valid request i mod n. */
@@ -404,7 +420,8 @@ function validRequests(): Array<{ c: HttpCase; ok: (a: Answer) => boolean }> {
       c: {
         method: "POST",
         path: GATEWAY_OPEN_PATH,
-        headers: { "content-type": "application/json" },
+        // Without Accept the gateway answers XML, as DingTalk's does; the SDKs ask for JSON.
+        headers: { "content-type": "application/json", accept: "application/json" },
         body: json({
           clientId: APP_KEY,
           clientSecret: APP_SECRET,
@@ -450,7 +467,7 @@ async function checkCase(
       `${c.method} ${c.path.split("?")[0]} → ${answer.status} ${String(json?.errcode ?? json?.code ?? "")}`,
     );
   }
-  failures.push(...rejectionLogFailures(), ...prototypeFailure());
+  failures.push(...rejectionLogFailures(), ...prototypeFailure(), ...emulatorLogFailures());
   const valid = validRequests();
   const next = valid[index % valid.length] as (typeof valid)[number];
   try {
