@@ -209,6 +209,16 @@ describe("emulator → bot delivery over HTTP callbacks", () => {
     expect(emulator.store.rejections.at(-1)).toMatchObject({ reason: "delivery", subject: "答题机器人" });
   });
 
+  it("refuses an inline reply nested deeper than 64 levels and keeps its read API working", async () => {
+    const deep = `{"msgtype":"text","text":{"content":"x"},"x":${"[".repeat(4500)}${"]".repeat(4500)}}`;
+    bot.answer(() => ({ status: 200, body: deep }));
+    const { json } = await say(groupId, { from: "manager01", text: "deep", atRobot: "dingbot1" });
+    expect(String(json.error)).toMatch(/nested deeper than 64/);
+    expect(emulator.store.listMessages({ conversationId: groupId }).map((m) => m.via)).toEqual(["user"]);
+    const read = await fetch(`${base}/_emulator/messages`);
+    expect(read.status).toBe(200);
+  });
+
   it("does not retry a 4xx (a bot that refuses the signature)", async () => {
     await control("/_emulator/apps", {
       appKey: "wrong",

@@ -9,6 +9,7 @@ import {
   CALLBACK_TIMESTAMP_HEADER,
   check,
   formatIssues,
+  parseJson,
   RobotMessageBodySchema,
   sign,
 } from "dingbot-sdk/protocol";
@@ -107,12 +108,18 @@ async function attemptOnce(
 /** Interprets a 2xx answer's body. */
 function readInlineReply(text: string): Attempt {
   if (text.trim() === "") return { kind: "done" };
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    return { kind: "done", error: "the bot's answer is not JSON; no reply was posted" };
+  // Capped nesting, as for every body the emulator reads: a deep reply would break the read API once stored.
+  const read = parseJson(text);
+  if (!read.ok) {
+    return {
+      kind: "done",
+      error:
+        read.reason === "syntax"
+          ? "the bot's answer is not JSON; no reply was posted"
+          : `the bot's answer is not a valid message: ${read.message}`,
+    };
   }
+  const parsed = read.value;
   if (parsed && typeof parsed === "object" && (parsed as { msgtype?: unknown }).msgtype === "empty") {
     return { kind: "done" };
   }
