@@ -7,8 +7,8 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { Logger } from "dingbot-sdk";
 import { type Bot, httpServerTransport, streamTransport } from "dingbot-sdk/bot";
-import { loadBot } from "../cli/load-bot.js";
 import type { AppRecord, EmulatorStore } from "../emulator/index.js";
+import { loadBot } from "../shared/load-bot.js";
 
 /** The repository's examples/ folder, from src/demo or dist/demo alike. */
 export const EXAMPLES_DIR = fileURLToPath(new URL("../../../../examples/", import.meta.url));
