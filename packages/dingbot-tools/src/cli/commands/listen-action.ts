@@ -10,7 +10,7 @@ import { resolveTransportSettings } from "./serve-transport.js";
 export async function runListen(flags: TransportFlags, io: CliIo): Promise<number> {
   const settings = resolveTransportSettings(flags, io.env);
   // stdout carries the messages only; rejections and errors go to stderr as JSON lines.
-  const logger = createCliLogger(io.stderr, "warn");
+  const logger = createCliLogger(io.stderr, "warn", [settings.appSecret]);
   const bot = new Bot({ logger });
   bot.use((ctx) => {
     const message: Record<string, unknown> = { ...ctx.message };

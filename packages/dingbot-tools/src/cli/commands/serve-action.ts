@@ -10,7 +10,7 @@ import { resolveTransportSettings } from "./serve-transport.js";
 export async function runServe(file: string, flags: TransportFlags, io: CliIo): Promise<number> {
   const settings = resolveTransportSettings(flags, io.env);
   const bot = await loadBot(file, io.cwd);
-  const logger = createCliLogger(io.stdout);
+  const logger = createCliLogger(io.stdout, "info", [settings.appSecret]);
   try {
     // With the app key too, replies after the sessionWebhook expired go through the robot OpenAPI.
     const apiFallback = settings.appKey

@@ -39,6 +39,8 @@ describe("createCliLogger()", () => {
     expect(line).not.toContain("c2lnbmF0dXJl");
     expect(line).not.toContain("session=abc");
     expect(JSON.parse(line).appSecret).toBe("***");
+    // A URL keeps its host and path (the library's one redaction config), with its secrets masked.
+    expect(JSON.parse(line).sessionWebhook).toBe("https://x/robot/sendBySession?session=***");
   });
 
   it("adds a hint naming DINGTALK_APP_SECRET to a signature mismatch, and none to other lines", () => {

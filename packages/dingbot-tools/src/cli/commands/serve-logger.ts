@@ -1,23 +1,10 @@
 /**
  * The pino logger of `dingbot serve` / `dingbot listen`: JSON lines on the CLI's stdout (or stderr),
- * with every field that could carry a secret censored.
+ * with every field that could carry a secret censored by the library's one redaction config (`logRedaction`).
  * @module
  */
-import type { Logger } from "dingbot-sdk";
+import { type Logger, logRedaction } from "dingbot-sdk";
 import { pino } from "pino";
-
-/** Field paths pino censors, in case anything ever passes them to the logger. */
-export const REDACTED_PATHS = [
-  // Explicit paths only: wildcards make pino's redaction walk every log object (measurable per message).
-  "appSecret",
-  "sign",
-  "headers.sign",
-  "headers.timestamp",
-  "sessionWebhook",
-  "message.sessionWebhook",
-  "accessToken",
-  "ticket",
-];
 
 /**
  * What to do about a refused callback, added to its log line as `hint`: the transport knows only that the
@@ -49,8 +36,13 @@ export interface CliLogger extends Logger {
  * message (stdout is a file or /dev/null more often than not) cost more than the rest of the logging.
  * @param write - where the JSON lines go
  * @param level - pino level (default info)
+ * @param secrets - literal values (the app secret) to mask inside a censored URL too
  */
-export function createCliLogger(write: (text: string) => void, level = "info"): CliLogger {
+export function createCliLogger(
+  write: (text: string) => void,
+  level = "info",
+  secrets: readonly string[] = [],
+): CliLogger {
   let buffered = "";
   let scheduled = false;
   const flush = (): void => {
@@ -61,7 +53,7 @@ export function createCliLogger(write: (text: string) => void, level = "info"): 
     write(text);
   };
   const logger = pino(
-    { level, base: undefined, redact: { paths: REDACTED_PATHS, censor: "***" }, mixin: hintFor },
+    { level, base: undefined, redact: logRedaction({ secrets }), mixin: hintFor },
     {
       write: (line: string) => {
         buffered += line;
