@@ -145,10 +145,6 @@ const TOOLS_REL = "packages/dingbot-tools/src/";
  */
 const KNOWN_TOOLS_CYCLES: ReadonlyArray<{ what: string; file: RegExp }> = [
   { what: "cli/commands/index.ts ↔ commands, X.ts ↔ X-action.ts", file: /^cli\/commands\/[^/]+\.ts$/ },
-  {
-    what: "emulator/routes/app-api.ts ↔ its handler tables",
-    file: /^emulator\/routes\/(?:app-api|oauth|robot-api|topapi-[a-z-]+)\.ts$/,
-  },
 ];
 
 /** Whether every file of a cycle fits one known tools-package cycle. */

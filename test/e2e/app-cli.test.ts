@@ -7,7 +7,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createEmulator, type Emulator } from "dingbot-tools/emulator";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { appApiState } from "../../packages/dingbot-tools/src/emulator/app-api-state.js";
 import { ALL_OUTPUT, runCli } from "../helpers/cli.js";
 
 const APP_KEY = "dingcliapp00042";
@@ -237,7 +236,7 @@ describe("dingbot token", () => {
   it("shows the expiry but not the token, reuses the cached token, and prints it only with --show", async () => {
     const dir = mkdtempSync(join(tmpdir(), "dingbot-token-cache-"));
     const local = { ...env, DINGBOT_CACHE_DIR: dir };
-    const issuedBefore = appApiState(emulator.ctx).tokens.issued.api;
+    const issuedBefore = emulator.ctx.appApi.tokens.issued.api;
     const first = await runCli(["token", "--style", "api"], { env: local });
     expect(first.code).toBe(0);
     expect(first.stdout).toMatch(
@@ -248,7 +247,7 @@ describe("dingbot token", () => {
     expect(token).toMatch(/^[0-9a-f]{32}$/);
     shownTokens.push(token);
     expect(first.stdout).not.toContain(token);
-    expect(appApiState(emulator.ctx).tokens.issued.api - issuedBefore).toBe(1);
+    expect(emulator.ctx.appApi.tokens.issued.api - issuedBefore).toBe(1);
   });
 
   it("does not hand a cached token to a wrong app secret (the cache key includes a hash of the secret)", async () => {

@@ -18,7 +18,6 @@ import {
 } from "dingbot-sdk";
 import { createEmulator, type Emulator } from "dingbot-tools/emulator";
 import { beforeEach, describe, expect, it } from "vitest";
-import { appApiState } from "../../packages/dingbot-tools/src/emulator/app-api-state.js";
 
 const APP_KEY = "dingclient0001";
 const APP_SECRET = "client-secret-9f8e7d6c5b4a39281706f5e4d3c2b1a0";
@@ -99,7 +98,7 @@ describe("AppClient tokens", () => {
     const c = client();
     const first = await Promise.all(Array.from({ length: 20 }, (_, i) => c.getUser(`u${i + 1}`)));
     // DingTalk revokes the token behind the client's back; the client's clock says it is still fresh.
-    appApiState(emulator.ctx).tokens.revoke(APP_KEY);
+    emulator.ctx.appApi.tokens.revoke(APP_KEY);
     const second = await Promise.all(Array.from({ length: 20 }, (_, i) => c.getUser(`u${i + 21}`)));
     expect(first.length + second.length).toBe(40);
     expect(second[0]?.userid).toBe("u21");
@@ -121,7 +120,7 @@ describe("AppClient tokens", () => {
   it("retries once after a plain 40014 from the legacy (non-topapi) endpoint", async () => {
     const c = client();
     await c.getUserIdByMobile("13800000000", { legacy: true });
-    appApiState(emulator.ctx).tokens.revoke(APP_KEY);
+    emulator.ctx.appApi.tokens.revoke(APP_KEY);
     expect(await c.getUserIdByMobile("13800000000", { legacy: true })).toBe("manager1234");
     expect(c.tokenFetches.oapi).toBe(2);
   });
@@ -130,7 +129,7 @@ describe("AppClient tokens", () => {
     const c = client();
     await c.getToken("oapi");
     // Every token the emulator issues from now on is revoked before it can be used.
-    const tokens = appApiState(emulator.ctx).tokens;
+    const tokens = emulator.ctx.appApi.tokens;
     const issue = tokens.issue.bind(tokens);
     tokens.issue = (...args) => {
       const record = issue(...args);
@@ -145,7 +144,7 @@ describe("AppClient tokens", () => {
   it("retries once after InvalidAuthentication on the new API", async () => {
     const c = client();
     await c.robot.send("sampleText", { content: "one" }, ["u1"]);
-    appApiState(emulator.ctx).tokens.revoke(APP_KEY);
+    emulator.ctx.appApi.tokens.revoke(APP_KEY);
     await c.robot.send("sampleText", { content: "two" }, ["u1"]);
     expect(c.tokenFetches.api).toBe(2);
   });

@@ -6,7 +6,6 @@
 import { MAX_JSON_DEPTH } from "dingbot-sdk/protocol";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createEmulator, type Emulator } from "../../packages/dingbot-tools/src/emulator/index.js";
-import { runtimeOf } from "../../packages/dingbot-tools/src/emulator/runtime.js";
 
 /** A 9 KB text nested 4,500 deep, as in the issue. */
 const DEEP = `${"[".repeat(4500)}${"]".repeat(4500)}`;
@@ -61,7 +60,7 @@ describe("deeply nested bodies are refused at the door", () => {
     const app = emulator.store.createApp({ appKey: "deep-app" });
     const conversation = emulator.store.createConversation({ title: "群" });
     const now = Date.now();
-    const { session } = runtimeOf(emulator.ctx).sessions.create(
+    const { session } = emulator.ctx.webhook.sessions.create(
       {
         conversationId: conversation.conversationId,
         robotCode: app.robotCode,

@@ -1,34 +1,24 @@
 /**
- * Per-emulator state of the app APIs (tokens, work-notification tasks, robot sends), kept beside the
- * context and cleared with the store.
+ * Per-emulator state of the app APIs (tokens, work-notification tasks, robot sends): the context's
+ * `appApi` field, cleared with the store on `POST /_emulator/reset`.
  * @module
  */
-import type { EmulatorContext } from "./context.js";
 import { NotificationRegistry } from "./notifications.js";
+import type { EmulatorStore } from "./store.js";
 import { TokenRegistry } from "./tokens.js";
 
 /** The app-API state of one emulator. */
-export interface AppApiState {
-  tokens: TokenRegistry;
-  notifications: NotificationRegistry;
-}
+export class AppApiState {
+  readonly tokens = new TokenRegistry();
+  readonly notifications: NotificationRegistry;
 
-const states = new WeakMap<EmulatorContext, AppApiState>();
-
-/** The app-API state of an emulator, created on first use. */
-export function appApiState(ctx: EmulatorContext): AppApiState {
-  let state = states.get(ctx);
-  if (!state) {
-    const created: AppApiState = {
-      tokens: new TokenRegistry(),
-      notifications: new NotificationRegistry(ctx.store),
-    };
-    ctx.store.events.on("reset", () => {
-      created.tokens.clear();
-      created.notifications.clear();
-    });
-    states.set(ctx, created);
-    state = created;
+  constructor(store: EmulatorStore) {
+    this.notifications = new NotificationRegistry(store);
   }
-  return state;
+
+  /** Forgets every token, task and robot send. */
+  clear(): void {
+    this.tokens.clear();
+    this.notifications.clear();
+  }
 }

@@ -1,16 +1,60 @@
+/**
+ * The emulator's context: everything one emulator knows, as typed fields. Built once by
+ * {@link createEmulatorContext} (called by `createEmulator`) and handed to every route module; a new part of
+ * the emulator's state (cards, media…) is one more field here and one more line there.
+ * @module
+ */
 import type { ServerType } from "@hono/node-server";
 import type { Hono } from "hono";
+import { AppApiState } from "./app-api-state.js";
 import type { ResolvedEmulatorOptions } from "./options.js";
+import { WebhookRuntime } from "./runtime.js";
 import type { EmulatorStore } from "./store.js";
+import type { StreamServer } from "./stream/hub.js";
+import { TicketBook } from "./stream/tickets.js";
+
+export type { DeliveryResult, StreamHub } from "./delivery-result.js";
 
 /** What every route module of the emulator receives. */
 export interface EmulatorContext {
-  store: EmulatorStore;
-  options: ResolvedEmulatorOptions;
-  /** Set by the stream server when the emulator listens; absent with `app.request()` only. */
-  stream?: StreamHub;
+  /** The visible world: robots, apps, users, conversations, messages, rejections. */
+  readonly store: EmulatorStore;
+  readonly options: ResolvedEmulatorOptions;
+  /** State of the robot webhooks: rate windows, injected faults, reply sessions, seen msgUuids. */
+  readonly webhook: WebhookRuntime;
+  /** State of the app APIs: issued tokens, work notifications, robot OpenAPI sends. */
+  readonly appApi: AppApiState;
+  /** Stream tickets: minted by the gateway route, spent by the WebSocket handshake. */
+  readonly tickets: TicketBook;
+  /** The Stream server, set while the emulator listens; absent with `app.request()` only. */
+  stream?: StreamServer;
   /** The address the emulator listens on (e.g. `127.0.0.1`, `0.0.0.0`), once it listens. */
   listenHost?: string;
+}
+
+/**
+ * Builds an emulator's context. The webhook and app-API state is cleared with the store on
+ * `POST /_emulator/reset` (the Stream server, which exists only while listening, drops its connections then
+ * too); tickets survive a reset, since a ticket of a deleted app is refused at the handshake anyway.
+ * @param store - the emulator's world
+ * @param options - resolved options
+ */
+export function createEmulatorContext(
+  store: EmulatorStore,
+  options: ResolvedEmulatorOptions,
+): EmulatorContext {
+  const ctx: EmulatorContext = {
+    store,
+    options,
+    webhook: new WebhookRuntime(options),
+    appApi: new AppApiState(store),
+    tickets: new TicketBook(options.now, () => options.ticketTtlMs),
+  };
+  store.events.on("reset", () => {
+    ctx.webhook.clear();
+    ctx.appApi.clear();
+  });
+  return ctx;
 }
 
 /** A route module: adds its routes to the emulator's Hono app. */
@@ -18,28 +62,3 @@ export type RouteInstaller = (app: Hono, ctx: EmulatorContext) => void;
 
 /** Something that needs the raw HTTP server (the Stream WebSocket); returns its cleanup. */
 export type OnListenHook = (server: ServerType, ctx: EmulatorContext) => () => Promise<void> | void;
-
-/** What happened when the emulator delivered a person's message to a bot. */
-export interface DeliveryResult {
-  /** The bot received it (HTTP 2xx, or a Stream ack). */
-  delivered: boolean;
-  /** HTTP callbacks only: the body the bot answered inline, if it was a message. */
-  inlineReply?: Record<string, unknown>;
-  /** Stream apps without a connection: the message waits for the bot to connect. */
-  queued?: boolean;
-  /** Why delivery failed, when it did. */
-  error?: string;
-  /** Attempts made (retries after 5xx/timeouts reuse the msgId). */
-  attempts: number;
-}
-
-/**
- * The Stream side of the emulator, implemented by the stream server once it listens. Delivery code calls
- * it for apps created with `mode: "stream"`.
- */
-export interface StreamHub {
-  /** Pushes a robot-message CALLBACK to one of the app's connections; resolves when acked or given up. */
-  pushRobotMessage(appKey: string, body: Record<string, unknown>): Promise<DeliveryResult>;
-  /** Whether the app has at least one open connection. */
-  isConnected(appKey: string): boolean;
-}

@@ -7,7 +7,7 @@ import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import { type ServerType, serve } from "@hono/node-server";
 import { Hono } from "hono";
-import type { EmulatorContext } from "./context.js";
+import { createEmulatorContext, type EmulatorContext } from "./context.js";
 import { type EmulatorOptions, type ResolvedEmulatorOptions, resolveEmulatorOptions } from "./options.js";
 import { LISTEN_HOOKS, ROUTES } from "./routes/index.js";
 import { EmulatorStore } from "./store.js";
@@ -39,7 +39,7 @@ export interface Emulator {
 export function createEmulator(options: EmulatorOptions = {}): Emulator {
   const resolved = resolveEmulatorOptions(options);
   const store = new EmulatorStore(resolved.now);
-  const ctx: EmulatorContext = { store, options: resolved };
+  const ctx = createEmulatorContext(store, resolved);
   const app = new Hono();
   for (const install of ROUTES) install(app, ctx);
   let server: ServerType | undefined;

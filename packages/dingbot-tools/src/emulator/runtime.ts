@@ -1,12 +1,12 @@
 /**
  * Per-emulator state of the robot endpoints that is not part of the visible world in the store: the rate
- * windows, the injected faults and the reply sessions. Kept beside the context (one per emulator) and
- * cleared with the store on `POST /_emulator/reset`.
+ * windows, the injected faults and the reply sessions. The context's `webhook` field, cleared with the store
+ * on `POST /_emulator/reset`.
  * @module
  */
 import { randomBytes } from "node:crypto";
-import type { EmulatorContext } from "./context.js";
 import { FaultRegistry } from "./faults.js";
+import type { ResolvedEmulatorOptions } from "./options.js";
 import { RateWindow } from "./rate-window.js";
 
 /** A sessionWebhook minted for one delivered message. */
@@ -50,43 +50,28 @@ export class SessionRegistry {
   }
 }
 
-/** The state of one emulator's robot endpoints. */
-export interface WebhookRuntime {
-  rate: RateWindow;
-  faults: FaultRegistry;
-  sessions: SessionRegistry;
+/** The state of one emulator's robot endpoints: the context's `webhook` field. */
+export class WebhookRuntime {
+  readonly rate: RateWindow;
+  readonly faults: FaultRegistry;
+  readonly sessions = new SessionRegistry();
   /** `msgUuid`s already accepted, per robot token (DingTalk's idempotency key). */
-  msgUuids: Map<string, Set<string>>;
-}
+  readonly msgUuids = new Map<string, Set<string>>();
 
-const runtimes = new WeakMap<EmulatorContext, WebhookRuntime>();
-
-/**
- * The runtime of an emulator, created on first use.
- * @param ctx - the emulator's context
- */
-export function runtimeOf(ctx: EmulatorContext): WebhookRuntime {
-  let runtime = runtimes.get(ctx);
-  if (!runtime) {
-    const { options } = ctx;
-    const created: WebhookRuntime = {
-      rate: new RateWindow({
-        limit: options.rateLimit,
-        windowMs: options.rateWindowMs,
-        blockMs: options.blockMs,
-      }),
-      faults: new FaultRegistry(options.now),
-      sessions: new SessionRegistry(),
-      msgUuids: new Map(),
-    };
-    ctx.store.events.on("reset", () => {
-      created.rate.clear();
-      created.faults.clear();
-      created.sessions.clear();
-      created.msgUuids.clear();
+  constructor(options: Pick<ResolvedEmulatorOptions, "rateLimit" | "rateWindowMs" | "blockMs" | "now">) {
+    this.rate = new RateWindow({
+      limit: options.rateLimit,
+      windowMs: options.rateWindowMs,
+      blockMs: options.blockMs,
     });
-    runtimes.set(ctx, created);
-    runtime = created;
+    this.faults = new FaultRegistry(options.now);
   }
-  return runtime;
+
+  /** Forgets every rate window, fault, session and msgUuid (`POST /_emulator/reset`). */
+  clear(): void {
+    this.rate.clear();
+    this.faults.clear();
+    this.sessions.clear();
+    this.msgUuids.clear();
+  }
 }

@@ -9,7 +9,6 @@ import {
   ACCESS_TOKEN_HEADER,
   check,
   ENDPOINTS,
-  type EndpointAnswer,
   type EndpointName,
   type EndpointRequest,
   type EndpointSpec,
@@ -17,10 +16,10 @@ import {
   parseJson,
 } from "dingbot-sdk/protocol";
 import type { Context, Hono } from "hono";
-import { appApiState } from "../app-api-state.js";
 import type { EmulatorContext, RouteInstaller } from "../context.js";
 import type { AppRecord } from "../store.js";
 import { DingTalkRefusal, newRefusal, oldRefusal, requestId, topapiWrapped } from "./app-api-errors.js";
+import type { EndpointHandlers, HandlerInput } from "./endpoint-handlers.js";
 import { OAUTH_HANDLERS } from "./oauth.js";
 import { ROBOT_API_HANDLERS } from "./robot-api.js";
 import { TOPAPI_MESSAGE_HANDLERS } from "./topapi-messages.js";
@@ -30,21 +29,7 @@ import { readCappedBody } from "./webhook-request.js";
 /** Largest request body the app routes read; DingTalk's own limits are far lower (5000 userids ≈ 60 KB). */
 const MAX_BODY_BYTES = 1_000_000;
 
-/** What a handler receives. */
-export interface HandlerInput<K extends EndpointName> {
-  args: EndpointRequest<K>;
-  /** The app whose token was presented (undefined for the token endpoints themselves). */
-  app: AppRecord | undefined;
-  ctx: EmulatorContext;
-  now: number;
-}
-
-/** Implements one endpoint; throws {@link DingTalkRefusal} to refuse. */
-export type EndpointHandler<K extends EndpointName> = (input: HandlerInput<K>) => EndpointAnswer<K>;
-
-/** One handler per endpoint: adding an endpoint to the table fails compilation until it is implemented here. */
-export type EndpointHandlers = { [K in EndpointName]: EndpointHandler<K> };
-
+/** Every endpoint's handler: the type makes a missing one a compile error (see endpoint-handlers.ts). */
 const HANDLERS: EndpointHandlers = {
   ...OAUTH_HANDLERS,
   ...TOPAPI_USER_HANDLERS,
@@ -133,7 +118,7 @@ function authenticate(
 ): AppRecord {
   const topapi = spec.path.startsWith("/topapi/");
   const token = spec.auth === "header" ? c.req.header(ACCESS_TOKEN_HEADER) : query.access_token;
-  const result = appApiState(ctx).tokens.verify(token, now);
+  const result = ctx.appApi.tokens.verify(token, now);
   const app = result.ok ? ctx.store.apps.get(result.record.appKey) : undefined;
   if (result.ok && app) return app;
   const problem = result.ok ? "unknown" : result.problem;

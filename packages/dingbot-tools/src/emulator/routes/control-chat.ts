@@ -8,7 +8,6 @@ import { ROBOT_SEND_BY_SESSION_PATH } from "dingbot-sdk/protocol";
 import { buildCallbackBody } from "../callback-body.js";
 import type { DeliveryResult, EmulatorContext, RouteInstaller } from "../context.js";
 import { deliver } from "../deliver.js";
-import { runtimeOf } from "../runtime.js";
 import { type AppRecord, type EmulatorStore, fakeId } from "../store.js";
 import { control, originOf, readControlJson } from "./control-http.js";
 import { asObject, ControlError, optionalString } from "./control-input.js";
@@ -101,7 +100,7 @@ export async function postAsPerson(
   });
   if (!app) return { msgId, delivered: false, reply: null, attempts: 0 };
 
-  const session = runtimeOf(ctx).sessions.create(
+  const session = ctx.webhook.sessions.create(
     { conversationId, robotCode: app.robotCode, msgId, expiresAt: now + options.sessionTtlMs },
     now,
   );

@@ -5,13 +5,12 @@
  */
 import type { RouteInstaller } from "../context.js";
 import { parseFaultInput } from "../faults.js";
-import { runtimeOf } from "../runtime.js";
 import { control, readControlJson } from "./control-http.js";
 import { ControlError } from "./control-input.js";
 
 /** Installs the fault control routes. */
 export const installFaults: RouteInstaller = (app, ctx) => {
-  const faults = () => runtimeOf(ctx).faults;
+  const faults = () => ctx.webhook.faults;
   app.post(
     "/_emulator/faults",
     control(async (c) => {

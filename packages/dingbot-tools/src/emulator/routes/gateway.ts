@@ -15,7 +15,6 @@ import {
 import type { Context } from "hono";
 import type { RouteInstaller } from "../context.js";
 import { STREAM_CONNECT_PATH } from "../stream/listen-hook.js";
-import { ticketBookOf } from "../stream/tickets.js";
 import { readCappedBody } from "./webhook-request.js";
 
 /** Largest connection-open body accepted, in bytes (real requests are a few hundred). */
@@ -104,7 +103,7 @@ export const installGateway: RouteInstaller = (app, ctx) => {
       });
       return apiError(c, 401, "authFailed", "鉴权失败");
     }
-    const record = ticketBookOf(ctx).issue({
+    const record = ctx.tickets.issue({
       appKey: app.appKey,
       subscriptions: request.subscriptions,
       ua: request.ua ?? "",

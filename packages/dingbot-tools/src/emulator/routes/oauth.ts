@@ -3,11 +3,10 @@
  * `POST /v1.0/oauth2/accessToken` (400 invalidClientIdOrSecret).
  * @module
  */
-import { appApiState } from "../app-api-state.js";
 import type { EmulatorContext } from "../context.js";
 import type { AppRecord } from "../store.js";
-import type { EndpointHandlers } from "./app-api.js";
 import { newRefusal, oldRefusal } from "./app-api-errors.js";
+import type { EndpointHandlers } from "./endpoint-handlers.js";
 
 function findApp(ctx: EmulatorContext, appKey: string, appSecret: string): AppRecord | undefined {
   const app = ctx.store.apps.get(appKey);
@@ -20,7 +19,7 @@ export const OAUTH_HANDLERS: Pick<EndpointHandlers, "oauth.getToken" | "oauth.ac
     const app = findApp(ctx, args.appkey, args.appsecret);
     if (!app) throw oldRefusal(40096, "不合法的appKey或appSecret", "credentials");
     const ttl = ctx.options.tokenTtlSeconds;
-    const record = appApiState(ctx).tokens.issue(app.appKey, "oapi", now, ttl);
+    const record = ctx.appApi.tokens.issue(app.appKey, "oapi", now, ttl);
     return { errcode: 0, access_token: record.token, errmsg: "ok", expires_in: ttl };
   },
   "oauth.accessToken": ({ args, ctx, now }) => {
@@ -28,7 +27,7 @@ export const OAUTH_HANDLERS: Pick<EndpointHandlers, "oauth.getToken" | "oauth.ac
     if (!app)
       throw newRefusal(400, "invalidClientIdOrSecret", "无效的clientId或者clientSecret", "credentials");
     const ttl = ctx.options.tokenTtlSeconds;
-    const record = appApiState(ctx).tokens.issue(app.appKey, "api", now, ttl);
+    const record = ctx.appApi.tokens.issue(app.appKey, "api", now, ttl);
     return { accessToken: record.token, expireIn: ttl };
   },
 };

@@ -14,12 +14,11 @@ import {
   ROBOT_MSG_PARAM_MAX_BYTES,
   ROBOT_RECALL_WINDOW_MS,
 } from "dingbot-sdk/protocol";
-import { appApiState } from "../app-api-state.js";
 import type { EmulatorContext } from "../context.js";
 import type { RobotSend } from "../notifications.js";
 import type { AppRecord, ConversationRecord } from "../store.js";
-import type { EndpointHandlers } from "./app-api.js";
 import { newRefusal } from "./app-api-errors.js";
+import type { EndpointHandlers } from "./endpoint-handlers.js";
 
 const bad = (code: string, message: string, reason = "params") => newRefusal(400, code, message, reason);
 
@@ -90,7 +89,7 @@ function findGroup(ctx: EmulatorContext, openConversationId: string): Conversati
 
 function findSend(ctx: EmulatorContext, app: AppRecord, key: string, kind: RobotSend["kind"]): RobotSend {
   if (!key) throw bad("invalidParameter.processQueryKey.missing", "processQueryKey不能为空");
-  const send = appApiState(ctx).notifications.robotSends.get(key);
+  const send = ctx.appApi.notifications.robotSends.get(key);
   if (!send || send.appKey !== app.appKey || send.kind !== kind)
     throw bad("invalid.processQueryKey", "processQueryKey无效");
   return send;
@@ -100,7 +99,7 @@ function recall(ctx: EmulatorContext, app: AppRecord, keys: string[], now: numbe
   if (keys.length === 0) throw bad("invalidParameter.processQueryKey.missing", "processQueryKeys不能为空");
   if (keys.length > ROBOT_BATCH_MAX)
     throw bad("invalidParameter.param.invalid", `processQueryKeys最多${ROBOT_BATCH_MAX}个`);
-  const { notifications } = appApiState(ctx);
+  const { notifications } = ctx.appApi;
   const successResult: string[] = [];
   const failedResult: Record<string, string> = {};
   for (const key of keys) {
@@ -158,7 +157,7 @@ export const ROBOT_API_HANDLERS: Pick<
       });
       messages.set(userId, message.id);
     }
-    const send = appApiState(ctx).notifications.createRobotSend({
+    const send = ctx.appApi.notifications.createRobotSend({
       appKey: app.appKey,
       robotCode: app.robotCode,
       kind: "oto",
@@ -166,7 +165,7 @@ export const ROBOT_API_HANDLERS: Pick<
       createdAt: now,
     });
     for (const id of messages.values()) {
-      const message = appApiState(ctx).notifications.message(id);
+      const message = ctx.appApi.notifications.message(id);
       if (message) message.meta = { processQueryKey: send.processQueryKey };
     }
     return { processQueryKey: send.processQueryKey, invalidStaffIdList, flowControlledStaffIdList: [] };
@@ -182,7 +181,7 @@ export const ROBOT_API_HANDLERS: Pick<
       body,
       readBy: {},
     });
-    const send = appApiState(ctx).notifications.createRobotSend({
+    const send = ctx.appApi.notifications.createRobotSend({
       appKey: app.appKey,
       robotCode: app.robotCode,
       kind: "group",
@@ -196,7 +195,7 @@ export const ROBOT_API_HANDLERS: Pick<
   "robot.batchOtoQuery": ({ args, app: tokenApp, ctx }) => {
     const app = robotApp(tokenApp, ctx, args.robotCode);
     const send = findSend(ctx, app, args.processQueryKey, "oto");
-    const { notifications } = appApiState(ctx);
+    const { notifications } = ctx.appApi;
     const messageReadInfoList = [...send.messages].map(([userId, id]) => {
       const readAt = notifications.message(id)?.readBy?.[userId];
       return {
@@ -218,7 +217,7 @@ export const ROBOT_API_HANDLERS: Pick<
     if (max < 1 || max > ROBOT_GROUP_QUERY_MAX_RESULTS) {
       throw bad("invalidParameter.param.invalid", `maxResults 取值 1-${ROBOT_GROUP_QUERY_MAX_RESULTS}`);
     }
-    const message = appApiState(ctx).notifications.message(send.messages.get(args.openConversationId));
+    const message = ctx.appApi.notifications.message(send.messages.get(args.openConversationId));
     const readers = Object.keys(message?.readBy ?? {});
     const offset = Number(args.nextToken ?? "0") || 0;
     const page = readers.slice(offset, offset + max);

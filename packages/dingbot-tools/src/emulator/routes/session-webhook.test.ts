@@ -1,13 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { createEmulator } from "../emulator.js";
-import { runtimeOf } from "../runtime.js";
 
 function setup() {
   let clock = 1_700_000_000_000;
   const emulator = createEmulator({ now: () => clock, sessionTtlMs: 1000 });
   const app = emulator.store.createApp({ appKey: "rc", name: "机器人" });
   const conversation = emulator.store.createConversation({ title: "群" });
-  const session = runtimeOf(emulator.ctx).sessions.create(
+  const session = emulator.ctx.webhook.sessions.create(
     {
       conversationId: conversation.conversationId,
       robotCode: app.robotCode,

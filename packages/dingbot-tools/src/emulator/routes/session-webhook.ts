@@ -6,7 +6,6 @@
 import { ROBOT_SEND_BY_SESSION_PATH, WEBHOOK_MAX_BODY_BYTES } from "dingbot-sdk/protocol";
 import type { Context } from "hono";
 import type { EmulatorContext, RouteInstaller } from "../context.js";
-import { runtimeOf } from "../runtime.js";
 import { applyFault } from "./webhook-faults.js";
 import { type Refusal, readMessageBody } from "./webhook-request.js";
 
@@ -33,7 +32,7 @@ async function handleSendBySession(c: Context, ctx: EmulatorContext): Promise<Re
   const faulted = await applyFault(c, ctx, undefined, endpoint);
   if (faulted) return faulted;
   if (c.req.method !== "POST") return refuse({ errcode: 43002, errmsg: "需要POST请求", reason: "method" });
-  const session = runtimeOf(ctx).sessions.find(
+  const session = ctx.webhook.sessions.find(
     new URL(c.req.url).searchParams.get("session") ?? undefined,
     options.now(),
   );

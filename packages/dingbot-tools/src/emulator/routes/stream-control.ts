@@ -5,7 +5,6 @@
  */
 import type { RouteInstaller } from "../context.js";
 import type { DisconnectHow } from "../stream/hub.js";
-import { streamServerOf } from "../stream/listen-hook.js";
 import { control, readControlJson } from "./control-http.js";
 import { asObject, ControlError, optionalString } from "./control-input.js";
 
@@ -21,14 +20,14 @@ function requiredString(o: Record<string, unknown>, key: string): string {
 /** Installs `/_emulator/stream/*`. */
 export const installStreamControl: RouteInstaller = (app, ctx) => {
   const hub = () => {
-    const server = streamServerOf(ctx);
+    const server = ctx.stream;
     // Only a listening emulator has sockets; app.request() alone has none to act on.
     if (!server) throw new ControlError(404, "the stream server runs only while the emulator listens");
     return server;
   };
   app.get(
     "/_emulator/stream/connections",
-    control((c) => c.json(streamServerOf(ctx)?.listConnections(c.req.query("appKey") || undefined) ?? [])),
+    control((c) => c.json(ctx.stream?.listConnections(c.req.query("appKey") || undefined) ?? [])),
   );
   app.post(
     "/_emulator/stream/disconnect",

@@ -9,12 +9,11 @@ import {
   WORK_NOTIFICATION_MAX_USERS,
   WORK_NOTIFICATION_RECALL_WINDOW_MS,
 } from "dingbot-sdk/protocol";
-import { appApiState } from "../app-api-state.js";
 import type { EmulatorContext } from "../context.js";
 import type { WorkTask } from "../notifications.js";
 import type { AppRecord } from "../store.js";
-import type { EndpointHandlers } from "./app-api.js";
 import { oldRefusal, requestId } from "./app-api-errors.js";
+import type { EndpointHandlers } from "./endpoint-handlers.js";
 
 /** The organisation's root department: the only department the emulator knows, standing for everyone. */
 export const ROOT_DEPT_ID = "1";
@@ -33,7 +32,7 @@ function checkAgent(app: AppRecord | undefined, agentId: number): AppRecord {
 }
 
 function findTask(ctx: EmulatorContext, app: AppRecord, taskId: number, now: number): WorkTask {
-  const { notifications } = appApiState(ctx);
+  const { notifications } = ctx.appApi;
   const task = notifications.tasks.get(taskId);
   if (!task || task.appKey !== app.appKey)
     throw oldRefusal(40035, `不合法的参数: task_id ${taskId} 不存在`, "task", true);
@@ -88,7 +87,7 @@ export const TOPAPI_MESSAGE_HANDLERS: Pick<
     const invalidDeptIds = depts.filter((id) => id !== ROOT_DEPT_ID).map(Number);
     if (args.to_all_user || depts.includes(ROOT_DEPT_ID)) userIds.push(...everyone);
     const delay = ctx.options.notificationDelayMs;
-    const { notifications } = appApiState(ctx);
+    const { notifications } = ctx.appApi;
     const task = notifications.createTask(
       app,
       {
@@ -119,7 +118,7 @@ export const TOPAPI_MESSAGE_HANDLERS: Pick<
   },
   "workNotification.getResult": ({ args, app, ctx, now }) => {
     const task = findTask(ctx, checkAgent(app, args.agent_id), args.task_id, now);
-    const { notifications } = appApiState(ctx);
+    const { notifications } = ctx.appApi;
     const read: string[] = [];
     const unread: string[] = [];
     for (const [userId, messageId] of task.delivered) {
@@ -147,7 +146,7 @@ export const TOPAPI_MESSAGE_HANDLERS: Pick<
       throw oldRefusal(40035, "不合法的参数: 消息发送超过24小时，不能撤回", "recall", true);
     }
     task.recalled = true;
-    const { notifications } = appApiState(ctx);
+    const { notifications } = ctx.appApi;
     for (const messageId of task.delivered.values()) {
       const message = notifications.message(messageId);
       if (message) message.meta = { ...message.meta, recalled: true, recalledAt: now };

@@ -4,8 +4,8 @@
  * @module
  */
 
-import type { EndpointHandlers } from "./app-api.js";
 import { oldRefusal, requestId } from "./app-api-errors.js";
+import type { EndpointHandlers } from "./endpoint-handlers.js";
 
 const NOT_FOUND = "找不到该用户";
 

@@ -6,7 +6,6 @@ import type { IncomingMessage } from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Context } from "hono";
 import type { EmulatorContext } from "../context.js";
-import { runtimeOf } from "../runtime.js";
 
 /**
  * Takes the fault that hits this request, if any, and acts it out.
@@ -23,7 +22,7 @@ export async function applyFault(
   accessToken: string | undefined,
   endpoint: string,
 ): Promise<Response | undefined> {
-  const fault = runtimeOf(ctx).faults.take(accessToken);
+  const fault = ctx.webhook.faults.take(accessToken);
   if (!fault) return undefined;
   const record = (errcode: number | undefined, errmsg: string) =>
     ctx.store.recordRejection({

@@ -9,7 +9,6 @@ import { getConnInfo } from "@hono/node-server/conninfo";
 import { ROBOT_SEND_PATH, WEBHOOK_MAX_BODY_BYTES } from "dingbot-sdk/protocol";
 import type { Context } from "hono";
 import type { EmulatorContext, RouteInstaller } from "../context.js";
-import { runtimeOf } from "../runtime.js";
 import { checkIp, checkKeywords, checkSign, displayIp, type SecurityFailure } from "../security.js";
 import type { RobotRecord } from "../store.js";
 import { RATE_LIMIT_ERRMSGS, securityErrmsg } from "../webhook-errmsgs.js";
@@ -99,7 +98,7 @@ async function handleSend(c: Context, ctx: EmulatorContext): Promise<Response> {
   if (keywordFailure) return refuseSecurity(keywordFailure);
 
   // msgUuid is DingTalk's idempotency key: a retry with the same value is acknowledged but not repeated.
-  const runtime = runtimeOf(ctx);
+  const runtime = ctx.webhook;
   const msgUuid = typeof body.msgUuid === "string" && body.msgUuid !== "" ? body.msgUuid : undefined;
   let seen = runtime.msgUuids.get(accessToken);
   if (msgUuid !== undefined && seen?.has(msgUuid)) return c.json({ errcode: 0, errmsg: "ok" });

@@ -7,7 +7,9 @@ import { randomUUID } from "node:crypto";
 import type { Duplex } from "node:stream";
 import { check, formatIssues, InboundMessageSchema, ROBOT_MESSAGE_TOPIC } from "dingbot-sdk/protocol";
 import type { RawData, WebSocket } from "ws";
-import type { DeliveryResult, EmulatorContext, StreamHub } from "../context.js";
+import type { DeliveryResult, StreamHub } from "../delivery-result.js";
+import type { ResolvedEmulatorOptions } from "../options.js";
+import type { EmulatorStore } from "../store.js";
 import {
   disconnectFrame,
   type EventInput,
@@ -54,10 +56,12 @@ export class StreamServer implements StreamHub {
   readonly #appIds = new Map<string, string>();
   #closed = false;
 
-  constructor(private readonly ctx: EmulatorContext) {}
+  readonly #store: EmulatorStore;
+  readonly #options: ResolvedEmulatorOptions;
 
-  get #options() {
-    return this.ctx.options;
+  constructor(store: EmulatorStore, options: ResolvedEmulatorOptions) {
+    this.#store = store;
+    this.#options = options;
   }
 
   /** Takes over a socket whose handshake spent a valid ticket. */
@@ -102,7 +106,7 @@ export class StreamServer implements StreamHub {
   ): Promise<EventDeliveryResult> {
     const now = this.#options.now();
     const messageId = newMessageId(now);
-    const app = this.ctx.store.apps.get(appKey);
+    const app = this.#store.apps.get(appKey);
     const frame = eventFrame(messageId, now, {
       ...input,
       corpId: app?.corpId ?? "dingemulatorcorp",

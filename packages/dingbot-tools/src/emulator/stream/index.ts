@@ -4,6 +4,6 @@
  */
 export type { DisconnectHow, EventDeliveryResult } from "./hub.js";
 export { StreamServer } from "./hub.js";
-export { STREAM_CONNECT_PATH, streamListenHook, streamServerOf } from "./listen-hook.js";
+export { STREAM_CONNECT_PATH, streamListenHook } from "./listen-hook.js";
 export type { ConnectionInfo } from "./server-connection.js";
-export { TicketBook, ticketBookOf } from "./tickets.js";
+export { TicketBook } from "./tickets.js";

@@ -1,25 +1,18 @@
 /**
  * Attaches the Stream WebSocket (`/connect?ticket=…`) to the emulator's HTTP server when it listens,
- * and publishes the hub as `ctx.stream`.
+ * and publishes the hub as `ctx.stream` while it listens.
  * @module
  */
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocketServer } from "ws";
-import type { EmulatorContext, OnListenHook } from "../context.js";
+import type { OnListenHook } from "../context.js";
 import { MAX_FRAME_BYTES } from "./frames.js";
 import { StreamServer } from "./hub.js";
-import { type TicketRefusal, ticketBookOf } from "./tickets.js";
+import type { TicketRefusal } from "./tickets.js";
 
 /** Path of the Stream WebSocket, as the SDKs expect it (Java rebuilds the URL with this path). */
 export const STREAM_CONNECT_PATH = "/connect";
-
-const servers = new WeakMap<EmulatorContext, StreamServer>();
-
-/** The running Stream server of an emulator, if it listens. */
-export function streamServerOf(ctx: EmulatorContext): StreamServer | undefined {
-  return servers.get(ctx);
-}
 
 const REFUSAL_TEXT: Record<TicketRefusal, string> = {
   missing: "ticket is required",
@@ -42,9 +35,8 @@ function refuse(socket: Duplex, status: number, code: string, message: string): 
 
 /** The listen hook registered in routes/index.ts. */
 export const streamListenHook: OnListenHook = (server, ctx) => {
-  const hub = new StreamServer(ctx);
+  const hub = new StreamServer(ctx.store, ctx.options);
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
-  const book = ticketBookOf(ctx);
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     const url = new URL(req.url ?? "/", "http://emulator.invalid");
     if (url.pathname !== STREAM_CONNECT_PATH) {
@@ -53,7 +45,7 @@ export const streamListenHook: OnListenHook = (server, ctx) => {
         refuse(socket, 404, "InvalidAction.NotFound", "no WebSocket here");
       return;
     }
-    const redeemed = book.redeem(url.searchParams.get("ticket"));
+    const redeemed = ctx.tickets.redeem(url.searchParams.get("ticket"));
     if (!redeemed.ok) {
       refuse(socket, 401, "invalidTicket", REFUSAL_TEXT[redeemed.reason]);
       return;
@@ -68,14 +60,12 @@ export const streamListenHook: OnListenHook = (server, ctx) => {
   server.on("upgrade", onUpgrade);
   const onReset = (): void => hub.reset();
   ctx.store.events.on("reset", onReset);
-  servers.set(ctx, hub);
   ctx.stream = hub;
   return () =>
     new Promise<void>((resolve) => {
       server.off("upgrade", onUpgrade);
       ctx.store.events.off("reset", onReset);
       hub.close();
-      servers.delete(ctx);
       if (ctx.stream === hub) ctx.stream = undefined;
       wss.close(() => resolve());
     });

@@ -4,7 +4,6 @@
  * @module
  */
 import { randomUUID } from "node:crypto";
-import type { EmulatorContext } from "../context.js";
 
 /** What a ticket was issued for. */
 export interface TicketRecord {
@@ -57,16 +56,4 @@ export class TicketBook {
     const horizon = this.now() - 10 * this.ttlMs();
     for (const [ticket, record] of this.#tickets) if (record.issuedAt < horizon) this.#tickets.delete(ticket);
   }
-}
-
-const books = new WeakMap<EmulatorContext, TicketBook>();
-
-/** The ticket book of an emulator, created on first use (the gateway route and the WebSocket share it). */
-export function ticketBookOf(ctx: EmulatorContext): TicketBook {
-  let book = books.get(ctx);
-  if (!book) {
-    book = new TicketBook(ctx.options.now, () => ctx.options.ticketTtlMs);
-    books.set(ctx, book);
-  }
-  return book;
 }
