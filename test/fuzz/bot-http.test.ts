@@ -12,7 +12,7 @@ import { InboundMessageSchema } from "dingbot-sdk/protocol";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import bot from "../../examples/answer-bot.js";
-import { createCliLogger } from "../../packages/dingbot-tools/src/cli/commands/serve-logger.js";
+import { createCliLogger } from "../../packages/dingbot-tools/src/cli/commands/bot-logger.js";
 import { type Failure, failureReport, runPart, runsPerTarget, split, Tally } from "./lib/campaign.js";
 import {
   type Answer,

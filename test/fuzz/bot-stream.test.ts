@@ -24,7 +24,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type WebSocket, WebSocketServer } from "ws";
 import bot from "../../examples/answer-bot.js";
-import { createCliLogger } from "../../packages/dingbot-tools/src/cli/commands/serve-logger.js";
+import { createCliLogger } from "../../packages/dingbot-tools/src/cli/commands/bot-logger.js";
 import { type Failure, failureReport, runPart, runsPerTarget, split, Tally } from "./lib/campaign.js";
 import { findSecret, mask, prototypeFailure, tryJson } from "./lib/http.js";
 import { wireBody } from "./lib/mutate.js";

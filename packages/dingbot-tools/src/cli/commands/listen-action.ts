@@ -1,10 +1,10 @@
 import { redactUrl } from "dingbot-sdk";
 import { Bot } from "dingbot-sdk/bot";
 import type { CliIo } from "../io.js";
-import type { TransportFlags } from "./serve-flags.js";
-import { createCliLogger } from "./serve-logger.js";
-import { runBotUntilAborted } from "./serve-run.js";
-import { resolveTransportSettings } from "./serve-transport.js";
+import type { TransportFlags } from "./bot-flags.js";
+import { createCliLogger } from "./bot-logger.js";
+import { runBotUntilAborted } from "./bot-run.js";
+import { resolveTransportSettings } from "./bot-transport.js";
 
 /** Prints each received message as one JSON line on stdout until the io's signal aborts. */
 export async function runListen(flags: TransportFlags, io: CliIo): Promise<number> {

@@ -1,10 +1,10 @@
 import { AppClient, openApiReplier } from "dingbot-sdk";
 import { type CliIo, CliUsageError } from "../io.js";
 import { loadBot } from "../load-bot.js";
-import type { TransportFlags } from "./serve-flags.js";
-import { createCliLogger } from "./serve-logger.js";
-import { runBotUntilAborted } from "./serve-run.js";
-import { resolveTransportSettings } from "./serve-transport.js";
+import type { TransportFlags } from "./bot-flags.js";
+import { createCliLogger } from "./bot-logger.js";
+import { runBotUntilAborted } from "./bot-run.js";
+import { resolveTransportSettings } from "./bot-transport.js";
 
 /** Loads FILE and answers DingTalk's messages with it until the io's signal aborts. */
 export async function runServe(file: string, flags: TransportFlags, io: CliIo): Promise<number> {

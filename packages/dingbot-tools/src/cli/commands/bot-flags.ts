@@ -1,6 +1,6 @@
 /**
  * The flags of `dingbot serve` and `dingbot listen`. Kept free of runtime imports so the CLI starts fast;
- * serve-transport.ts turns them into a transport. listen answers nothing, so it gets only the flags about
+ * bot-transport.ts turns them into a transport. listen answers nothing, so it gets only the flags about
  * receiving; the ones about answering are serve's.
  * @module
  */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createCliLogger } from "./serve-logger.js";
+import { createCliLogger } from "./bot-logger.js";
 
 describe("createCliLogger()", () => {
   it("writes JSON lines in one batch per event-loop turn, and flush() writes the rest at once", async () => {

@@ -1,7 +1,7 @@
 /**
  * How `dingbot serve` and `dingbot listen` receive messages: the transport choice lives in this one
  * small function, so adding a transport (Stream mode, `--stream`) is one branch here and one flag in
- * serve-flags.ts.
+ * bot-flags.ts.
  * @module
  */
 
@@ -9,7 +9,7 @@ import type { Logger } from "dingbot-sdk";
 import { httpServerTransport, streamTransport, type Transport } from "dingbot-sdk/bot";
 import { CliUsageError } from "../io.js";
 import { parseDuration, parsePort } from "../parse-flags.js";
-import { DEFAULT_ANSWER_TIMEOUT, type TransportFlags } from "./serve-flags.js";
+import { DEFAULT_ANSWER_TIMEOUT, type TransportFlags } from "./bot-flags.js";
 
 /** Credentials and settings resolved from flags and env. */
 export interface TransportSettings {

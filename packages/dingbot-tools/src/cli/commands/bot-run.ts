@@ -5,8 +5,8 @@
 
 import type { Bot } from "dingbot-sdk/bot";
 import { CliFailure, type CliIo, EXIT } from "../io.js";
-import type { CliLogger } from "./serve-logger.js";
-import { chooseTransport, type TransportSettings } from "./serve-transport.js";
+import type { CliLogger } from "./bot-logger.js";
+import { chooseTransport, type TransportSettings } from "./bot-transport.js";
 
 /**
  * Runs the bot until io.signal aborts.
