@@ -275,10 +275,10 @@ const origin = fc.oneof(
     "",
   ),
 );
-/** Host header: the emulator's own, or a DNS-rebinding name. */
+/** Host header: the emulator's own, or a DNS-rebinding name (not empty: node:http would send its own). */
 const hostHeader = fc.oneof(
   { arbitrary: fc.constant("SAME"), weight: 8 },
-  fc.constantFrom("evil.example", "localhost", "127.0.0.1", "[::1]", "127.0.0.1.nip.io", "", "LOCALHOST:80"),
+  fc.constantFrom("evil.example", "localhost", "127.0.0.1", "[::1]", "127.0.0.1.nip.io", "LOCALHOST:80"),
 );
 
 const controlCase: fc.Arbitrary<HttpCase> = fc
@@ -362,10 +362,49 @@ const DOCUMENTED_SECRET_FREE = [
   "/",
 ];
 
+/**
+ * Why the control API must refuse a request whatever its path and body (the cross-site rules of issue 11.3),
+ * or undefined. Host names are checked only over a socket: `app.request()` cannot come from a browser.
+ */
+function mustRefuse(c: HttpCase, overSocket: boolean): string | undefined {
+  const path = c.path.split("?")[0] ?? "";
+  if (path !== "/" && !path.startsWith("/_emulator/")) return undefined;
+  const host = c.headers.host ?? "";
+  const name = /^(\[[0-9a-f:.]+\]|[^:[\]]+)(?::\d{1,5})?$/i.exec(host.trim())?.[1]?.toLowerCase();
+  if (overSocket && !["localhost", "127.0.0.1", "[::1]"].includes(name ?? ""))
+    return `Host ${JSON.stringify(host)}`;
+  const origin = c.headers.origin;
+  if (origin !== undefined) {
+    let same = false;
+    try {
+      same = new URL(origin).host === new URL(`http://${host}`).host;
+    } catch {
+      same = false;
+    }
+    if (!same) return `Origin ${JSON.stringify(origin)} on Host ${JSON.stringify(host)}`;
+  }
+  const site = c.headers["sec-fetch-site"];
+  if (site === "cross-site" || site === "same-site") return `Sec-Fetch-Site: ${site}`;
+  const type = (c.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase();
+  const bodyBytes = c.body && c.method !== "GET" && c.method !== "HEAD" ? c.body.bytes.byteLength : 0;
+  // In-process requests carry no Content-Length, so the emulator cannot tell they have a body; and no
+  // browser sends them anyway.
+  if (
+    overSocket &&
+    ["POST", "PUT", "PATCH", "DELETE"].includes(c.method) &&
+    bodyBytes > 0 &&
+    type !== "application/json"
+  ) {
+    return `a ${bodyBytes}-byte body declared ${JSON.stringify(c.headers["content-type"] ?? "(none)")}`;
+  }
+  return undefined;
+}
+
 async function checkCase(
   send: (c: HttpCase) => Promise<Answer>,
   generated: HttpCase,
   index: number,
+  overSocket: boolean,
 ): Promise<Failure[]> {
   if (index % RESEED_EVERY === 0 || !emulator.store.apps.has(APP_KEY)) seed();
   const c = resolveCase(generated);
@@ -384,6 +423,13 @@ async function checkCase(
       DOCUMENTED_SECRET_FREE.some((p) => (p === "/" ? pathOnly === "/" : pathOnly.startsWith(p)));
     failures.push(...checkAnswer(c, answer, { secrets: secretFree ? SECRETS : [] }));
     tally.add(`${c.method} ${pathOnly.replace(/^(\/_emulator\/[a-z]+).*/, "$1")} → ${answer.status}`);
+    const refuse = mustRefuse(c, overSocket);
+    if (refuse && answer.status < 400) {
+      failures.push({
+        signature: `cross-site request answered ${answer.status} on ${routeOf(c)}`,
+        detail: `must be refused: ${refuse}; answered ${answer.text.slice(0, 200)}`,
+      });
+    }
     if (answer.status >= 400 && counts() !== before) {
       failures.push({
         signature: `refused ${routeOf(c)} changed the world`,
@@ -464,7 +510,7 @@ describe(`fuzz: ${TARGET}`, () => {
         "in-process",
         runs.inProcess,
         controlCase,
-        (c, i) => checkCase(inProcess, c, i),
+        (c, i) => checkCase(inProcess, c, i, false),
         describeCase,
       );
       expect(result.classes, failureReport(result)).toEqual([]);
@@ -480,7 +526,7 @@ describe(`fuzz: ${TARGET}`, () => {
         "socket",
         runs.socket,
         controlCase,
-        (c, i) => checkCase((x) => socket.send(x), c, i),
+        (c, i) => checkCase((x) => socket.send(x), c, i, true),
         describeCase,
       );
       expect(result.classes, failureReport(result)).toEqual([]);

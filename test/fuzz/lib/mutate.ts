@@ -243,7 +243,22 @@ export const contentType: fc.Arbitrary<string | undefined> = fc.oneof(
 /** A header value a client can send (printable ASCII and Latin-1). */
 export const headerValue = fc.oneof(
   fc.stringMatching(/^[\x20-\x7e]{0,80}$/),
-  fc.constantFrom("", "null", "-1", "0", "1e999", "gzip", "deflate", "br", "chunked", "\xff\xfe", "ä"),
+  fc.constantFrom(
+    "",
+    "null",
+    "-1",
+    "0",
+    "1e999",
+    "gzip",
+    "deflate",
+    "br",
+    "chunked",
+    "\xff\xfe",
+    "ä",
+    "cross-site",
+    "same-site",
+    "same-origin",
+  ),
 );
 
 /** Extra headers: ones servers might read, with odd values. */
@@ -265,6 +280,7 @@ export const extraHeaders: fc.Arbitrary<Record<string, string>> = fc.dictionary(
     "timestamp",
     "sign",
     "x-http-method-override",
+    "sec-fetch-site",
   ),
   headerValue,
   { maxKeys: 3 },
