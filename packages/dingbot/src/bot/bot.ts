@@ -3,12 +3,21 @@
  * lifecycle. It never knows which transport is running.
  * @module
  */
-import { resolveBaseUrls } from "../client/index.js";
-import { BotError } from "../errors.js";
+import { AppClient, type Cards, resolveBaseUrls } from "../client/index.js";
+import { BotError, ValidationError } from "../errors.js";
 import { type Logger, silentLogger } from "../logger.js";
+import { type CardCallbackResponse, parseCardCallback } from "../protocol/api/cards.js";
+import { formatIssues } from "../protocol/validate.js";
 import { redactText } from "../redact.js";
+import {
+  CardActionContext,
+  type CardActionHandler,
+  type CardActionTrigger,
+  matchesAction,
+} from "./card-action.js";
+import type { StreamTimer } from "./card-stream.js";
 import { Composer, type MiddlewareFn } from "./composer.js";
-import { Context } from "./context.js";
+import { Context, type ContextCardServices } from "./context.js";
 import { type DedupeOptions, dedupe } from "./middleware/dedupe.js";
 import { type ApiFallback, Replier, type ReplierConfig } from "./replier.js";
 import type { Responder, Transport, Update } from "./transports/transport.js";
@@ -44,6 +53,13 @@ export interface BotOptions<C extends Context = Context> {
   apiFallback?: ApiFallback;
   /** msgId de-duplication (on by default); `false` turns it off. */
   dedupe?: DedupeOptions | false;
+  /**
+   * The card API behind `ctx.replyStream` and `ctx.replyCard` (e.g. `appClient.cards`, to share its token
+   * cache). Default: built on first use from appKey and appSecret.
+   */
+  cards?: Cards;
+  /** Clock and timers of streamed card replies (default the process's; tests pass a manual one). */
+  streamTimer?: StreamTimer;
 }
 
 /** Handles errors thrown by middleware; `error.ctx` is the bot's context type. */
@@ -73,6 +89,9 @@ export class Bot<C extends Context = Context> extends Composer<C> {
   #errorHandler: BotErrorHandler<C> | undefined;
   #transport: Transport | undefined;
   #abort: AbortController | undefined;
+  readonly #actions: { trigger: CardActionTrigger; handler: CardActionHandler }[] = [];
+  #cards: Cards | undefined;
+  #cardServices!: ContextCardServices;
 
   /**
    * @param options - credentials, injected fetch/clock/logger, delivery settings
@@ -122,7 +141,13 @@ export class Bot<C extends Context = Context> extends Composer<C> {
    */
   async handleUpdate(update: Update, responder: Responder): Promise<void> {
     const replier = new Replier(update, responder, this.#config);
-    const ctx = new this.#ContextConstructor(update, replier, this.#config.logger, this.#config.robotCode);
+    const ctx = new this.#ContextConstructor(
+      update,
+      replier,
+      this.#config.logger,
+      this.#config.robotCode,
+      this.#cardServices,
+    );
     const run: MiddlewareFn<C> = this.middleware();
     try {
       await run(ctx, done);
@@ -134,6 +159,68 @@ export class Bot<C extends Context = Context> extends Composer<C> {
       await this.#reportError(botError, update.id);
       throw botError;
     }
+  }
+
+  /**
+   * Handles card callbacks (someone pressed a button on a card) whose actionIds match: an actionId, a
+   * RegExp over the actionIds, or a predicate. The first matching handler runs; what it passes to
+   * `ctx.updateCard` becomes the callback's answer.
+   * @example
+   * bot.action("approve", (ctx) => ctx.updateCard({ status: `approved by ${ctx.card.userId}` }));
+   * bot.action(/^vote:(\w+)$/, (ctx) => ctx.updateCard({}, { myVote: ctx.match?.[1] ?? "" }));
+   */
+  action(trigger: CardActionTrigger, handler: CardActionHandler): this {
+    this.#actions.push({ trigger, handler });
+    return this;
+  }
+
+  /**
+   * Runs one card callback (what DingTalk sends on Stream topic `/v1.0/card/instances/callback`, or posts
+   * in HTTP mode) through the `bot.action` handlers. The way in for transports.
+   * @param body - the callback, parsed or as JSON text (a Stream frame's `data`)
+   * @returns the answer for DingTalk (the Stream ACK's `data` is `JSON.stringify({ response })`), or
+   *   undefined when no handler matched or the handler did not call `ctx.updateCard`
+   * @throws ValidationError (inbound) for a malformed callback or `content`
+   * @throws BotError when the handler threw (after logging it)
+   */
+  async handleCardCallback(body: unknown): Promise<CardCallbackResponse | undefined> {
+    const parsed = parseCardCallback(body);
+    if (!parsed.ok) {
+      throw new ValidationError(
+        `malformed card callback: ${formatIssues(parsed.issues)}`,
+        parsed.issues,
+        "inbound",
+        {
+          secrets: this.#config.secrets,
+        },
+      );
+    }
+    const ctx = new CardActionContext(parsed.value, this.#config.logger);
+    for (const { trigger, handler } of this.#actions) {
+      let matched: boolean;
+      let error: unknown;
+      try {
+        matched = matchesAction(trigger, ctx);
+        if (matched) await handler(ctx);
+      } catch (thrown) {
+        matched = true;
+        error = thrown;
+      }
+      if (error !== undefined) {
+        const botError = new BotError(error, ctx, { secrets: this.#config.secrets });
+        this.#config.logger.error(
+          { outTrackId: ctx.card.outTrackId, err: redactText(botError.message, this.#config.secrets) },
+          "card action handler failed",
+        );
+        throw botError;
+      }
+      if (matched) return ctx.response;
+    }
+    this.#config.logger.debug(
+      { outTrackId: ctx.card.outTrackId, actionIds: ctx.card.actionIds },
+      "no card action handler matched",
+    );
+    return undefined;
   }
 
   /**
@@ -193,5 +280,35 @@ export class Bot<C extends Context = Context> extends Composer<C> {
       robotCode: o.robotCode ?? o.appKey,
       secrets: [o.appSecret],
     };
+    // Options may have changed (configure): a card client built from the old ones is dropped.
+    this.#cards = o.cards;
+    this.#cardServices = {
+      cards: () => this.#cardApi(),
+      ...(o.streamTimer ? { timer: o.streamTimer } : {}),
+    };
+  }
+
+  /** The card API: the `cards` option, or an app client built once from the credentials. */
+  #cardApi(): Cards {
+    if (this.#cards) return this.#cards;
+    const o = this.#options;
+    if (!o.appKey || !o.appSecret) {
+      const reason = "cards need the bot's appKey and appSecret (or the cards option)";
+      throw new ValidationError(reason, [{ path: "appKey", message: reason }], "outbound");
+    }
+    const client = new AppClient({
+      appKey: o.appKey,
+      appSecret: o.appSecret,
+      ...(o.robotCode ? { robotCode: o.robotCode } : {}),
+      ...(o.baseUrl ? { baseUrl: o.baseUrl } : {}),
+      ...(o.fetch ? { fetch: o.fetch } : {}),
+      ...(o.now ? { now: o.now } : {}),
+      ...(o.logger ? { logger: o.logger } : {}),
+      // One quick retry of a throttled call here; the card streamer has its own budget above it, and a
+      // person waiting for an answer should get the markdown fallback in seconds, not after a minute.
+      throttleRetry: { retries: 1 },
+    });
+    this.#cards = client.cards;
+    return this.#cards;
   }
 }

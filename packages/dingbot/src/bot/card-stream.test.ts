@@ -4,13 +4,18 @@ import { AppClient } from "../client/app-client.js";
 import type { CardData, CardHandle } from "../client/cards.js";
 import { ApiError, RateLimitedError } from "../errors.js";
 import { AI_CARD_TEMPLATE_ID } from "../protocol/api/cards.js";
+import type { InboundMessage } from "../protocol/inbound/robot-message.js";
+import { groupText, recordingResponder, T0, updateOf } from "./_fixtures.js";
+import { Bot, type BotOptions } from "./bot.js";
 import {
   CardStreamer,
   CardStreamRefusedError,
   DEFAULT_STREAM_ERROR_LINE,
   type StreamTimer,
   streamAiCard,
+  streamAiCardTo,
 } from "./card-stream.js";
+import type { Context } from "./context.js";
 
 /** A clock that moves only when the test says: timers run in order, microtasks drain between them. */
 class ManualTimer implements StreamTimer {
@@ -407,5 +412,146 @@ describe("streamAiCard() over HTTP", () => {
     expect(result.via).toBe("markdown");
     expect(server.calls).toHaveLength(1);
     expect(fallbacks).toEqual(["answer"]);
+  });
+});
+
+describe("ctx.replyStream() and ctx.replyCard()", () => {
+  let server: CardServer;
+  beforeAll(async () => {
+    server = await startCardServer();
+  });
+  afterAll(() => server.close());
+  beforeEach(() => {
+    server.calls.length = 0;
+    server.script.clear();
+  });
+  const botOf = (extra: Partial<BotOptions> = {}) =>
+    new Bot({
+      appKey: "dingappkey",
+      appSecret: "secret-0123456789",
+      baseUrl: server.base,
+      now: () => T0,
+      ...extra,
+    });
+
+  async function run(bot: Bot, message: InboundMessage, handler: (ctx: Context) => unknown) {
+    let result: unknown;
+    bot.use(async (ctx) => {
+      result = await handler(ctx);
+    });
+    const responder = recordingResponder();
+    await bot.handleUpdate(updateOf(message), responder);
+    return { result, inline: responder.inline };
+  }
+
+  it("streams into an AI card in the group, posted by the message's robot", async () => {
+    async function* answer() {
+      yield "Hello";
+      await new Promise((r) => setTimeout(r, 10));
+      yield " there";
+    }
+    const { result, inline } = await run(botOf(), groupText("hi"), (ctx) =>
+      ctx.replyStream(answer(), { title: "AI", minIntervalMs: 5 }),
+    );
+    expect(result).toMatchObject({ via: "card" });
+    expect(inline).toEqual([]);
+    const [create] = server.callsTo("POST /v1.0/card/instances/createAndDeliver");
+    expect(create?.body).toMatchObject({
+      cardTemplateId: AI_CARD_TEMPLATE_ID,
+      openSpaceId: "dtv1.card//IM_GROUP.cidAsXSBLnA==",
+      imGroupOpenDeliverModel: { robotCode: "dingxxxxr3xc0b" },
+      cardData: { cardParamMap: { msgTitle: "AI", flowStatus: "1" } },
+    });
+    expect(server.callsTo("PUT /v1.0/card/streaming").at(-1)?.body).toMatchObject({
+      content: "Hello there",
+      isFinalize: true,
+    });
+  });
+
+  it("sends a 1:1 card to the sender's userId", async () => {
+    await run(botOf(), groupText("hi", { conversationType: "1" }), (ctx) => ctx.replyStream("ok"));
+    expect(server.calls[0]?.body).toMatchObject({
+      openSpaceId: "dtv1.card//IM_ROBOT.user123",
+      imRobotOpenDeliverModel: { spaceType: "IM_ROBOT" },
+    });
+  });
+
+  it("falls back to one markdown reply when the app lacks the card permission", async () => {
+    server.script.set("POST /v1.0/card/instances/createAndDeliver", [PERMISSION_REFUSAL]);
+    const { result, inline } = await run(botOf(), groupText("hi"), (ctx) =>
+      ctx.replyStream(["a", "b", "c"], { title: "T" }),
+    );
+    expect(result).toMatchObject({ via: "markdown" });
+    expect(inline).toEqual([{ msgtype: "markdown", markdown: { title: "T", text: "abc" } }]);
+  });
+
+  it("403 QPS on every streaming call: retries, then the whole text as markdown", async () => {
+    const client = new AppClient({
+      appKey: "dingappkey",
+      appSecret: "secret-0123456789",
+      baseUrl: server.base,
+      env: {},
+      throttleRetry: { retries: 0 },
+    });
+    server.script.set("PUT /v1.0/card/streaming", [QPS_REFUSAL, QPS_REFUSAL, QPS_REFUSAL]);
+    const { result, inline } = await run(botOf({ cards: client.cards }), groupText("hi"), (ctx) =>
+      ctx.replyStream("the whole answer", { retry: { baseDelayMs: 1, maxDelayMs: 2 }, minIntervalMs: 1 }),
+    );
+    expect(result).toMatchObject({ via: "markdown" });
+    expect(server.callsTo("PUT /v1.0/card/streaming")).toHaveLength(3);
+    expect(inline).toEqual([{ msgtype: "markdown", markdown: { title: "回复", text: "the whole answer" } }]);
+  });
+
+  it("without credentials, or for an external 1:1 sender, the answer still goes out as markdown", async () => {
+    const noCreds = await run(new Bot({ now: () => T0 }), groupText("hi"), (ctx) => ctx.replyStream("plain"));
+    expect(noCreds.inline).toEqual([{ msgtype: "markdown", markdown: { title: "回复", text: "plain" } }]);
+    const external = await run(
+      botOf(),
+      groupText("hi", { conversationType: "1", senderStaffId: undefined }),
+      (ctx) => ctx.replyStream("plain"),
+    );
+    expect(external.inline).toHaveLength(1);
+    expect(server.calls).toHaveLength(0);
+  });
+
+  it("replyCard sends any template and returns a handle that updates and streams", async () => {
+    await run(botOf(), groupText("hi"), async (ctx) => {
+      const card = await ctx.replyCard({ templateId: "tpl.schema", data: { status: "running" } });
+      await card.update({ status: "done" });
+      await card.stream("log", ["line 1\n", "line 2\n"], { minIntervalMs: 1 });
+    });
+    const routes = server.calls.map((c) => `${c.method} ${c.path}`);
+    expect(routes.slice(0, 2)).toEqual([
+      "POST /v1.0/card/instances/createAndDeliver",
+      "PUT /v1.0/card/instances",
+    ]);
+    // Both lines may arrive in one snapshot or two; either way only streaming calls follow.
+    expect(routes.slice(2).every((r) => r === "PUT /v1.0/card/streaming")).toBe(true);
+    expect(server.callsTo("PUT /v1.0/card/streaming").at(-1)?.body).toMatchObject({
+      key: "log",
+      content: "line 1\nline 2\n",
+      isFinalize: true,
+    });
+  });
+});
+
+describe("streamAiCardTo() (outside a bot)", () => {
+  let server: CardServer;
+  beforeAll(async () => {
+    server = await startCardServer();
+  });
+  afterAll(() => server.close());
+
+  it("falls back to a robot OpenAPI markdown message when the card is refused", async () => {
+    server.script.set("POST /v1.0/card/instances/createAndDeliver", [PERMISSION_REFUSAL]);
+    const client = new AppClient({ appKey: "k", appSecret: "s-0123456789", baseUrl: server.base, env: {} });
+    const result = await streamAiCardTo(client, { group: "cidG==" }, "nightly summary", { title: "Nightly" });
+    expect(result.via).toBe("markdown");
+    const send = server.calls.find((c) => c.path === "/v1.0/robot/groupMessages/send");
+    expect(send?.body).toMatchObject({
+      openConversationId: "cidG==",
+      msgKey: "sampleMarkdown",
+      msgParam: JSON.stringify({ title: "Nightly", text: "nightly summary" }),
+    });
   });
 });

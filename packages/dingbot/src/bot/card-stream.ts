@@ -11,7 +11,14 @@
  * Everything time-related goes through an injected {@link StreamTimer}, so tests drive it step by step.
  * @module
  */
-import { type CardData, type CardHandle, type RetryPolicy, withRetry } from "../client/index.js";
+import {
+  type AppClient,
+  type CardData,
+  type CardHandle,
+  type CardTarget,
+  type RetryPolicy,
+  withRetry,
+} from "../client/index.js";
 import {
   ApiError,
   DingTalkError,
@@ -21,7 +28,8 @@ import {
   ValidationError,
 } from "../errors.js";
 import { type Logger, silentLogger } from "../logger.js";
-import { AI_CARD_FLOW_STATUS, AI_CARD_KEYS } from "../protocol/api/cards.js";
+import { AI_CARD_FLOW_STATUS, AI_CARD_KEYS, AI_CARD_TEMPLATE_ID } from "../protocol/api/cards.js";
+import { robotMessage } from "../protocol/api/msg-keys.js";
 
 /** The clock and timers of a streamer (the real ones by default; tests pass a manual one). */
 export interface StreamTimer {
@@ -442,4 +450,104 @@ function checkChunk(chunk: unknown): string {
 
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** Options of {@link streamIntoCard}. */
+export interface StreamIntoCardOptions {
+  /** Least time between two streaming requests, in ms (default 300). */
+  minIntervalMs?: number;
+  /** Retries of refused requests (default {@link DEFAULT_CARD_RETRY}). */
+  retry?: Partial<CardRetryBudget>;
+  timer?: StreamTimer;
+  logger?: Logger;
+}
+
+/**
+ * Streams a source into one variable of any card, with the same coalescing as the AI card. A source that
+ * throws finalises the stream with `isError: true` and the error is rethrown.
+ * @param card - a delivered card
+ * @param key - the template variable that takes the text
+ * @param source - the text, in chunks
+ * @returns the number of streaming requests started
+ * @throws CardStreamRefusedError when DingTalk refused beyond the retry budget (no fallback here: the
+ *   caller knows what else to do with an arbitrary card)
+ */
+export async function streamIntoCard(
+  card: CardHandle,
+  key: string,
+  source: StreamSource,
+  options: StreamIntoCardOptions = {},
+): Promise<number> {
+  const streamer = new CardStreamer((content, flags) => card.streamContent(key, content, flags), options);
+  streamer.start();
+  let sourceError: unknown;
+  let failed = false;
+  try {
+    for await (const chunk of chunksOf(source)) streamer.push(chunk);
+  } catch (error) {
+    failed = true;
+    sourceError = error;
+  }
+  await streamer.finish({ isError: failed });
+  if (failed) throw sourceError;
+  return streamer.requests;
+}
+
+/** A card handle with coalesced streaming: what `ctx.replyCard` returns. */
+export interface StreamingCardHandle extends CardHandle {
+  /**
+   * Streams a source into one variable of the card (see {@link streamIntoCard}).
+   * @returns the number of streaming requests started
+   */
+  stream(key: string, source: StreamSource, options?: StreamIntoCardOptions): Promise<number>;
+}
+
+/**
+ * Adds {@link StreamingCardHandle.stream} to a card handle.
+ * @param card - a delivered card (e.g. from `client.cards.send`)
+ * @param defaults - timer, logger and interval used unless a call overrides them
+ */
+export function withStreaming(card: CardHandle, defaults: StreamIntoCardOptions = {}): StreamingCardHandle {
+  return {
+    outTrackId: card.outTrackId,
+    update: (data, options) => card.update(data, options),
+    streamContent: (key, content, flags) => card.streamContent(key, content, flags),
+    stream: (key, source, options = {}) => streamIntoCard(card, key, source, { ...defaults, ...options }),
+  };
+}
+
+/** Options of {@link streamAiCardTo}. */
+export interface StreamAiCardToOptions extends ReplyStreamOptions {
+  timer?: StreamTimer;
+  logger?: Logger;
+}
+
+/**
+ * The AI card outside a bot (a cron job, a queue worker): streams a source to a group or a person through an
+ * app client, falling back to one robot-OpenAPI markdown message when the card is refused.
+ * @param client - the app's client
+ * @param to - a group (openConversationId) or a person (userId)
+ * @param source - the text, in chunks
+ * @example
+ * const client = new AppClient({ appKey, appSecret });
+ * await streamAiCardTo(client, { group: openConversationId }, llm.stream(prompt), { title: "Daily summary" });
+ */
+export function streamAiCardTo(
+  client: AppClient,
+  to: CardTarget,
+  source: StreamSource,
+  options: StreamAiCardToOptions = {},
+): Promise<ReplyStreamResult> {
+  const deps: AiCardDeps = {
+    open: (data) => client.cards.send({ templateId: AI_CARD_TEMPLATE_ID, data, to }),
+    fallback: (title, text) => {
+      const message = robotMessage("sampleMarkdown", { title, text });
+      return "group" in to
+        ? client.robot.sendToGroup(to.group, message)
+        : client.robot.sendToUsers([to.user], message);
+    },
+    ...(options.timer ? { timer: options.timer } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
+  };
+  return streamAiCard(source, deps, options);
 }

@@ -2,16 +2,55 @@
  * Context: one inbound message with camel-cased getters over DingTalk's fields, and reply helpers.
  * @module
  */
+import type { CardData, CardPrivateDataInput, Cards, CardTarget } from "../client/index.js";
+import { ValidationError } from "../errors.js";
 import type { Logger } from "../logger.js";
+import { AI_CARD_TEMPLATE_ID } from "../protocol/api/cards.js";
 import type { AtUser, InboundMessage } from "../protocol/inbound/robot-message.js";
 import type { At } from "../protocol/outbound/at.js";
 import { type ActionCardButton, type FeedCardLink, messages } from "../protocol/outbound/messages.js";
+import {
+  type ReplyStreamOptions,
+  type ReplyStreamResult,
+  type StreamingCardHandle,
+  type StreamSource,
+  type StreamTimer,
+  streamAiCard,
+  withStreaming,
+} from "./card-stream.js";
 import type { Replier, ReplyResult } from "./replier.js";
 import type { ReplyBody, Update } from "./transports/transport.js";
 
 /** Who a text or markdown reply mentions: `true` for the sender, or an explicit `at` object. */
 export interface ReplyMentionOptions {
   at?: boolean | At;
+}
+
+/** What a context needs for cards: the bot passes it; a context built without it cannot send cards. */
+export interface ContextCardServices {
+  /**
+   * The app's card API (built by the bot from appKey/appSecret, or its `cards` option).
+   * @throws when the bot has no way to call the card API
+   */
+  cards(): Cards;
+  /** Clock and timers of streamed replies (tests inject a manual one). */
+  timer?: StreamTimer;
+}
+
+/** What `ctx.replyCard` sends. */
+export interface ReplyCardOptions {
+  /** The card template's id. */
+  templateId: string;
+  /** Public card data. */
+  data: CardData;
+  /** Data only some people see, by userId. */
+  privateData?: CardPrivateDataInput;
+  /** Where button callbacks go (default `STREAM`). */
+  callbackType?: "STREAM" | "HTTP";
+  /** For `HTTP` callbacks: the registered route key. */
+  callbackRouteKey?: string;
+  /** The card's id (default a random UUID). */
+  outTrackId?: string;
 }
 
 /** The message a handler is answering, and the ways to answer it. */
@@ -27,12 +66,14 @@ export class Context {
    * @param replier - delivers replies for this update
    * @param logger - the bot's logger
    * @param robotCode - the bot's configured robotCode, used when the message carries none
+   * @param cardServices - the card API and timers (the bot passes them; without them cards are refused)
    */
   constructor(
     readonly update: Update,
     private readonly replier: Replier,
     readonly logger: Logger,
     private readonly defaultRobotCode?: string,
+    private readonly cardServices?: ContextCardServices,
   ) {}
 
   /** The inbound message, typed by `msgtype` (narrowed inside `bot.on(...)`). */
@@ -150,9 +191,76 @@ export class Context {
   replyFeedCard(links: FeedCardLink[]): Promise<ReplyResult> {
     return this.reply(messages.feedCard(links));
   }
+  /**
+   * Streams an answer into DingTalk's AI card: tokens or chunks from an async iterable, a `ReadableStream`
+   * or a string. Requests are coalesced (one in flight, one per 300 ms, always the whole text so far); the
+   * card ends "finished", or "failed" with a short line when the source throws (the error is rethrown). When
+   * DingTalk refuses the card (QPS, permission) beyond a small retry budget, the whole text goes out as one
+   * markdown reply instead, so the person always gets the answer.
+   * @param source - the answer, in chunks
+   * @param options - the card's title, interval, retry budget, error line
+   * @returns how the answer went out
+   * @throws what the source threw, once the card shows the text so far
+   * @example
+   * bot.on("text", (ctx) => ctx.replyStream(llm.stream(ctx.text), { title: "AI" }));
+   */
+  replyStream(source: StreamSource, options: ReplyStreamOptions = {}): Promise<ReplyStreamResult> {
+    const services = this.cardServices;
+    return streamAiCard(
+      source,
+      {
+        open: async (data) => {
+          const cards = this.#cardsFor("replyStream");
+          return cards.send({
+            templateId: AI_CARD_TEMPLATE_ID,
+            data,
+            to: this.#cardTarget("replyStream"),
+            ...(this.robotCode ? { robotCode: this.robotCode } : {}),
+          });
+        },
+        // Empty text would be refused as a markdown body; a visible placeholder is better than nothing.
+        fallback: (title, text) => this.replyMarkdown(title, text.length > 0 ? text : "…"),
+        logger: this.logger,
+        ...(services?.timer ? { timer: services.timer } : {}),
+      },
+      options,
+    );
+  }
+
+  /**
+   * Sends a card of any template to this conversation (the group, or the sender 1:1) and returns a handle
+   * to `update(data)` it or `stream(key, source)` text into one of its variables.
+   * @throws ValidationError for data that cannot be sent, or a 1:1 sender without a staffId
+   * @throws CardDeliveryError, ApiError and friends for DingTalk's refusals
+   */
+  async replyCard(card: ReplyCardOptions): Promise<StreamingCardHandle> {
+    const cards = this.#cardsFor("replyCard");
+    const handle = await cards.send({
+      ...card,
+      to: this.#cardTarget("replyCard"),
+      ...(this.robotCode ? { robotCode: this.robotCode } : {}),
+    });
+    const timer = this.cardServices?.timer;
+    return withStreaming(handle, { logger: this.logger, ...(timer ? { timer } : {}) });
+  }
+
   /** Answers the HTTP callback with `{"msgtype":"empty"}` (no reply) if nothing was sent yet. */
   noReply(): Promise<ReplyResult> {
     return this.reply({ msgtype: "empty" });
+  }
+
+  #cardsFor(what: string): Cards {
+    if (!this.cardServices) throw cardRefusal(`${what} needs the bot's card API (pass appKey and appSecret)`);
+    return this.cardServices.cards();
+  }
+
+  /** Cards go where the message came from: the group, or the sender's 1:1 chat with the robot. */
+  #cardTarget(what: string): CardTarget {
+    if (this.isGroup) return { group: this.conversationId };
+    const staffId = this.senderStaffId;
+    // A 1:1 card is addressed by userId; external senders have none.
+    if (!staffId) throw cardRefusal(`${what} in a 1:1 chat needs the sender's senderStaffId`);
+    return { user: staffId };
   }
 
   #mention(options: ReplyMentionOptions): { at?: At } {
@@ -166,6 +274,10 @@ export class Context {
     }
     return { at: { atUserIds: [staffId], isAtAll: false } };
   }
+}
+
+function cardRefusal(reason: string): ValidationError {
+  return new ValidationError(reason, [{ path: "(root)", message: reason }], "outbound");
 }
 
 function extractText(message: InboundMessage): string | undefined {

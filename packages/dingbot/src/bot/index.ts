@@ -5,6 +5,39 @@
 // Bot core: middleware, context, replies, dedupe.
 export { Bot, type BotErrorHandler, type BotOptions, type ContextConstructor } from "./bot.js";
 export {
+  CardActionContext,
+  type CardActionHandler,
+  type CardActionInfo,
+  type CardActionTrigger,
+  matchesAction,
+} from "./card-action.js";
+export {
+  type AiCardDeps,
+  type CardRetryBudget,
+  CardStreamer,
+  type CardStreamerOptions,
+  CardStreamRefusedError,
+  chunksOf,
+  DEFAULT_CARD_RETRY,
+  DEFAULT_STREAM_ERROR_LINE,
+  DEFAULT_STREAM_INTERVAL_MS,
+  DEFAULT_STREAM_TITLE,
+  isWorthRetrying,
+  type ReplyStreamOptions,
+  type ReplyStreamResult,
+  realStreamTimer,
+  type StreamAiCardToOptions,
+  type StreamIntoCardOptions,
+  type StreamingCardHandle,
+  type StreamSend,
+  type StreamSource,
+  type StreamTimer,
+  streamAiCard,
+  streamAiCardTo,
+  streamIntoCard,
+  withStreaming,
+} from "./card-stream.js";
+export {
   Composer,
   type ErrorHandler,
   type HearsTrigger,
@@ -13,7 +46,12 @@ export {
   type MiddlewareObj,
   type NextFunction,
 } from "./composer.js";
-export { Context, type ReplyMentionOptions } from "./context.js";
+export {
+  Context,
+  type ContextCardServices,
+  type ReplyCardOptions,
+  type ReplyMentionOptions,
+} from "./context.js";
 export { type ChatType, hasMsgtype, isChatType, isGroup, isPrivate, type MsgtypeContext } from "./filters.js";
 export {
   DEDUPE_DEFAULT_MAX,

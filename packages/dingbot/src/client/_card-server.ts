@@ -97,6 +97,8 @@ function defaultAnswer(route: string, body: Record<string, unknown>): ScriptedAn
       return { status: 200, body: { success: true, result: [{ spaceType: "IM_GROUP", success: true }] } };
     case "POST /v1.0/card/callbacks/register":
       return { status: 200, body: { success: true, result: { callbackUrl: body.callbackUrl } } };
+    case "POST /v1.0/robot/groupMessages/send":
+      return { status: 200, body: { processQueryKey: "pqk-1" } };
     case "PUT /v1.0/card/instances":
     case "PUT /v1.0/card/streaming":
       return { status: 200, body: { success: true, result: true } };
