@@ -144,7 +144,10 @@ const TOOLS_REL = "packages/dingbot-tools/src/";
  * consist of; a cycle is let through only when every one of its files fits one entry. The library gets none.
  */
 const KNOWN_TOOLS_CYCLES: ReadonlyArray<{ what: string; file: RegExp }> = [
-  { what: "cli/commands/index.ts ↔ commands, X.ts ↔ X-action.ts", file: /^cli\/commands\/[^/]+\.ts$/ },
+  {
+    what: "cli/commands/relay.ts ↔ index.ts and relay-*action.ts (the relay command is being changed elsewhere)",
+    file: /^cli\/commands\/(?:index|relay(?:-[a-z-]+)?)\.ts$/,
+  },
 ];
 
 /** Whether every file of a cycle fits one known tools-package cycle. */
@@ -170,8 +173,19 @@ describe("module boundaries", () => {
     ).toEqual([]);
   });
 
-  it("lets the emulator use only dingbot/protocol from the library", () => {
+  it("lets the emulator use only dingbot/protocol from the library, and of the tools only the shared http/", () => {
     const dir = join(TOOLS, "emulator");
+    expect(
+      violations(dir, (s, f) =>
+        s.startsWith("dingbot-sdk")
+          ? s === "dingbot-sdk/protocol"
+          : !s.startsWith(".") || resolvesInto(s, f, dir) || resolvesInto(s, f, join(TOOLS, "http")),
+      ),
+    ).toEqual([]);
+  });
+
+  it("keeps the shared http/ folder of the tools free of the emulator, the relay, the CLI and the bot", () => {
+    const dir = join(TOOLS, "http");
     expect(
       violations(dir, (s, f) =>
         s.startsWith("dingbot-sdk")

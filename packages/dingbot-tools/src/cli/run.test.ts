@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { afterEach, describe, expect, it } from "vitest";
-import { COMMANDS, type RegisterCommand } from "./commands/index.js";
+import { COMMANDS } from "./commands/index.js";
+import type { RegisterCommand } from "./commands/register.js";
 import type { CliIo } from "./io.js";
 import { run, secretArgs } from "./run.js";
 

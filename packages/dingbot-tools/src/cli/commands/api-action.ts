@@ -2,8 +2,8 @@ import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { RawRequest } from "dingbot-sdk/client";
 import { type CliIo, CliUsageError, EXIT } from "../io.js";
-import type { ApiFlags } from "./api.js";
 import { appClient, credentials, printer, reportAppError } from "./api-common.js";
+import type { ApiFlags } from "./api-flags.js";
 
 const METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH"] as const;
 

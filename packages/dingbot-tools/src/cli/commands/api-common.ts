@@ -22,7 +22,7 @@ import {
 } from "dingbot-sdk/client";
 import { CliFailure, type CliIo, CliUsageError, EXIT } from "../io.js";
 import { verboseLogger } from "../verbose-logger.js";
-import type { AppFlags } from "./api-flags.js";
+import type { AppFlags } from "./app-flags.js";
 
 /** The credentials a command resolved from flags and environment. */
 export interface AppCredentials {

@@ -1,5 +1,6 @@
-import { type AppFlags, addAppFlags } from "./api-flags.js";
-import type { RegisterCommand } from "./index.js";
+import type { ApiFlags } from "./api-flags.js";
+import { addAppFlags } from "./app-flags.js";
+import type { RegisterCommand } from "./register.js";
 
 /** `dingbot api`: calls any app-API endpoint with the cached token, like `gh api`. */
 export const registerApi: RegisterCommand = (program, io, setExit) => {
@@ -34,9 +35,3 @@ Exit codes: 0 ok, 1 DingTalk refused (its error is printed), 2 bad usage.`,
       setExit(await runApi(method, path, flags, io));
     });
 };
-
-/** Flags of `dingbot api`. */
-export interface ApiFlags extends AppFlags {
-  data?: string;
-  query: string[];
-}

@@ -1,7 +1,7 @@
 import type { Logger } from "dingbot-sdk";
 import { CliFailure, type CliIo, EXIT } from "../io.js";
 import { parsePort } from "../parse-flags.js";
-import type { DemoFlags } from "./demo.js";
+import type { DemoFlags } from "./demo-flags.js";
 
 /** Starts the demo, prints the page URL, and keeps everything running until the io's signal aborts. */
 export async function runDemo(flags: DemoFlags, io: CliIo): Promise<number> {

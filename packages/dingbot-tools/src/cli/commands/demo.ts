@@ -1,4 +1,5 @@
-import type { RegisterCommand } from "./index.js";
+import type { DemoFlags } from "./demo-flags.js";
+import type { RegisterCommand } from "./register.js";
 
 /** `dingbot demo`: the emulator, two example bots, the relay and some traffic, in one process. */
 export const registerDemo: RegisterCommand = (program, io, setExit) => {
@@ -13,10 +14,3 @@ export const registerDemo: RegisterCommand = (program, io, setExit) => {
       setExit(await runDemo(flags, io));
     });
 };
-
-/** Flags of `dingbot demo`. */
-export interface DemoFlags {
-  port: string;
-  host: string;
-  traffic: boolean;
-}

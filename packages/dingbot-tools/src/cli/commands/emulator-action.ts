@@ -1,7 +1,7 @@
 import { type ErrmsgStyle, RATE_LIMIT_ERRCODES, type RateLimitErrcode } from "../../emulator/options.js";
 import { CliFailure, type CliIo, CliUsageError, EXIT } from "../io.js";
 import { parsePort, parseWholeNumber } from "../parse-flags.js";
-import type { EmulatorFlags } from "./emulator.js";
+import type { EmulatorFlags } from "./emulator-flags.js";
 
 /** Starts the emulator and keeps it running until the io's signal aborts. */
 export async function runEmulator(flags: EmulatorFlags, io: CliIo): Promise<number> {

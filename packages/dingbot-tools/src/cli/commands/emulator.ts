@@ -1,4 +1,5 @@
-import type { RegisterCommand } from "./index.js";
+import type { EmulatorFlags } from "./emulator-flags.js";
+import type { RegisterCommand } from "./register.js";
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
@@ -46,22 +47,3 @@ export const registerEmulator: RegisterCommand = (program, io, setExit) => {
       setExit(await runEmulator(flags, io));
     });
 };
-
-/** Flags of `dingbot emulator`. */
-export interface EmulatorFlags {
-  port: string;
-  host: string;
-  state?: string;
-  rateLimit: string;
-  rateWindow: string;
-  block: string;
-  sessionTtl: string;
-  callbackTimeout: string;
-  callbackAttempts: string;
-  /** Extra Host names for the control API (`--allow-host`, repeatable). */
-  allowHost: string[];
-  requestTimeout: string;
-  rateLimitErrcode: string;
-  errmsgStyle: string;
-  redeliverCallbacks?: boolean;
-}

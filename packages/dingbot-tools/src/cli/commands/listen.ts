@@ -1,5 +1,5 @@
 import { addTransportFlags, type TransportFlags } from "./bot-flags.js";
-import type { RegisterCommand } from "./index.js";
+import type { RegisterCommand } from "./register.js";
 
 /** `dingbot listen`: prints every message DingTalk delivers, as one JSON line each. */
 export const registerListen: RegisterCommand = (program, io, setExit) => {

@@ -3,7 +3,7 @@ import { CliFailure, type CliIo, CliUsageError, EXIT } from "../io.js";
 import { buildMessageFromFlags } from "../message-flags.js";
 import { parseDuration } from "../parse-flags.js";
 import { appClient, credentials, type Printer, printer, reportAppError } from "./api-common.js";
-import type { NotifyFlags } from "./notify.js";
+import type { NotifyFlags } from "./notify-flags.js";
 
 const OUTCOME_TEXT: Record<RecipientOutcome["outcome"], string> = {
   read: "delivered and read",

@@ -1,6 +1,7 @@
-import { addMessageFlags, type MessageFlags } from "../message-flags.js";
-import { type AppFlags, addAppFlags } from "./api-flags.js";
-import type { RegisterCommand } from "./index.js";
+import { addMessageFlags } from "../message-flags.js";
+import { addAppFlags } from "./app-flags.js";
+import type { NotifyFlags } from "./notify-flags.js";
+import type { RegisterCommand } from "./register.js";
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
@@ -36,13 +37,3 @@ Exit codes: 0 sent (with --wait: every recipient got it), 1 DingTalk refused or 
       setExit(await runNotify(flags, io));
     });
 };
-
-/** Flags of `dingbot notify`. */
-export interface NotifyFlags extends MessageFlags, AppFlags {
-  mobile: string[];
-  userId: string[];
-  dept: string[];
-  all?: boolean;
-  wait?: boolean;
-  timeout: string;
-}

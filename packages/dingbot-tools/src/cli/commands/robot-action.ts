@@ -2,7 +2,7 @@ import type { RobotTemplateMessage } from "dingbot-sdk/protocol";
 import { type CliIo, CliUsageError, EXIT } from "../io.js";
 import { buildMessageFromFlags } from "../message-flags.js";
 import { appClient, credentials, printer, reportAppError } from "./api-common.js";
-import type { RobotSendFlags } from "./robot.js";
+import type { RobotSendFlags } from "./robot-flags.js";
 
 /** Runs `dingbot robot send`. */
 export async function runRobotSend(flags: RobotSendFlags, io: CliIo): Promise<number> {

@@ -1,6 +1,7 @@
-import { addMessageFlags, type MessageFlags } from "../message-flags.js";
-import { type AppFlags, addAppFlags } from "./api-flags.js";
-import type { RegisterCommand } from "./index.js";
+import { addMessageFlags } from "../message-flags.js";
+import { addAppFlags } from "./app-flags.js";
+import type { RegisterCommand } from "./register.js";
+import type { RobotSendFlags } from "./robot-flags.js";
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
@@ -34,12 +35,3 @@ Exit codes: 0 sent to everyone, 1 DingTalk refused or a userid was invalid, 2 ba
       setExit(await runRobotSend(flags, io));
     });
 };
-
-/** Flags of `dingbot robot send`. */
-export interface RobotSendFlags extends MessageFlags, AppFlags {
-  userId: string[];
-  conversationId?: string;
-  robotCode?: string;
-  msgKey?: string;
-  param: string[];
-}

@@ -10,7 +10,7 @@ import { describeErrcode } from "dingbot-sdk/protocol";
 import { type CliIo, CliUsageError, EXIT } from "../io.js";
 import { buildMessageFromFlags } from "../message-flags.js";
 import { verboseLogger } from "../verbose-logger.js";
-import type { SendFlags } from "./send.js";
+import type { SendFlags } from "./send-flags.js";
 
 /** Stands in for the webhook when `--dry-run` has none: only used to validate, never contacted. */
 const DRY_RUN_WEBHOOK = "https://oapi.dingtalk.com/robot/send?access_token=dry-run";

@@ -1,6 +1,7 @@
 import { Option } from "commander";
-import { addMessageFlags, type MessageFlags } from "../message-flags.js";
-import type { RegisterCommand } from "./index.js";
+import { addMessageFlags } from "../message-flags.js";
+import type { RegisterCommand } from "./register.js";
+import type { SendFlags } from "./send-flags.js";
 
 /** `dingbot send`: posts one message through a group custom robot's webhook. */
 export const registerSend: RegisterCommand = (program, io, setExit) => {
@@ -39,14 +40,3 @@ Exit codes: 0 sent, 1 DingTalk refused or the network failed, 2 bad usage or inv
       setExit(await runSend(flags, io));
     });
 };
-
-/** Flags of `dingbot send`. */
-export interface SendFlags extends MessageFlags {
-  webhook?: string;
-  secret?: string;
-  keyword: string[];
-  dryRun?: boolean;
-  output: "text" | "json";
-  verbose?: boolean;
-  baseUrl?: string;
-}

@@ -1,5 +1,5 @@
 import { addTransportFlags, type TransportFlags } from "./bot-flags.js";
-import type { RegisterCommand } from "./index.js";
+import type { RegisterCommand } from "./register.js";
 
 /** `dingbot serve FILE`: runs a bot module over DingTalk's HTTP callback. */
 export const registerServe: RegisterCommand = (program, io, setExit) => {

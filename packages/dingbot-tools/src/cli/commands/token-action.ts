@@ -1,6 +1,6 @@
 import { type CliIo, EXIT } from "../io.js";
 import { appClient, credentials, printer, reportAppError } from "./api-common.js";
-import type { TokenFlags } from "./token.js";
+import type { TokenFlags } from "./token-flags.js";
 
 /** Runs `dingbot token`. */
 export async function runToken(flags: TokenFlags, io: CliIo): Promise<number> {

@@ -1,6 +1,7 @@
 import { Option } from "commander";
-import { type AppFlags, addAppFlags } from "./api-flags.js";
-import type { RegisterCommand } from "./index.js";
+import { addAppFlags } from "./app-flags.js";
+import type { RegisterCommand } from "./register.js";
+import type { TokenFlags } from "./token-flags.js";
 
 /** `dingbot token`: gets (or reuses) the app's access token and shows when it expires. */
 export const registerToken: RegisterCommand = (program, io, setExit) => {
@@ -23,9 +24,3 @@ export const registerToken: RegisterCommand = (program, io, setExit) => {
     setExit(await runToken(flags, io));
   });
 };
-
-/** Flags of `dingbot token`. */
-export interface TokenFlags extends AppFlags {
-  style: "oapi" | "api";
-  show?: boolean;
-}
