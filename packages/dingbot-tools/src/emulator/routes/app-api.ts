@@ -16,6 +16,7 @@ import {
   parseJson,
 } from "dingbot-sdk/protocol";
 import type { Context, Hono } from "hono";
+import { readCappedBody } from "../../http/read-body.js";
 import type { EmulatorContext, RouteInstaller } from "../context.js";
 import type { AppRecord } from "../store.js";
 import { DingTalkRefusal, newRefusal, oldRefusal, requestId, topapiWrapped } from "./app-api-errors.js";
@@ -24,7 +25,6 @@ import { OAUTH_HANDLERS } from "./oauth.js";
 import { ROBOT_API_HANDLERS } from "./robot-api.js";
 import { TOPAPI_MESSAGE_HANDLERS } from "./topapi-messages.js";
 import { TOPAPI_USER_HANDLERS } from "./topapi-users.js";
-import { readCappedBody } from "./webhook-request.js";
 
 /** Largest request body the app routes read; DingTalk's own limits are far lower (5000 userids ≈ 60 KB). */
 const MAX_BODY_BYTES = 1_000_000;

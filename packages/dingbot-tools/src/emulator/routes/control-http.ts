@@ -5,8 +5,8 @@
  */
 import { parseJson } from "dingbot-sdk/protocol";
 import type { Context } from "hono";
+import { readCappedBody } from "../../http/read-body.js";
 import { ControlError } from "./control-input.js";
-import { readCappedBody } from "./webhook-request.js";
 
 /** Largest control-API request body, in bytes. */
 export const CONTROL_MAX_BODY_BYTES = 1_000_000;

@@ -13,9 +13,9 @@ import {
   parseJson,
 } from "dingbot-sdk/protocol";
 import type { Context } from "hono";
+import { readCappedBody } from "../../http/read-body.js";
 import type { RouteInstaller } from "../context.js";
 import { STREAM_CONNECT_PATH } from "../stream/listen-hook.js";
-import { readCappedBody } from "./webhook-request.js";
 
 /** Largest connection-open body accepted, in bytes (real requests are a few hundred). */
 const MAX_BODY_BYTES = 64 * 1024;
@@ -80,7 +80,7 @@ function endpointFor(c: Context): string {
 export const installGateway: RouteInstaller = (app, ctx) => {
   app.post(GATEWAY_OPEN_PATH, async (c) => {
     // A client that hangs up mid-body gets no answer anyway; refuse instead of throwing into Hono.
-    const read = await readCappedBody(c.req.raw, MAX_BODY_BYTES).catch(() => undefined);
+    const read = await readCappedBody(c, MAX_BODY_BYTES).catch(() => undefined);
     if (!read) return apiError(c, 400, "invalidParameter", "the request body could not be read");
     if (!read.ok) return apiError(c, 413, "invalidParameter.body.tooLarge", "请求体过大");
     // Nesting is capped, so a hostile body is refused instead of exhausting the stack.

@@ -3,9 +3,9 @@
  * Content-Type, the 20000-byte limit, JSON, msgtype and the message schema, each with DingTalk's errcode.
  * @module
  */
-import type { IncomingMessage } from "node:http";
 import { check, parseJson, ROBOT_MSGTYPES, RobotMessageBodySchema } from "dingbot-sdk/protocol";
 import type { Context } from "hono";
+import { readCappedBody } from "../../http/read-body.js";
 
 /** A refusal in DingTalk's words plus the emulator's reason category. */
 export interface Refusal {
@@ -16,96 +16,6 @@ export interface Refusal {
 
 /** The errmsg DingTalk answers for a body over the limit (errcode 460101). */
 export const BODY_TOO_LARGE_ERRMSG = "description: body 大小不合法;solution:请保持大小在 20000bytes 以内;";
-
-/** Result of {@link readCappedBody}. */
-export type CappedBody = { ok: true; bytes: Uint8Array } | { ok: false; tooLarge: true };
-
-/**
- * Reads a request body, stopping as soon as it exceeds `limit` bytes so a huge upload cannot fill memory.
- * Under @hono/node-server it reads the Node request directly: turning it into a web stream first costs
- * more than the rest of the handler.
- * @param source - the Hono context (fast path under node-server), or a plain Fetch request
- * @param limit - largest accepted size in bytes
- * @returns the bytes, or `tooLarge`
- */
-export async function readCappedBody(source: Context | Request, limit: number): Promise<CappedBody> {
-  const isContext = "req" in source && "env" in source;
-  const request = isContext ? source.req.raw : (source as Request);
-  const declared = Number(request.headers.get("content-length"));
-  if (Number.isFinite(declared) && declared > limit) return { ok: false, tooLarge: true };
-  const incoming = isContext
-    ? (source.env as { incoming?: IncomingMessage } | undefined)?.incoming
-    : undefined;
-  if (incoming && typeof incoming.on === "function" && !incoming.readableDidRead && !incoming.readableEnded) {
-    return readIncoming(incoming, limit);
-  }
-  return readWebBody(request, limit);
-}
-
-function readIncoming(incoming: IncomingMessage, limit: number): Promise<CappedBody> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const cleanup = () => {
-      incoming.off("data", onData);
-      incoming.off("end", onEnd);
-      incoming.off("error", onError);
-      incoming.off("close", onClose);
-    };
-    const onData = (chunk: Buffer) => {
-      size += chunk.byteLength;
-      if (size > limit) {
-        cleanup();
-        // Discard the rest instead of destroying the socket, so the answer still reaches the client.
-        incoming.resume();
-        resolve({ ok: false, tooLarge: true });
-        return;
-      }
-      chunks.push(chunk);
-    };
-    const onEnd = () => {
-      cleanup();
-      resolve({ ok: true, bytes: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks) });
-    };
-    const onError = (error: Error) => {
-      cleanup();
-      reject(error);
-    };
-    // A client that hangs up mid-body may close without 'end' or 'error'; do not wait forever.
-    const onClose = () => {
-      cleanup();
-      reject(new Error("the client closed the connection before the body ended"));
-    };
-    incoming.on("data", onData);
-    incoming.on("end", onEnd);
-    incoming.on("error", onError);
-    incoming.on("close", onClose);
-  });
-}
-
-async function readWebBody(request: Request, limit: number): Promise<CappedBody> {
-  if (!request.body) return { ok: true, bytes: new Uint8Array(0) };
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel().catch(() => undefined);
-      return { ok: false, tooLarge: true };
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return { ok: true, bytes };
-}
 
 /** Whether a Content-Type header is JSON (`application/json`, any parameters, any case). */
 export function isJsonContentType(header: string | null): boolean {

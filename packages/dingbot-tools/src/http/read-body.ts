@@ -1,0 +1,111 @@
+/**
+ * The one capped body reader of the tools package (the emulator's routes and the relay's ingest use it):
+ * it stops as soon as a body passes its limit, so a huge or endless upload cannot fill memory, whether or
+ * not it declared a Content-Length.
+ * @module
+ */
+import type { IncomingMessage } from "node:http";
+import type { Context } from "hono";
+
+/** The body, or `tooLarge` as soon as it passed the cap. */
+export type BodyRead = { ok: true; bytes: Uint8Array } | { ok: false; tooLarge: true };
+
+/**
+ * Reads a request body, stopping once it exceeds `limit` bytes. Under @hono/node-server it reads the Node
+ * request directly (turning it into a web stream first costs more than the rest of a small handler, and so
+ * does building the Fetch `Request` just for its headers); otherwise it streams the web body with a running
+ * count. A declared Content-Length over the limit is refused before a byte is read.
+ * @param source - a Hono context (fast path under node-server), or a Fetch `Request`
+ * @param limit - largest accepted size in bytes
+ * @returns the bytes, or `tooLarge`
+ * @throws when the client ends the connection before the body did, or the body stream fails
+ */
+export async function readCappedBody(source: Context | Request, limit: number): Promise<BodyRead> {
+  const incoming = isContext(source) ? nodeRequestOf(source) : undefined;
+  const declared = Number(
+    incoming ? incoming.headers["content-length"] : requestOf(source).headers.get("content-length"),
+  );
+  if (Number.isFinite(declared) && declared > limit) return { ok: false, tooLarge: true };
+  if (incoming && !incoming.readableDidRead && !incoming.readableEnded) return readIncoming(incoming, limit);
+  return readWebBody(requestOf(source), limit);
+}
+
+function isContext(source: Context | Request): source is Context {
+  return "req" in source && "env" in source;
+}
+
+function requestOf(source: Context | Request): Request {
+  return isContext(source) ? source.req.raw : source;
+}
+
+/** The node:http request behind a Hono context under @hono/node-server, if there is one. */
+function nodeRequestOf(c: Context): IncomingMessage | undefined {
+  const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+  return incoming && typeof incoming.on === "function" && incoming.headers ? incoming : undefined;
+}
+
+function readIncoming(incoming: IncomingMessage, limit: number): Promise<BodyRead> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const cleanup = (): void => {
+      incoming.off("data", onData);
+      incoming.off("end", onEnd);
+      incoming.off("error", onError);
+      incoming.off("close", onClose);
+    };
+    const onData = (chunk: Buffer): void => {
+      size += chunk.byteLength;
+      if (size > limit) {
+        cleanup();
+        // Discard the rest instead of destroying the socket, so the refusal still reaches the client.
+        incoming.resume();
+        resolve({ ok: false, tooLarge: true });
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = (): void => {
+      cleanup();
+      resolve({ ok: true, bytes: chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size) });
+    };
+    const onError = (error: Error): void => {
+      cleanup();
+      reject(error);
+    };
+    // A client that hangs up mid-body may close without 'end' or 'error'; do not wait forever.
+    const onClose = (): void => {
+      cleanup();
+      reject(new Error("the client closed the connection before the body ended"));
+    };
+    incoming.on("data", onData);
+    incoming.on("end", onEnd);
+    incoming.on("error", onError);
+    incoming.on("close", onClose);
+  });
+}
+
+async function readWebBody(request: Request, limit: number): Promise<BodyRead> {
+  if (!request.body) return { ok: true, bytes: new Uint8Array(0) };
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => undefined);
+      return { ok: false, tooLarge: true };
+    }
+    chunks.push(value);
+  }
+  if (chunks.length === 1) return { ok: true, bytes: chunks[0] as Uint8Array };
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return { ok: true, bytes };
+}
