@@ -3,7 +3,12 @@
  * token and no signature: the session value is the credential, until `sessionWebhookExpiredTime`.
  * @module
  */
-import { ROBOT_SEND_BY_SESSION_PATH, WEBHOOK_MAX_BODY_BYTES } from "dingbot-sdk/protocol";
+import {
+  ROBOT_SEND_BY_SESSION_PATH,
+  WEBHOOK_MAX_BODY_BYTES,
+  WEBHOOK_SESSION_PARAM,
+  webhookToken,
+} from "dingbot-sdk/protocol";
 import type { Context } from "hono";
 import type { EmulatorContext, RouteInstaller } from "../context.js";
 import { applyFault } from "./webhook-faults.js";
@@ -32,10 +37,7 @@ async function handleSendBySession(c: Context, ctx: EmulatorContext): Promise<Re
   const faulted = await applyFault(c, ctx, undefined, endpoint);
   if (faulted) return faulted;
   if (c.req.method !== "POST") return refuse({ errcode: 43002, errmsg: "需要POST请求", reason: "method" });
-  const session = ctx.webhook.sessions.find(
-    new URL(c.req.url).searchParams.get("session") ?? undefined,
-    options.now(),
-  );
+  const session = ctx.webhook.sessions.find(webhookToken(c.req.url, [WEBHOOK_SESSION_PARAM]), options.now());
   if (!session) return refuse({ errcode: 300001, errmsg: "session 不存在", reason: "session" });
   const app = store.findAppByRobotCode(session.robotCode);
   subject = app?.name ?? session.robotCode;

@@ -6,7 +6,7 @@
  */
 import { createHash } from "node:crypto";
 import { getConnInfo } from "@hono/node-server/conninfo";
-import { ROBOT_SEND_PATH, WEBHOOK_MAX_BODY_BYTES } from "dingbot-sdk/protocol";
+import { ROBOT_SEND_PATH, WEBHOOK_MAX_BODY_BYTES, webhookToken } from "dingbot-sdk/protocol";
 import type { Context } from "hono";
 import type { EmulatorContext, RouteInstaller } from "../context.js";
 import { checkIp, checkKeywords, checkSign, displayIp, type SecurityFailure } from "../security.js";
@@ -52,7 +52,7 @@ async function handleSend(c: Context, ctx: EmulatorContext): Promise<Response> {
   const endpoint = `${c.req.method} ${ROBOT_SEND_PATH}`;
   // URLSearchParams decodes exactly once with form rules ('+' is a space), which is how quote_plus encodes.
   const query = new URL(c.req.url).searchParams;
-  const accessToken = query.get("access_token") || undefined;
+  const accessToken = webhookToken(query);
   let robot: RobotRecord | undefined;
   const refuse = (refusal: Refusal): Response => {
     store.recordRejection({
