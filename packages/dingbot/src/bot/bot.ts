@@ -195,7 +195,7 @@ export class Bot<C extends Context = Context> extends Composer<C> {
         },
       );
     }
-    const ctx = new CardActionContext(parsed.value, this.#config.logger);
+    const ctx = new CardActionContext(parsed.value, this.#config.logger, () => this.#cardApi());
     for (const { trigger, handler } of this.#actions) {
       let matched: boolean;
       let error: unknown;

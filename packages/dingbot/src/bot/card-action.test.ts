@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { startCardServer } from "../client/_card-server.js";
 import { BotError, ValidationError } from "../errors.js";
 import { Bot } from "./bot.js";
 
@@ -104,5 +105,27 @@ describe("bot.action() and bot.handleCardCallback()", () => {
     const error = await bot.handleCardCallback(callback(["x"])).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(BotError);
     expect((error as BotError).error).toBeInstanceOf(ValidationError);
+  });
+
+  it("ctx.cardHandle() updates the card later, through the bot's card API", async () => {
+    const server = await startCardServer();
+    try {
+      const bot = new Bot({ appKey: "dingappkey", appSecret: SECRET, baseUrl: server.base });
+      let later: Promise<void> | undefined;
+      bot.action("build", (ctx) => {
+        ctx.updateCard({ status: "building" });
+        later = ctx.cardHandle().update({ status: "green" });
+      });
+      expect(await bot.handleCardCallback(callback(["build"]))).toMatchObject({
+        cardData: { cardParamMap: { status: "building" } },
+      });
+      await later;
+      expect(server.callsTo("PUT /v1.0/card/instances")[0]?.body).toMatchObject({
+        outTrackId: "track-9",
+        cardData: { cardParamMap: { status: "green" } },
+      });
+    } finally {
+      await server.close();
+    }
   });
 });

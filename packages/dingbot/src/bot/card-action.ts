@@ -4,7 +4,7 @@
  * transport answers DingTalk with (for Stream mode, the ACK's `data` is `JSON.stringify({response})`).
  * @module
  */
-import { type CardData, toCardParamMap } from "../client/index.js";
+import { type CardData, type CardHandle, type Cards, toCardParamMap } from "../client/index.js";
 import type { Logger } from "../logger.js";
 import type { CardCallbackResponse, ParsedCardCallback } from "../protocol/api/cards.js";
 
@@ -26,11 +26,28 @@ export class CardActionContext {
   /**
    * @param card - the parsed callback
    * @param logger - the bot's logger
+   * @param cards - the bot's card API, for {@link cardHandle}
    */
   constructor(
     readonly card: CardActionInfo,
     readonly logger: Logger,
+    private readonly cards?: () => Cards,
   ) {}
+
+  /**
+   * A handle to the card that was acted on, to change it later (after slow work) instead of in the answer.
+   * DingTalk waits only a few seconds for the answer; answer with what is known now, update the rest later.
+   * @throws ValidationError when the bot has no card API (no appKey/appSecret or `cards` option)
+   * @example
+   * bot.action("build", async (ctx) => {
+   *   ctx.updateCard({ status: "building" });
+   *   void build().then((ok) => ctx.cardHandle().update({ status: ok ? "green" : "red" }));
+   * });
+   */
+  cardHandle(): CardHandle {
+    if (!this.cards) throw new Error("this context has no card API");
+    return this.cards().handle(this.card.outTrackId);
+  }
 
   /**
    * Answers the callback with new card data (merged by key into what the card shows), and optionally new

@@ -290,7 +290,10 @@ describe("streamAiCard()", () => {
     ]) {
       const { timer, card, deps } = setup();
       await timer.runUntil(streamAiCard(source, deps));
-      expect(card.streams.at(-1)?.content).toBe("all at once");
+      // The source ended before the card was open: one finalising request carries it all.
+      expect(card.streams).toEqual([
+        expect.objectContaining({ content: "all at once", flags: { isFinalize: true, isError: false } }),
+      ]);
     }
   });
 
@@ -500,6 +503,29 @@ describe("ctx.replyStream() and ctx.replyCard()", () => {
     expect(result).toMatchObject({ via: "markdown" });
     expect(server.callsTo("PUT /v1.0/card/streaming")).toHaveLength(3);
     expect(inline).toEqual([{ msgtype: "markdown", markdown: { title: "回复", text: "the whole answer" } }]);
+  });
+
+  it("retries a throttled creation with the same outTrackId, so the card cannot appear twice", async () => {
+    const client = new AppClient({
+      appKey: "dingappkey",
+      appSecret: "secret-0123456789",
+      baseUrl: server.base,
+      env: {},
+      throttleRetry: { retries: 0 },
+    });
+    server.script.set("POST /v1.0/card/instances/createAndDeliver", [QPS_REFUSAL]);
+    const { result } = await run(botOf({ cards: client.cards }), groupText("hi"), (ctx) =>
+      ctx.replyStream("answer", { retry: { baseDelayMs: 1, maxDelayMs: 2 } }),
+    );
+    expect(result).toMatchObject({ via: "card" });
+    const creations = server
+      .callsTo("POST /v1.0/card/instances/createAndDeliver")
+      .map((c) => c.body.outTrackId);
+    expect(creations).toHaveLength(2);
+    expect(creations[0]).toBe(creations[1]);
+    expect(server.callsTo("PUT /v1.0/card/streaming").every((c) => c.body.outTrackId === creations[0])).toBe(
+      true,
+    );
   });
 
   it("without credentials, or for an external 1:1 sender, the answer still goes out as markdown", async () => {

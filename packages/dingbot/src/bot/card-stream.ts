@@ -11,6 +11,7 @@
  * Everything time-related goes through an injected {@link StreamTimer}, so tests drive it step by step.
  * @module
  */
+import { randomUUID } from "node:crypto";
 import {
   type AppClient,
   type CardData,
@@ -296,7 +297,11 @@ export interface ReplyStreamResult {
 
 /** What {@link streamAiCard} needs around the streamer. */
 export interface AiCardDeps {
-  /** Creates and delivers the AI card with its first data. */
+  /**
+   * Creates and delivers the AI card with its first data. Called again when a retryable refusal (or a
+   * timeout) is retried: use the same `outTrackId` each time, so a first attempt that did reach DingTalk is
+   * not shown twice.
+   */
   open(data: CardData): Promise<CardHandle>;
   /** Sends the whole text as one markdown reply (when the card is refused). */
   fallback(title: string, text: string): Promise<unknown>;
@@ -360,6 +365,7 @@ export async function streamAiCard(
     });
 
   // The card opens while the source is already being read: nothing waits for DingTalk.
+  let sourceDone = false;
   const opening = retried(() =>
     deps.open({
       ...(options.title ? { [AI_CARD_KEYS.title]: options.title } : {}),
@@ -369,7 +375,8 @@ export async function streamAiCard(
   ).then(
     (opened) => {
       handle = opened;
-      streamer.start();
+      // A source that already ended goes out in the finalising request alone: one request, not two.
+      if (!sourceDone) streamer.start();
     },
     (error: unknown) => {
       logger.warn({ err: errorText(error) }, "the AI card was refused; the answer goes out as markdown");
@@ -384,6 +391,7 @@ export async function streamAiCard(
     failed = true;
     sourceError = error;
   }
+  sourceDone = true;
   await opening;
 
   const fallBack = async (outTrackId: string | undefined): Promise<ReplyStreamResult> => {
@@ -538,8 +546,10 @@ export function streamAiCardTo(
   source: StreamSource,
   options: StreamAiCardToOptions = {},
 ): Promise<ReplyStreamResult> {
+  // One id for every attempt: a retried creation must not show the card twice.
+  const outTrackId = randomUUID();
   const deps: AiCardDeps = {
-    open: (data) => client.cards.send({ templateId: AI_CARD_TEMPLATE_ID, data, to }),
+    open: (data) => client.cards.send({ templateId: AI_CARD_TEMPLATE_ID, data, to, outTrackId }),
     fallback: (title, text) => {
       const message = robotMessage("sampleMarkdown", { title, text });
       return "group" in to

@@ -2,6 +2,7 @@
  * Context: one inbound message with camel-cased getters over DingTalk's fields, and reply helpers.
  * @module
  */
+import { randomUUID } from "node:crypto";
 import type { CardData, CardPrivateDataInput, Cards, CardTarget } from "../client/index.js";
 import { ValidationError } from "../errors.js";
 import type { Logger } from "../logger.js";
@@ -206,6 +207,8 @@ export class Context {
    */
   replyStream(source: StreamSource, options: ReplyStreamOptions = {}): Promise<ReplyStreamResult> {
     const services = this.cardServices;
+    // One id for every attempt: a retried creation must not show the card twice.
+    const outTrackId = randomUUID();
     return streamAiCard(
       source,
       {
@@ -213,6 +216,7 @@ export class Context {
           const cards = this.#cardsFor("replyStream");
           return cards.send({
             templateId: AI_CARD_TEMPLATE_ID,
+            outTrackId,
             data,
             to: this.#cardTarget("replyStream"),
             ...(this.robotCode ? { robotCode: this.robotCode } : {}),
