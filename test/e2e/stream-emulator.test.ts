@@ -273,6 +273,27 @@ describe("emulator Stream hub", () => {
     ws.close();
   });
 
+  it("ignores an ack nested deeper than the JSON depth cap, and takes the proper ack after it", async () => {
+    const { ws, frames } = await rawClient(world);
+    const delivery = world.emulator.ctx.stream?.pushRobotMessage(
+      world.app.appKey,
+      robotMessage(world, "deep"),
+    );
+    await waitUntil(() => frames.some((f) => f.type === "CALLBACK"), "the CALLBACK frame");
+    const frame = frames.find((f) => f.type === "CALLBACK") as Frame;
+    const deep = `${"[".repeat(5000)}${"]".repeat(5000)}`;
+    ws.send(`{"code":200,"headers":{"messageId":"${frame.headers.messageId}"},"data":"","x":${deep}}`);
+    let settled = false;
+    void delivery?.then(() => {
+      settled = true;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(settled).toBe(false);
+    ack(ws, frame);
+    expect(await delivery).toMatchObject({ delivered: true, attempts: 1 });
+    ws.close();
+  });
+
   it("spreads pushes over several connections of one app", async () => {
     const a = await rawClient(world);
     const b = await rawClient(world);

@@ -5,7 +5,13 @@
  */
 import { randomUUID } from "node:crypto";
 import type { Duplex } from "node:stream";
-import { check, formatIssues, InboundMessageSchema, ROBOT_MESSAGE_TOPIC } from "dingbot-sdk/protocol";
+import {
+  check,
+  formatIssues,
+  InboundMessageSchema,
+  parseJson,
+  ROBOT_MESSAGE_TOPIC,
+} from "dingbot-sdk/protocol";
 import type { RawData, WebSocket } from "ws";
 import type { DeliveryResult, StreamHub } from "../delivery-result.js";
 import type { ResolvedEmulatorOptions } from "../options.js";
@@ -328,14 +334,10 @@ export class StreamServer implements StreamHub {
 
 /** The fields of an ack the server needs; null when the frame is not an ack. Extra keys are fine. */
 function parseAck(data: RawData): { messageId: string; code: number; data: unknown } | null {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(data.toString());
-  } catch {
-    return null;
-  }
-  if (typeof parsed !== "object" || parsed === null) return null;
-  const frame = parsed as { code?: unknown; headers?: { messageId?: unknown }; data?: unknown };
+  // Nesting is capped: a hostile client must not exhaust the stack with a deeply nested frame.
+  const parsed = parseJson(data.toString());
+  if (!parsed.ok || typeof parsed.value !== "object" || parsed.value === null) return null;
+  const frame = parsed.value as { code?: unknown; headers?: { messageId?: unknown }; data?: unknown };
   const messageId = frame.headers?.messageId;
   if (typeof messageId !== "string") return null;
   return { messageId, code: typeof frame.code === "number" ? frame.code : 200, data: frame.data };
@@ -344,10 +346,7 @@ function parseAck(data: RawData): { messageId: string; code: number; data: unkno
 /** `status` of an EVENT ack's data (`{"status":"SUCCESS"}`), if readable. */
 function parseStatus(data: unknown): string | undefined {
   if (typeof data !== "string") return undefined;
-  try {
-    const value = JSON.parse(data) as { status?: unknown };
-    return typeof value.status === "string" ? value.status : undefined;
-  } catch {
-    return undefined;
-  }
+  const parsed = parseJson(data);
+  const value = parsed.ok ? (parsed.value as { status?: unknown } | null) : null;
+  return typeof value?.status === "string" ? value.status : undefined;
 }
