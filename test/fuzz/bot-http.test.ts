@@ -216,10 +216,18 @@ async function checkCase(send: (c: HttpCase) => Promise<Answer>, g: CallbackCase
   const c = materialize(g);
   const failures: Failure[] = [];
   try {
+    const started = performance.now();
     const answer = await send(c);
+    const ms = performance.now() - started;
     failures.push(...checkAnswer(c, answer, { secrets: SECRETS }));
     const json = tryJson(answer.text) as { msgtype?: string; error?: string } | undefined;
-    tally.add(`${routeOf(c)} → ${answer.status} ${json?.msgtype ?? json?.error ?? ""}`);
+    tally.add(
+      `${routeOf(c)} → ${answer.status} ${json?.msgtype ?? json?.error ?? ""} (${c.body?.note ?? "no body"})`.slice(
+        0,
+        160,
+      ),
+      ms,
+    );
   } catch (error) {
     failures.push({ signature: `no answer on ${routeOf(c)}`, detail: String(error) });
   }

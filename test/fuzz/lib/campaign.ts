@@ -107,9 +107,12 @@ export async function runPart<T>(
 /** Counts of answer kinds per route, printed with FUZZ_STATS=1 to see how deep the generators reach. */
 export class Tally {
   readonly counts = new Map<string, number>();
+  readonly ms = new Map<string, number>();
 
-  add(key: string): void {
+  /** Counts one answer of kind `key`, and how long it took when given. */
+  add(key: string, ms?: number): void {
     this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+    if (ms !== undefined) this.ms.set(key, (this.ms.get(key) ?? 0) + ms);
   }
 
   /** Prints the counts (only with FUZZ_STATS set). */
@@ -117,7 +120,10 @@ export class Tally {
     if (!process.env.FUZZ_STATS) return;
     const lines = [...this.counts]
       .sort((a, b) => b[1] - a[1])
-      .map(([k, n]) => `${String(n).padStart(7)}  ${k}`);
+      .map(([k, n]) => {
+        const ms = this.ms.get(k);
+        return `${String(n).padStart(7)}  ${ms === undefined ? "" : `${(ms / n).toFixed(2).padStart(7)} ms  `}${k}`;
+      });
     console.log(`${title}\n${lines.join("\n")}`);
   }
 }
