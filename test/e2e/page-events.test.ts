@@ -2,9 +2,14 @@
  * The routes behind the chat page, without a browser: the snapshot never carries a secret, the event
  * stream forwards the store's events as they happen, and the assets are served from a fixed list.
  */
+import { readdirSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { Bot, streamTransport } from "dingbot-sdk/bot";
 import { createEmulator, type Emulator } from "dingbot-tools/emulator";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+
+/** The page's files in the source tree. */
+const WEB_DIR = fileURLToPath(new URL("../../packages/dingbot-tools/src/emulator/web/", import.meta.url));
 
 describe("Chat page routes", () => {
   let emulator: Emulator;
@@ -156,7 +161,7 @@ describe("Chat page routes", () => {
     expect(page.status).toBe(200);
     expect(page.headers.get("content-type")).toContain("text/html");
     expect(await page.text()).toContain('<html lang="zh-CN">');
-    for (const name of ["app.js", "dom.js", "render.js", "state.js", "style.css", "markdown-it.min.js"]) {
+    for (const name of ["app.js", "style.css", "markdown-it.min.js"]) {
       const asset = await fetch(`${baseUrl}/_emulator/web/${name}`);
       expect(asset.status, name).toBe(200);
       expect((await asset.text()).length).toBeGreaterThan(500);
@@ -164,5 +169,20 @@ describe("Chat page routes", () => {
     const missing = await fetch(`${baseUrl}/_emulator/web/..%2Fstore.ts`);
     expect(missing.status).toBe(404);
     expect(await missing.json()).toEqual({ error: "no such asset" });
+  });
+
+  it("serves every script of the page (the asset list is complete), and every module they import is one", async () => {
+    const scripts = readdirSync(WEB_DIR).filter((name) => name.endsWith(".js"));
+    expect(scripts).toContain("app.js");
+    for (const name of scripts) {
+      const asset = await fetch(`${baseUrl}/_emulator/web/${name}`);
+      expect(asset.status, name).toBe(200);
+      expect(asset.headers.get("content-type"), name).toContain("text/javascript");
+      const text = await asset.text();
+      expect(text.startsWith("// @ts-check"), `${name} is type-checked`).toBe(true);
+      for (const [, imported] of text.matchAll(/\bfrom\s+"\.\/([^"]+)"/g)) {
+        expect(scripts, `${name} imports ./${imported}`).toContain(imported);
+      }
+    }
   });
 });

@@ -13,27 +13,42 @@ import type { RouteInstaller } from "../context.js";
 /** Where the page's files are, relative to this module (src/emulator/routes or dist/emulator/routes). */
 const WEB_DIR = new URL("../web/", import.meta.url);
 
+/** The page's own scripts (ES modules in `../web/`, entry `app.js`). A new module of the page goes here. */
+const PAGE_SCRIPTS = [
+  "app.js",
+  "chat.js",
+  "composer.js",
+  "conversation-list.js",
+  "dom.js",
+  "events.js",
+  "message-item.js",
+  "message-list.js",
+  "messages.js",
+  "nav.js",
+  "rejections.js",
+  "render.js",
+  "state.js",
+  "status.js",
+  "ui.js",
+] as const;
+
+const JAVASCRIPT = "text/javascript; charset=utf-8";
+
+/** A file of `../web/`. */
+const webFile = (name: string) => () => fileURLToPath(new URL(name, WEB_DIR));
+
 /**
  * The assets the page may load, by public name. A fixed table rather than a directory listing, so no
  * request path ever reaches the file system.
  */
 const ASSETS: Record<string, { file: () => string; type: string }> = {
-  "app.js": { file: () => fileURLToPath(new URL("app.js", WEB_DIR)), type: "text/javascript; charset=utf-8" },
-  "dom.js": { file: () => fileURLToPath(new URL("dom.js", WEB_DIR)), type: "text/javascript; charset=utf-8" },
-  "render.js": {
-    file: () => fileURLToPath(new URL("render.js", WEB_DIR)),
-    type: "text/javascript; charset=utf-8",
-  },
-  "state.js": {
-    file: () => fileURLToPath(new URL("state.js", WEB_DIR)),
-    type: "text/javascript; charset=utf-8",
-  },
-  "style.css": { file: () => fileURLToPath(new URL("style.css", WEB_DIR)), type: "text/css; charset=utf-8" },
+  ...Object.fromEntries(PAGE_SCRIPTS.map((name) => [name, { file: webFile(name), type: JAVASCRIPT }])),
+  "style.css": { file: webFile("style.css"), type: "text/css; charset=utf-8" },
   // markdown-it's browser build (html:false escapes raw HTML); resolved through node's resolver so hoisted
   // and nested node_modules layouts both work.
   "markdown-it.min.js": {
     file: () => createRequire(import.meta.url).resolve("markdown-it/browser"),
-    type: "text/javascript; charset=utf-8",
+    type: JAVASCRIPT,
   },
 };
 

@@ -1,10 +1,15 @@
+// @ts-check
 // Small DOM helpers of the chat page. Strings always become text nodes, never HTML; URLs are checked.
+
+/** @typedef {Record<string, string | boolean | undefined | null>} Attrs */
+/** @typedef {Node | string | null | undefined | false} Child */
 
 /**
  * Creates an element with attributes and children. Strings become text nodes, never HTML.
  * @param {string} tag
- * @param {Record<string, string | boolean | undefined | null>} [attrs]
- * @param {...(Node | string | null | undefined | false)} children
+ * @param {Attrs} [attrs]
+ * @param {...Child} children
+ * @returns {HTMLElement}
  */
 export function h(tag, attrs, ...children) {
   const el = document.createElement(tag);
@@ -22,13 +27,23 @@ export function h(tag, attrs, ...children) {
   return el;
 }
 
-/** A string field of an object, or "" (message bodies come from anyone and may be any shape). */
+/**
+ * A string field of an object, or "" (message bodies come from anyone and may be any shape).
+ * @param {unknown} obj
+ * @param {string} key
+ * @returns {string}
+ */
 export function str(obj, key) {
-  const value = obj && typeof obj === "object" ? obj[key] : undefined;
+  const value =
+    obj && typeof obj === "object" ? /** @type {Record<string, unknown>} */ (obj)[key] : undefined;
   return typeof value === "string" ? value : typeof value === "number" ? String(value) : "";
 }
 
-/** Only these schemes become links; anything else (javascript:, data:…) is shown as plain text. */
+/**
+ * Only these schemes become links; anything else (javascript:, data:…) is shown as plain text.
+ * @param {unknown} url
+ * @returns {string | null}
+ */
 export function safeUrl(url) {
   if (typeof url !== "string" || url.trim() === "") return null;
   try {
@@ -40,7 +55,11 @@ export function safeUrl(url) {
   }
 }
 
-/** Image sources: http(s) and data:image; DingTalk media ids (`@lAD…`) have no URL here. */
+/**
+ * Image sources: http(s) and data:image; DingTalk media ids (`@lAD…`) have no URL here.
+ * @param {unknown} url
+ * @returns {string | null}
+ */
 export function safeImageUrl(url) {
   if (typeof url !== "string") return null;
   if (/^data:image\/(png|jpeg|gif|webp);/i.test(url)) return url;
@@ -48,14 +67,24 @@ export function safeImageUrl(url) {
   return safe && /^https?:/.test(safe) ? safe : null;
 }
 
-/** A link that opens outside the page, or the text alone when the URL is unsafe. */
+/**
+ * A link that opens outside the page, or the text alone when the URL is unsafe.
+ * @param {string} url
+ * @param {Attrs} attrs
+ * @param {...Child} children
+ */
 export function link(url, attrs, ...children) {
   const href = safeUrl(url);
   if (!href) return h("span", { class: `${attrs?.class ?? ""} unsafe-link`.trim() }, ...children);
   return h("a", { ...attrs, href, target: "_blank", rel: "noopener noreferrer" }, ...children);
 }
 
-/** An image, or a grey box naming the media id / broken URL. */
+/**
+ * An image, or a grey box naming the media id / broken URL.
+ * @param {string | null | undefined} url
+ * @param {string} alt
+ * @param {string} [cls]
+ */
 export function image(url, alt, cls) {
   const src = safeImageUrl(url);
   if (!src) {

@@ -1,13 +1,24 @@
+// @ts-check
 // Renders DingTalk message bodies as DingTalk shows them, with DOM nodes only (markdown through
 // markdown-it with html:false is the one exception).
 import { h, image, link, safeImageUrl, safeUrl, str } from "./dom.js";
 import { state } from "./state.js";
 
+/** @typedef {import("./state.js").Message} Message */
+/** @typedef {import("./state.js").Rejection} Rejection */
+/** @typedef {import("./state.js").Sender} Sender */
+/** A message body or a part of one, as posted: any shape, read defensively. @typedef {Record<string, any>} Body */
+/** What literally appears in a text → what DingTalk shows (`@13800000000` → `@张三`). @typedef {Map<string, string>} Mentions */
+
 // ---------------------------------------------------------------- people, robots, avatars
 
 const CJK = /[\u3400-\u9fff\uf900-\ufaff]/;
 
-/** DingTalk's avatar text: the last two characters of a Chinese name, or Latin initials. */
+/**
+ * DingTalk's avatar text: the last two characters of a Chinese name, or Latin initials.
+ * @param {string} name
+ * @param {{ first?: boolean }} [options] first: the first two characters of a Chinese name (groups)
+ */
 export function initials(name, { first = false } = {}) {
   // Groups: "运维告警群" → "运维" (the head of a group's name says what it is about).
   if (first && CJK.test(String(name)))
@@ -19,7 +30,8 @@ export function initials(name, { first = false } = {}) {
       .replace(/(机器人|机器|bot)$/i, "") || String(name || "?").trim();
   if (CJK.test(clean)) return Array.from(clean.replace(/\s+/g, "")).slice(-2).join("");
   const words = clean.split(/[\s._-]+/).filter(Boolean);
-  const letters = words.length > 1 ? words[0][0] + words[1][0] : clean.slice(0, 2);
+  const [one, two] = words;
+  const letters = one && two ? `${one[0]}${two[0]}` : clean.slice(0, 2);
   return letters.toUpperCase();
 }
 
@@ -34,12 +46,21 @@ const AVATAR_COLOURS = [
   "#e66aa4",
 ];
 
+/**
+ * A stable avatar colour for an id or name.
+ * @param {string} key
+ * @returns {string}
+ */
 export function colourFor(key) {
   let hash = 0;
-  for (const ch of String(key)) hash = (hash * 31 + ch.codePointAt(0)) >>> 0;
-  return AVATAR_COLOURS[hash % AVATAR_COLOURS.length];
+  for (const ch of String(key)) hash = (hash * 31 + (ch.codePointAt(0) ?? 0)) >>> 0;
+  return AVATAR_COLOURS[hash % AVATAR_COLOURS.length] ?? "#3296fa";
 }
 
+/**
+ * A sender's round avatar with their initials.
+ * @param {Sender} sender
+ */
 export function avatar(sender) {
   const isBot = sender.kind !== "user";
   return h(
@@ -53,6 +74,11 @@ export function avatar(sender) {
   );
 }
 
+/**
+ * The name a robotCode goes by: its app's, or "<app>（工作通知）" for a work-notification channel.
+ * @param {string} robotCode
+ * @returns {string}
+ */
 export function robotName(robotCode) {
   const app = state.apps.get(robotCode);
   if (app) return app.name;
@@ -70,6 +96,8 @@ export function robotName(robotCode) {
 /**
  * The @-mentions of a message: what literally appears in the text → what DingTalk shows.
  * DingTalk shows `@<mobile>` of a member as `@<name>`.
+ * @param {Body} body
+ * @returns {Mentions}
  */
 function mentionsOf(body) {
   /** @type {Map<string, string>} */
@@ -90,11 +118,16 @@ function mentionsOf(body) {
   return map;
 }
 
+/** @param {string} text */
 function escapeRegExp(text) {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
-/** Wraps every mention inside `root`'s text nodes in a highlighted span (DOM only, no HTML strings). */
+/**
+ * Wraps every mention inside `root`'s text nodes in a highlighted span (DOM only, no HTML strings).
+ * @param {Node} root
+ * @param {Mentions} mentions
+ */
 function highlightMentions(root, mentions) {
   const keys = [...mentions.keys()].filter((k) => k.length > 1).sort((a, b) => b.length - a.length);
   if (keys.length === 0) return;
@@ -134,7 +167,11 @@ const md = (() => {
   ]);
 })();
 
-/** Renders DingTalk markdown into a container element. */
+/**
+ * Renders DingTalk markdown into a container element.
+ * @param {string} text
+ * @param {Mentions} [mentions]
+ */
 function markdown(text, mentions) {
   const box = h("div", { class: "markdown" });
   if (md) {
@@ -165,7 +202,11 @@ function markdown(text, mentions) {
   return box;
 }
 
-/** Plain text with line breaks and highlighted mentions. */
+/**
+ * Plain text with line breaks and highlighted mentions.
+ * @param {string} text
+ * @param {Mentions} [mentions]
+ */
 function plainText(text, mentions) {
   const box = h("div", { class: "text" }, String(text ?? ""));
   if (mentions) highlightMentions(box, mentions);
@@ -174,7 +215,11 @@ function plainText(text, mentions) {
 
 // ---------------------------------------------------------------- message bodies
 
-/** Turns an OpenAPI `msgKey` + `msgParam` into the equivalent DingTalk body, so one renderer serves all. */
+/**
+ * Turns an OpenAPI `msgKey` + `msgParam` into the equivalent DingTalk body, so one renderer serves all.
+ * @param {Body} body
+ * @returns {Body}
+ */
 function fromMsgKey(body) {
   let param = body.msgParam;
   if (typeof param === "string") {
@@ -233,7 +278,11 @@ function fromMsgKey(body) {
   }
 }
 
-/** The DingTalk body of a record: bodies are sometimes wrapped (`msg`) or OpenAPI-shaped (`msgKey`). */
+/**
+ * The DingTalk body of a record: bodies are sometimes wrapped (`msg`) or OpenAPI-shaped (`msgKey`).
+ * @param {Message} record
+ * @returns {Body}
+ */
 export function bodyOf(record) {
   let body = record.body && typeof record.body === "object" ? record.body : {};
   if (!body.msgtype && body.msg && typeof body.msg === "object") body = body.msg;
@@ -243,6 +292,11 @@ export function bodyOf(record) {
   return body;
 }
 
+/**
+ * A card's buttons, side by side (orientation "1") or stacked.
+ * @param {Array<{ title: string; url: string }>} btns
+ * @param {unknown} orientation
+ */
 function buttons(btns, orientation) {
   const horizontal = String(orientation) === "1";
   return h(
@@ -256,6 +310,10 @@ function buttons(btns, orientation) {
   );
 }
 
+/**
+ * @param {Body} card
+ * @param {Mentions} mentions
+ */
 function actionCard(card, mentions) {
   const single = str(card, "singleTitle") || str(card, "single_title");
   const singleUrl = str(card, "singleURL") || str(card, "single_url");
@@ -274,7 +332,10 @@ function actionCard(card, mentions) {
   else if (rawBtns.length > 0) {
     el.append(
       buttons(
-        rawBtns.map((b) => ({ title: str(b, "title"), url: str(b, "actionURL") || str(b, "action_url") })),
+        rawBtns.map((/** @type {unknown} */ b) => ({
+          title: str(b, "title"),
+          url: str(b, "actionURL") || str(b, "action_url"),
+        })),
         card.btnOrientation ?? card.btn_orientation,
       ),
     );
@@ -282,6 +343,7 @@ function actionCard(card, mentions) {
   return el;
 }
 
+/** @param {Body} l */
 function linkCard(l) {
   const url = str(l, "messageUrl") || str(l, "message_url") || str(l, "messageURL");
   const pic = str(l, "picUrl") || str(l, "picURL") || str(l, "pic_url");
@@ -298,12 +360,13 @@ function linkCard(l) {
   );
 }
 
+/** @param {Body} feed */
 function feedCard(feed) {
   const links = Array.isArray(feed?.links) ? feed.links : [];
   return h(
     "ul",
     { class: "card feed-card", "aria-label": "图文消息 Feed" },
-    ...links.map((item, index) =>
+    ...links.map((/** @type {unknown} */ item, /** @type {number} */ index) =>
       h(
         "li",
         { class: index === 0 ? "feed-item feed-first" : "feed-item" },
@@ -320,7 +383,10 @@ function feedCard(feed) {
   );
 }
 
-/** ARGB `FFBBBBBB` (DingTalk's OA head colour) → CSS colour; null if it is not hex. */
+/**
+ * ARGB `FFBBBBBB` (DingTalk's OA head colour) → CSS colour; null if it is not hex.
+ * @param {unknown} value
+ */
 function argb(value) {
   const v = String(value ?? "").replace(/^#|^0x/i, "");
   if (/^[0-9a-f]{8}$/i.test(v)) {
@@ -332,6 +398,7 @@ function argb(value) {
   return null;
 }
 
+/** @param {Body} oa */
 function oaCard(oa) {
   const head = oa.head && typeof oa.head === "object" ? oa.head : {};
   const body = oa.body && typeof oa.body === "object" ? oa.body : {};
@@ -352,7 +419,10 @@ function oaCard(oa) {
       h(
         "dl",
         { class: "oa-form" },
-        ...form.flatMap((row) => [h("dt", {}, str(row, "key")), h("dd", {}, str(row, "value"))]),
+        ...form.flatMap((/** @type {unknown} */ row) => [
+          h("dt", {}, str(row, "key")),
+          h("dd", {}, str(row, "value")),
+        ]),
       ),
     );
   }
@@ -389,6 +459,10 @@ function oaCard(oa) {
   return el;
 }
 
+/**
+ * @param {unknown} parts
+ * @param {Mentions} mentions
+ */
 function richText(parts, mentions) {
   const box = h("div", { class: "text" });
   for (const part of Array.isArray(parts) ? parts : []) {
@@ -401,7 +475,11 @@ function richText(parts, mentions) {
   return box;
 }
 
-/** Builds the content of one message bubble from its DingTalk body. */
+/**
+ * Builds the content of one message bubble from its DingTalk body.
+ * @param {Message} record
+ * @returns {HTMLElement}
+ */
 export function renderBody(record) {
   const body = bodyOf(record);
   const mentions = mentionsOf(body);
@@ -457,6 +535,8 @@ export function renderBody(record) {
 /**
  * A person's message to a robot in a group: DingTalk shows "@robot text" although the callback strips the
  * mention, so put it back when the text does not already start with it.
+ * @param {Message} record
+ * @param {string} text
  */
 function withRobotMention(record, text) {
   if (record.sender?.kind !== "user") return text;
@@ -472,7 +552,11 @@ function withRobotMention(record, text) {
   return text.trimStart().startsWith(`@${name}`) ? text : `@${name} ${text.trimStart()}`;
 }
 
-/** A one-line summary for the conversation list and screen readers. */
+/**
+ * A one-line summary for the conversation list and screen readers.
+ * @param {Message} record
+ * @returns {string}
+ */
 export function preview(record) {
   const body = bodyOf(record);
   const type = String(body.msgtype ?? "");
@@ -501,6 +585,10 @@ export function preview(record) {
 
 // ---------------------------------------------------------------- time
 
+/**
+ * A message's time as DingTalk shows it: the time today, with the date on other days.
+ * @param {number} ms
+ */
 export function formatTime(ms) {
   const date = new Date(ms);
   const time = date.toLocaleTimeString("zh-CN", {
@@ -518,6 +606,7 @@ export function formatTime(ms) {
 /**
  * The rejection panel's tag for each reason the emulator records, in Chinese (the page's language); the
  * English reason code is shown beside it, so a tag is never half one language and half the other.
+ * @type {Record<string, string>}
  */
 export const REASON_LABEL = {
   sign: "签名错误",
@@ -546,7 +635,10 @@ export const REASON_LABEL = {
   recall: "撤回失败",
 };
 
-/** One entry of the rejection panel: Chinese tag and English reason, who, when, errcode/errmsg, endpoint. */
+/**
+ * One entry of the rejection panel: Chinese tag and English reason, who, when, errcode/errmsg, endpoint.
+ * @param {Rejection} r
+ */
 export function rejectionItem(r) {
   const reason = String(r.reason ?? "");
   return h(
