@@ -66,6 +66,8 @@ export interface BotOptions<C extends Context = Context> {
 export type BotErrorHandler<C extends Context = Context> = (error: BotError<C>) => unknown;
 
 const DEFAULT_REPLY_TIMEOUT_MS = 10_000;
+/** How many distinct unrecognised msgtypes a bot logs at most. */
+const MAX_UNRECOGNIZED_LOGGED = 100;
 const done: () => Promise<void> = async () => {};
 
 /**
@@ -92,6 +94,8 @@ export class Bot<C extends Context = Context> extends Composer<C> {
   readonly #actions: { trigger: CardActionTrigger; handler: CardActionHandler }[] = [];
   #cards: Cards | undefined;
   #cardServices!: ContextCardServices;
+  /** msgtypes already logged as unrecognised: one info line per kind, not one per message. */
+  readonly #unrecognized = new Set<string>();
 
   /**
    * @param options - credentials, injected fetch/clock/logger, delivery settings
@@ -140,6 +144,7 @@ export class Bot<C extends Context = Context> extends Composer<C> {
    *   report failure (the HTTP transport answers 500)
    */
   async handleUpdate(update: Update, responder: Responder): Promise<void> {
+    if (update.message.msgtype === "unknown") this.#noteUnrecognized(update.message.originalMsgtype);
     const replier = new Replier(update, responder, this.#config);
     const ctx = new this.#ContextConstructor(
       update,
@@ -242,6 +247,17 @@ export class Bot<C extends Context = Context> extends Composer<C> {
     this.#abort?.abort();
     this.#abort = undefined;
     await transport?.stop();
+  }
+
+  /** Logs a msgtype dingbot does not know the first time it arrives; the message is delivered anyway. */
+  #noteUnrecognized(msgtype: string): void {
+    // Capped: msgtypes come from the network, and the set must not grow without bound.
+    if (this.#unrecognized.has(msgtype) || this.#unrecognized.size >= MAX_UNRECOGNIZED_LOGGED) return;
+    this.#unrecognized.add(msgtype);
+    this.#config.logger.info(
+      { msgtype: msgtype.slice(0, 64) },
+      'a msgtype dingbot does not know arrived; handlers get it as msgtype "unknown"',
+    );
   }
 
   async #reportError(error: BotError<C>, msgId: string): Promise<void> {

@@ -88,7 +88,6 @@ describe("Context", () => {
 
     it.each([
       ["picture", { downloadCode: "d", pictureDownloadCode: "p" }],
-      ["audio", { downloadCode: "d", recognition: "语音转文字结果" }],
       ["video", { downloadCode: "d", duration: "5", videoType: "mp4" }],
       ["file", { downloadCode: "d", fileName: "foobar.zip", spaceId: "1", fileId: "2" }],
       ["unknownMsgType", { unknownMsgType: "用户发送了一条消息，机器人暂不支持接收。" }],
@@ -96,6 +95,13 @@ describe("Context", () => {
       const ctx = await contextOf(groupText("", { msgtype, text: undefined, content }));
       expect(ctx.message).toMatchObject({ msgtype, content });
       expect(ctx.text).toBeUndefined();
+    });
+
+    it("gives a voice note's recognition as its text (issue 14)", async () => {
+      const content = { downloadCode: "d", recognition: " 语音转文字结果 " };
+      const ctx = await contextOf(groupText("", { msgtype: "audio", text: undefined, content }));
+      expect(ctx.text).toBe("语音转文字结果");
+      expect(ctx.media).toEqual([{ kind: "audio", downloadCode: "d" }]);
     });
   });
 

@@ -7,6 +7,13 @@ import type { CardData, CardPrivateDataInput, Cards, CardTarget } from "../clien
 import { ValidationError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { AI_CARD_TEMPLATE_ID } from "../protocol/api/cards.js";
+import {
+  type MediaPart,
+  mediaParts,
+  messageText,
+  type QuotedMessage,
+  quotedMessage,
+} from "../protocol/inbound/message-parts.js";
 import type { AtUser, InboundMessage } from "../protocol/inbound/robot-message.js";
 import type { At } from "../protocol/outbound/at.js";
 import { type ActionCardButton, type FeedCardLink, messages } from "../protocol/outbound/messages.js";
@@ -138,12 +145,21 @@ export class Context {
     return this.update.message.robotCode ?? this.defaultRobotCode;
   }
   /**
-   * The text of a text message (or the text parts of a rich-text message, joined), with the space
-   * DingTalk leaves where the @-mention was (and any trailing whitespace) trimmed; undefined for other types.
+   * The best text of the message, trimmed (so the space DingTalk leaves where the @-mention was is gone):
+   * a text's content, the text parts of a rich text, the recognition of a voice note, a markdown's text, a
+   * chat record's summary; undefined for pictures, files and videos.
    */
   get text(): string | undefined {
-    if (this.#text === null) this.#text = extractText(this.update.message);
+    if (this.#text === null) this.#text = messageText(this.update.message);
     return this.#text;
+  }
+  /** The message a quoted reply answers (`text.repliedMsg`), or undefined when it quotes nothing. */
+  get quoted(): QuotedMessage | undefined {
+    return quotedMessage(this.update.message);
+  }
+  /** The files the message carries (a picture, voice note, video, file, or a rich text's pictures). */
+  get media(): MediaPart[] {
+    return mediaParts(this.update.message);
   }
 
   /**
@@ -282,15 +298,4 @@ export class Context {
 
 function cardRefusal(reason: string): ValidationError {
   return new ValidationError(reason, [{ path: "(root)", message: reason }], "outbound");
-}
-
-function extractText(message: InboundMessage): string | undefined {
-  if (message.msgtype === "text") return message.text.content.trim();
-  if (message.msgtype === "richText") {
-    return message.content.richText
-      .map((part) => part.text ?? "")
-      .join("")
-      .trim();
-  }
-  return undefined;
 }

@@ -6,6 +6,7 @@
 export * from "./api/index.js";
 export * from "./constants.js";
 export * from "./errcodes.js";
+export * from "./inbound/message-parts.js";
 export * from "./inbound/robot-message.js";
 export * from "./inbound/stream-frame.js";
 export * from "./json.js";

@@ -101,6 +101,26 @@ describe("httpTransport()", () => {
       expect([a.status, b.status]).toEqual([200, 200]);
       expect(await a.json()).toEqual({ msgtype: "empty" });
     });
+    it("a msgtype dingbot does not know: delivered to the handlers as `unknown`, answered 200, logged once", async () => {
+      const { bot, handler, logger } = setup();
+      const seen: string[] = [];
+      bot.on("unknown", (ctx) => {
+        if (ctx.message.msgtype === "unknown") seen.push(ctx.message.originalMsgtype);
+        return ctx.replyText("got it");
+      });
+      for (const id of ["a", "b"]) {
+        const body = {
+          ...groupText("x", { msgId: `msgUnknown${id}` }),
+          msgtype: "location",
+          content: { x: 1 },
+        };
+        const response = await handler(callback(body));
+        expect(response.status).toBe(200);
+        expect(await response.json()).toEqual({ msgtype: "text", text: { content: "got it" } });
+      }
+      expect(seen).toEqual(["location", "location"]);
+      expect(logger.text().match(/msgtype dingbot does not know/g)).toHaveLength(1);
+    });
   });
 
   describe("rejects, without calling the bot,", () => {

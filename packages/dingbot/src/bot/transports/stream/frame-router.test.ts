@@ -69,4 +69,28 @@ describe("FrameRouter", () => {
     router.route(JSON.stringify(frame), link);
     expect(sent).toMatchObject([{ code: 404, headers: { messageId: "e1" } }]);
   });
+
+  it("acks and dispatches a robot message of a msgtype dingbot does not know, as `unknown`", async () => {
+    const { router, link, sent, dispatched } = setup();
+    const message = {
+      msgId: "msgLoc==",
+      conversationType: "1",
+      conversationId: "cid1",
+      senderId: "$:s",
+      msgtype: "location",
+      content: { latitude: 1 },
+    };
+    const frame = {
+      specVersion: "1.0",
+      type: "CALLBACK",
+      headers: { topic: "/v1.0/im/bot/messages/get", messageId: "m2", contentType: "application/json" },
+      data: JSON.stringify(message),
+    };
+    router.route(JSON.stringify(frame), link);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(sent).toMatchObject([{ code: 200, headers: { messageId: "m2" } }]);
+    expect(dispatched).toMatchObject([
+      { message: { msgtype: "unknown", originalMsgtype: "location", content: { latitude: 1 } } },
+    ]);
+  });
 });
