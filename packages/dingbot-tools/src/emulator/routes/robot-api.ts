@@ -95,6 +95,45 @@ function findSend(ctx: EmulatorContext, app: AppRecord, key: string, kind: Robot
   return send;
 }
 
+/**
+ * Records a robot OpenAPI send: the message in each target conversation, as the app robot via the OpenAPI,
+ * then the send (its processQueryKey) and the key on each message.
+ * @param targets - recipient (userId, or the group's conversationId) → the conversation it appears in
+ * @param group - the group's conversationId for a group send; absent for a 1:1 batch
+ */
+function recordSend(
+  ctx: EmulatorContext,
+  app: AppRecord,
+  body: Record<string, unknown>,
+  now: number,
+  targets: ReadonlyMap<string, string>,
+  group?: string,
+): RobotSend {
+  const recorded = [...targets].map(
+    ([recipient, conversationId]) =>
+      [
+        recipient,
+        ctx.store.recordMessage({
+          conversationId,
+          sender: { kind: "app", id: app.robotCode, name: app.name },
+          via: "openapi",
+          body,
+          readBy: {},
+        }),
+      ] as const,
+  );
+  const send = ctx.appApi.notifications.createRobotSend({
+    appKey: app.appKey,
+    robotCode: app.robotCode,
+    kind: group === undefined ? "oto" : "group",
+    ...(group === undefined ? {} : { conversationId: group }),
+    messages: new Map(recorded.map(([recipient, message]) => [recipient, message.id])),
+    createdAt: now,
+  });
+  for (const [, message] of recorded) message.meta = { processQueryKey: send.processQueryKey };
+  return send;
+}
+
 function recall(ctx: EmulatorContext, app: AppRecord, keys: string[], now: number, conversationId?: string) {
   if (keys.length === 0) throw bad("invalidParameter.processQueryKey.missing", "processQueryKeys不能为空");
   if (keys.length > ROBOT_BATCH_MAX)
@@ -140,56 +179,24 @@ export const ROBOT_API_HANDLERS: Pick<
     if (args.userIds.length > ROBOT_BATCH_MAX)
       throw bad("invalidParameter.userIds.overMax", `userIds最多${ROBOT_BATCH_MAX}个`);
     const body = messageBody(args.msgKey, args.msgParam);
-    const messages = new Map<string, string>();
+    const targets = new Map<string, string>();
     const invalidStaffIdList: string[] = [];
     for (const userId of new Set(args.userIds)) {
       if (!ctx.store.users.has(userId)) {
         invalidStaffIdList.push(userId);
         continue;
       }
-      const conversation = ctx.store.singleConversation(userId, app.robotCode, app.name);
-      const message = ctx.store.recordMessage({
-        conversationId: conversation.conversationId,
-        sender: { kind: "app", id: app.robotCode, name: app.name },
-        via: "openapi",
-        body,
-        readBy: {},
-      });
-      messages.set(userId, message.id);
+      targets.set(userId, ctx.store.singleConversation(userId, app.robotCode, app.name).conversationId);
     }
-    const send = ctx.appApi.notifications.createRobotSend({
-      appKey: app.appKey,
-      robotCode: app.robotCode,
-      kind: "oto",
-      messages,
-      createdAt: now,
-    });
-    for (const id of messages.values()) {
-      const message = ctx.appApi.notifications.message(id);
-      if (message) message.meta = { processQueryKey: send.processQueryKey };
-    }
+    const send = recordSend(ctx, app, body, now, targets);
     return { processQueryKey: send.processQueryKey, invalidStaffIdList, flowControlledStaffIdList: [] };
   },
   "robot.orgGroupSend": ({ args, app: tokenApp, ctx, now }) => {
     const app = robotApp(tokenApp, ctx, args.robotCode);
     const conversation = findGroup(ctx, args.openConversationId);
     const body = messageBody(args.msgKey, args.msgParam);
-    const message = ctx.store.recordMessage({
-      conversationId: conversation.conversationId,
-      sender: { kind: "app", id: app.robotCode, name: app.name },
-      via: "openapi",
-      body,
-      readBy: {},
-    });
-    const send = ctx.appApi.notifications.createRobotSend({
-      appKey: app.appKey,
-      robotCode: app.robotCode,
-      kind: "group",
-      conversationId: conversation.conversationId,
-      messages: new Map([[conversation.conversationId, message.id]]),
-      createdAt: now,
-    });
-    message.meta = { processQueryKey: send.processQueryKey };
+    const { conversationId } = conversation;
+    const send = recordSend(ctx, app, body, now, new Map([[conversationId, conversationId]]), conversationId);
     return { processQueryKey: send.processQueryKey };
   },
   "robot.batchOtoQuery": ({ args, app: tokenApp, ctx }) => {

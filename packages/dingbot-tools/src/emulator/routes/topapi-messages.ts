@@ -40,6 +40,11 @@ function findTask(ctx: EmulatorContext, app: AppRecord, taskId: number, now: num
   return task;
 }
 
+/** Refuses a recipient list longer than DingTalk takes (40035). */
+function capList(name: string, list: readonly string[], max: number): void {
+  if (list.length > max) throw oldRefusal(40035, `不合法的参数: ${name} 最多 ${max} 个`, "recipients", true);
+}
+
 /** Handlers of the work-notification endpoints. */
 export const TOPAPI_MESSAGE_HANDLERS: Pick<
   EndpointHandlers,
@@ -60,22 +65,8 @@ export const TOPAPI_MESSAGE_HANDLERS: Pick<
         true,
       );
     }
-    if (requested.length > WORK_NOTIFICATION_MAX_USERS) {
-      throw oldRefusal(
-        40035,
-        `不合法的参数: userid_list 最多 ${WORK_NOTIFICATION_MAX_USERS} 个`,
-        "recipients",
-        true,
-      );
-    }
-    if (depts.length > WORK_NOTIFICATION_MAX_DEPTS) {
-      throw oldRefusal(
-        40035,
-        `不合法的参数: dept_id_list 最多 ${WORK_NOTIFICATION_MAX_DEPTS} 个`,
-        "recipients",
-        true,
-      );
-    }
+    capList("userid_list", requested, WORK_NOTIFICATION_MAX_USERS);
+    capList("dept_id_list", depts, WORK_NOTIFICATION_MAX_DEPTS);
     const everyone = [...ctx.store.users.keys()];
     const userIds = requested.filter((id) => ctx.store.users.has(id));
     const invalidUserIds = requested.filter((id) => !ctx.store.users.has(id));
