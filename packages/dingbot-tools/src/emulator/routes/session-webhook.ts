@@ -12,7 +12,7 @@ import {
 import type { Context } from "hono";
 import type { EmulatorContext, RouteInstaller } from "../context.js";
 import { applyFault } from "./webhook-faults.js";
-import { type Refusal, readMessageBody } from "./webhook-request.js";
+import { type Refusal, readMessageBody, refuseWebhook } from "./webhook-request.js";
 
 /** Installs `/robot/sendBySession`. */
 export const installSessionWebhook: RouteInstaller = (app, ctx) => {
@@ -23,16 +23,7 @@ async function handleSendBySession(c: Context, ctx: EmulatorContext): Promise<Re
   const { store, options } = ctx;
   const endpoint = `${c.req.method} ${ROBOT_SEND_BY_SESSION_PATH}`;
   let subject: string | undefined;
-  const refuse = (refusal: Refusal): Response => {
-    store.recordRejection({
-      endpoint,
-      ...(subject ? { subject } : {}),
-      errcode: refusal.errcode,
-      errmsg: refusal.errmsg,
-      reason: refusal.reason,
-    });
-    return c.json({ errcode: refusal.errcode, errmsg: refusal.errmsg });
-  };
+  const refuse = (refusal: Refusal): Response => refuseWebhook(c, store, endpoint, subject, refusal);
 
   const faulted = await applyFault(c, ctx, undefined, endpoint);
   if (faulted) return faulted;

@@ -6,12 +6,39 @@
 import { check, parseJson, ROBOT_MSGTYPES, RobotMessageBodySchema } from "dingbot-sdk/protocol";
 import type { Context } from "hono";
 import { readCappedBody } from "../../http/read-body.js";
+import type { EmulatorStore } from "../store.js";
 
 /** A refusal in DingTalk's words plus the emulator's reason category. */
 export interface Refusal {
   errcode: number;
   errmsg: string;
   reason: string;
+}
+
+/**
+ * Answers a refused webhook call in DingTalk's way (HTTP 200, `{ errcode, errmsg }`) and records the
+ * rejection for the control API.
+ * @param c - the Hono context
+ * @param store - where rejections are recorded
+ * @param endpoint - e.g. `POST /robot/send`
+ * @param subject - the robot or app the call was for, once known
+ * @param refusal - DingTalk's errcode and errmsg, and the emulator's reason
+ */
+export function refuseWebhook(
+  c: Context,
+  store: EmulatorStore,
+  endpoint: string,
+  subject: string | undefined,
+  refusal: Refusal,
+): Response {
+  store.recordRejection({
+    endpoint,
+    ...(subject ? { subject } : {}),
+    errcode: refusal.errcode,
+    errmsg: refusal.errmsg,
+    reason: refusal.reason,
+  });
+  return c.json({ errcode: refusal.errcode, errmsg: refusal.errmsg });
 }
 
 /** The errmsg DingTalk answers for a body over the limit (errcode 460101). */

@@ -13,7 +13,7 @@ import { checkIp, checkKeywords, checkSign, displayIp, type SecurityFailure } fr
 import type { RobotRecord } from "../store.js";
 import { RATE_LIMIT_ERRMSGS, securityErrmsg } from "../webhook-errmsgs.js";
 import { applyFault } from "./webhook-faults.js";
-import { type Refusal, readMessageBody } from "./webhook-request.js";
+import { type Refusal, readMessageBody, refuseWebhook } from "./webhook-request.js";
 
 /** How many recent msgUuid keys the emulator remembers per robot. */
 const MSG_UUID_MEMORY = 10_000;
@@ -54,16 +54,7 @@ async function handleSend(c: Context, ctx: EmulatorContext): Promise<Response> {
   const query = new URL(c.req.url).searchParams;
   const accessToken = webhookToken(query);
   let robot: RobotRecord | undefined;
-  const refuse = (refusal: Refusal): Response => {
-    store.recordRejection({
-      endpoint,
-      ...(robot ? { subject: robot.name } : {}),
-      errcode: refusal.errcode,
-      errmsg: refusal.errmsg,
-      reason: refusal.reason,
-    });
-    return c.json({ errcode: refusal.errcode, errmsg: refusal.errmsg });
-  };
+  const refuse = (refusal: Refusal): Response => refuseWebhook(c, store, endpoint, robot?.name, refusal);
   // 310000 in the wording the emulator was told to use (DingTalk's present texts by default).
   const refuseSecurity = (failure: SecurityFailure): Response =>
     refuse({
