@@ -2,7 +2,7 @@
  * The routes behind the chat page, without a browser: the snapshot never carries a secret, the event
  * stream forwards the store's events as they happen, and the assets are served from a fixed list.
  */
-import { readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Bot, streamTransport } from "dingbot-sdk/bot";
 import { createEmulator, type Emulator } from "dingbot-tools/emulator";
@@ -171,18 +171,14 @@ describe("Chat page routes", () => {
     expect(await missing.json()).toEqual({ error: "no such asset" });
   });
 
-  it("serves every script of the page (the asset list is complete), and every module they import is one", async () => {
+  it("serves every script of the page, as it is in web/ (the fixed asset list is complete)", async () => {
     const scripts = readdirSync(WEB_DIR).filter((name) => name.endsWith(".js"));
     expect(scripts).toContain("app.js");
     for (const name of scripts) {
       const asset = await fetch(`${baseUrl}/_emulator/web/${name}`);
       expect(asset.status, name).toBe(200);
       expect(asset.headers.get("content-type"), name).toContain("text/javascript");
-      const text = await asset.text();
-      expect(text.startsWith("// @ts-check"), `${name} is type-checked`).toBe(true);
-      for (const [, imported] of text.matchAll(/\bfrom\s+"\.\/([^"]+)"/g)) {
-        expect(scripts, `${name} imports ./${imported}`).toContain(imported);
-      }
+      expect(await asset.text(), name).toBe(readFileSync(`${WEB_DIR}${name}`, "utf8"));
     }
   });
 });
