@@ -158,7 +158,10 @@ function highlightMentions(root, mentions) {
 
 /** markdown-it configured for DingTalk's subset; null if the library failed to load. */
 const md = (() => {
-  const factory = /** @type {any} */ (window).markdownit;
+  // The global of markdown-it's browser build (index.html loads it before this module runs).
+  const factory = /** @type {{ markdownit?: typeof import("markdown-it").default }} */ (
+    /** @type {unknown} */ (window)
+  ).markdownit;
   if (typeof factory !== "function") return null;
   // breaks: DingTalk turns a single newline into a line break. Tables and strikethrough are not in its subset.
   return factory({ html: false, linkify: false, breaks: true, typographer: false }).disable([
