@@ -3,7 +3,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { COMMANDS } from "./commands/index.js";
 import type { RegisterCommand } from "./commands/register.js";
 import type { CliIo } from "./io.js";
-import { run, secretArgs } from "./run.js";
+import { run } from "./run.js";
+import { secretArgs } from "./secrets.js";
 
 const TOKEN = "tok0123456789abcdef";
 const SECRET = "SEC0123456789abcdef";

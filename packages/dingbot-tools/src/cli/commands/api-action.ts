@@ -2,14 +2,18 @@ import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { RawRequest } from "dingbot-sdk/client";
 import { type CliIo, CliUsageError, EXIT } from "../io.js";
-import { appClient, credentials, printer, reportAppError } from "./api-common.js";
+import { printer } from "../printer.js";
+import { reportError } from "../report-error.js";
 import type { ApiFlags } from "./api-flags.js";
+import { appClient } from "./app-client.js";
+import { credentials } from "./app-credentials.js";
+import { describeAppError } from "./app-errors.js";
 
 const METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH"] as const;
 
 /** Runs `dingbot api METHOD PATH`. */
 export async function runApi(method: string, path: string, flags: ApiFlags, io: CliIo): Promise<number> {
-  const print = printer(io, flags.output, [flags.appSecret, io.env.DINGTALK_APP_SECRET]);
+  const print = printer(io, flags.output, [flags.appSecret]);
   try {
     const upper = method.toUpperCase() as (typeof METHODS)[number];
     if (!METHODS.includes(upper))
@@ -41,7 +45,7 @@ export async function runApi(method: string, path: string, flags: ApiFlags, io: 
     print.out(`${JSON.stringify(answer, null, print.json ? undefined : 2)}\n`);
     return EXIT.OK;
   } catch (error) {
-    return reportAppError(error, print);
+    return reportError(error, print, describeAppError);
   }
 }
 

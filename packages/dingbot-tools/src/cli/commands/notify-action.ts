@@ -2,7 +2,11 @@ import type { AppClient, DeliveryReport, RecipientOutcome } from "dingbot-sdk/cl
 import { CliFailure, type CliIo, CliUsageError, EXIT } from "../io.js";
 import { buildMessageFromFlags } from "../message-flags.js";
 import { parseDuration } from "../parse-flags.js";
-import { appClient, credentials, type Printer, printer, reportAppError } from "./api-common.js";
+import { type Printer, printer } from "../printer.js";
+import { reportError } from "../report-error.js";
+import { appClient } from "./app-client.js";
+import { credentials } from "./app-credentials.js";
+import { describeAppError } from "./app-errors.js";
 import type { NotifyFlags } from "./notify-flags.js";
 
 const OUTCOME_TEXT: Record<RecipientOutcome["outcome"], string> = {
@@ -16,7 +20,7 @@ const OUTCOME_TEXT: Record<RecipientOutcome["outcome"], string> = {
 
 /** Runs `dingbot notify`. */
 export async function runNotify(flags: NotifyFlags, io: CliIo): Promise<number> {
-  const print = printer(io, flags.output, [flags.appSecret, io.env.DINGTALK_APP_SECRET]);
+  const print = printer(io, flags.output, [flags.appSecret]);
   try {
     const { recipients, timeoutMs } = checkFlags(flags);
     const body = await buildMessageFromFlags(flags, io);
@@ -43,7 +47,7 @@ export async function runNotify(flags: NotifyFlags, io: CliIo): Promise<number> 
     printReport(report, byMobile, print);
     return report.allDelivered ? EXIT.OK : EXIT.FAILURE;
   } catch (error) {
-    return reportAppError(error, print);
+    return reportError(error, print, describeAppError);
   }
 }
 

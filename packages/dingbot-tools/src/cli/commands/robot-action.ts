@@ -1,12 +1,16 @@
 import type { RobotTemplateMessage } from "dingbot-sdk/protocol";
 import { type CliIo, CliUsageError, EXIT } from "../io.js";
 import { buildMessageFromFlags } from "../message-flags.js";
-import { appClient, credentials, printer, reportAppError } from "./api-common.js";
+import { printer } from "../printer.js";
+import { reportError } from "../report-error.js";
+import { appClient } from "./app-client.js";
+import { credentials } from "./app-credentials.js";
+import { describeAppError } from "./app-errors.js";
 import type { RobotSendFlags } from "./robot-flags.js";
 
 /** Runs `dingbot robot send`. */
 export async function runRobotSend(flags: RobotSendFlags, io: CliIo): Promise<number> {
-  const print = printer(io, flags.output, [flags.appSecret, io.env.DINGTALK_APP_SECRET]);
+  const print = printer(io, flags.output, [flags.appSecret]);
   try {
     if (flags.userId.length === 0 && !flags.conversationId) {
       throw new CliUsageError(
@@ -49,7 +53,7 @@ export async function runRobotSend(flags: RobotSendFlags, io: CliIo): Promise<nu
     }
     return failed.length === 0 ? EXIT.OK : EXIT.FAILURE;
   } catch (error) {
-    return reportAppError(error, print);
+    return reportError(error, print, describeAppError);
   }
 }
 

@@ -1,14 +1,9 @@
-import {
-  ApiError,
-  HttpError,
-  RequestError,
-  redactText,
-  ValidationError,
-  WebhookClient,
-} from "dingbot-sdk/client";
-import { describeErrcode } from "dingbot-sdk/protocol";
+import { ApiError, HttpError, RequestError, ValidationError, WebhookClient } from "dingbot-sdk/client";
+import { describeErrcode, type RobotMessageBody, WEBHOOK_MAX_BODY_BYTES } from "dingbot-sdk/protocol";
 import { type CliIo, CliUsageError, EXIT } from "../io.js";
 import { buildMessageFromFlags } from "../message-flags.js";
+import { printer } from "../printer.js";
+import { type DescribeError, type ErrorReport, reportError } from "../report-error.js";
 import { verboseLogger } from "../verbose-logger.js";
 import type { SendFlags } from "./send-flags.js";
 
@@ -36,20 +31,10 @@ interface SendReport {
 export async function runSend(flags: SendFlags, io: CliIo): Promise<number> {
   const webhook = flags.webhook ?? io.env.DINGTALK_WEBHOOK;
   const secret = flags.secret ?? io.env.DINGTALK_SECRET;
-  const token = tokenOf(webhook);
-  const secrets = [token, secret];
-  const clean = (text: string): string => redactText(text, secrets);
-  const out = (text: string): void => io.stdout(clean(text));
-  const err = (text: string): void => io.stderr(clean(text));
-  const json = flags.output === "json";
-  const fail = (code: number, report: SendReport, lines: string[]): number => {
-    if (json) out(`${JSON.stringify(report)}\n`);
-    err(lines.map((line) => `${line}\n`).join(""));
-    return code;
-  };
-
+  const print = printer(io, flags.output, [tokenOf(webhook), secret]);
+  let message: RobotMessageBody | undefined;
   try {
-    const message = await buildMessageFromFlags(flags, io);
+    message = await buildMessageFromFlags(flags, io);
     if (!webhook && !flags.dryRun) {
       throw new CliUsageError(
         "no webhook: pass --webhook URL or set DINGTALK_WEBHOOK",
@@ -67,88 +52,95 @@ export async function runSend(flags: SendFlags, io: CliIo): Promise<number> {
       // One process sends one message: nothing to queue, and a rate-limit answer should fail fast with its hint.
       rateLimit: false,
       retries: { retryRateLimited: false },
-      ...(flags.verbose ? { logger: verboseLogger(err) } : {}),
+      ...(flags.verbose ? { logger: verboseLogger(print.err) } : {}),
     });
     if (flags.dryRun) {
       const bodies = client.prepare(message);
-      for (const body of bodies) out(`${JSON.stringify(body)}\n`);
+      for (const body of bodies) print.out(`${JSON.stringify(body)}\n`);
       return EXIT.OK;
     }
     const result = await client.send(message, { signal: io.signal });
-    if (json) {
-      out(
+    if (print.json) {
+      print.out(
         `${JSON.stringify({ ok: true, msgtype: message.msgtype, errcode: 0, errmsg: result.errmsg, parts: result.parts, attempts: result.attempts } satisfies SendReport)}\n`,
       );
     } else {
-      out(
+      print.out(
         `sent ${message.msgtype} message (errcode 0${result.attempts > 1 ? `, after ${result.attempts} attempts` : ""})\n`,
       );
     }
     return EXIT.OK;
   } catch (error) {
-    if (error instanceof CliUsageError) {
-      return fail(
-        EXIT.USAGE,
-        { ok: false, error: error.message, ...(error.hint ? { hint: error.hint } : {}) },
-        [`error: ${error.message}`, ...(error.hint ? [`hint: ${error.hint}`] : [])],
-      );
-    }
+    return reportError(error, print, describeSendError(flags.keyword, message));
+  }
+}
+
+/**
+ * What `dingbot send` says about the webhook client's errors, in its own words: a refusal names the errcode's
+ * meaning, and a failure to connect says which setting to check.
+ * @param keywords - the robot's keywords (`--keyword`), for a message without one
+ * @param message - the message, once built (its size, when it is too large)
+ */
+function describeSendError(keywords: string[], message: RobotMessageBody | undefined): DescribeError {
+  return (error) => {
     if (error instanceof ValidationError) {
-      const { message, hint } = describeValidation(error, flags.keyword);
-      return fail(EXIT.USAGE, { ok: false, error: message, hint }, [`error: ${message}`, `hint: ${hint}`]);
+      return describeValidation(error, keywords, message);
     }
-    if (error instanceof ApiError) {
-      const info = error.errcode !== undefined ? describeErrcode(error.errcode, error.errmsg) : undefined;
-      const meaning = info?.meaning ?? "DingTalk refused the request";
-      return fail(
-        EXIT.FAILURE,
-        {
-          ok: false,
-          ...(error.errcode !== undefined ? { errcode: error.errcode } : {}),
-          errmsg: error.errmsg,
-          kind: error.kind,
-          meaning,
-          ...(error.hint ? { hint: error.hint } : {}),
-        },
-        [
-          `error: DingTalk refused the message: errcode ${error.errcode ?? error.apiCode ?? error.status} (${meaning}): ${error.errmsg}`,
-          ...(error.hint ? [`hint: ${error.hint}`] : []),
-        ],
-      );
-    }
+    if (error instanceof ApiError) return describeRefusal(error);
     if (error instanceof HttpError || error instanceof RequestError) {
       const hint =
         error instanceof HttpError
           ? "the server is not DingTalk or the emulator: check --base-url / DINGTALK_BASE_URL and the webhook URL"
           : "check the network or proxy, and --base-url / DINGTALK_BASE_URL if you use the emulator";
-      return fail(EXIT.FAILURE, { ok: false, error: error.message, hint }, [
-        `error: ${error.message}`,
-        `hint: ${hint}`,
-      ]);
+      return { message: error.message, hint };
     }
-    throw error;
-  }
+    return undefined;
+  };
+}
+
+/** DingTalk refused the message: the errcode, what it means, and its own JSON line. */
+function describeRefusal(error: ApiError): ErrorReport {
+  const info = error.errcode !== undefined ? describeErrcode(error.errcode, error.errmsg) : undefined;
+  const meaning = info?.meaning ?? "DingTalk refused the request";
+  return {
+    message: `DingTalk refused the message: errcode ${error.errcode ?? error.apiCode ?? error.status} (${meaning}): ${error.errmsg}`,
+    ...(error.hint ? { hint: error.hint } : {}),
+    json: {
+      ok: false,
+      ...(error.errcode !== undefined ? { errcode: error.errcode } : {}),
+      errmsg: error.errmsg,
+      kind: error.kind,
+      meaning,
+      ...(error.hint ? { hint: error.hint } : {}),
+    } satisfies SendReport,
+  };
 }
 
 /**
  * What the client refused before sending, in CLI terms: the library's own sentences name library options
  * (injectKeyword, split) that the command does not have.
  */
-function describeValidation(error: ValidationError, keywords: string[]): { message: string; hint: string } {
-  const problem = error.issues[0]?.message ?? "";
-  if (error.issues[0]?.code === "no-keyword") {
+function describeValidation(
+  error: ValidationError,
+  keywords: string[],
+  message: RobotMessageBody | undefined,
+): ErrorReport & { hint: string } {
+  const issue = error.issues[0];
+  if (issue?.code === "no-keyword") {
     return {
       message: `the message contains none of the robot's keywords (${keywords.join(", ")}): DingTalk would refuse it with 310000`,
       hint: "put one of the keywords into the text; nothing was sent",
     };
   }
-  if (error.issues[0]?.code === "too-large") {
+  if (issue?.code === "too-large" && message !== undefined) {
+    // The client posts the message as it is (no split, no keyword added): its size is the body's.
+    const bytes = Buffer.byteLength(JSON.stringify(message), "utf8");
     return {
-      message: `the message ${problem.replace("(limit", "but DingTalk accepts at most").replace(")", "")}`,
+      message: `the message body is ${bytes} bytes but DingTalk accepts at most ${WEBHOOK_MAX_BODY_BYTES}`,
       hint: "shorten it, or send it as several messages; nothing was sent",
     };
   }
-  if (error.issues[0]?.path === "url") {
+  if (issue?.path === "url") {
     return {
       message: error.message,
       hint: "copy the whole webhook URL from the group's robot settings; nothing was sent",

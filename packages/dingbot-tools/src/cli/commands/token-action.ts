@@ -1,10 +1,14 @@
 import { type CliIo, EXIT } from "../io.js";
-import { appClient, credentials, printer, reportAppError } from "./api-common.js";
+import { printer } from "../printer.js";
+import { reportError } from "../report-error.js";
+import { appClient } from "./app-client.js";
+import { credentials } from "./app-credentials.js";
+import { describeAppError } from "./app-errors.js";
 import type { TokenFlags } from "./token-flags.js";
 
 /** Runs `dingbot token`. */
 export async function runToken(flags: TokenFlags, io: CliIo): Promise<number> {
-  const print = printer(io, flags.output, [flags.appSecret, io.env.DINGTALK_APP_SECRET]);
+  const print = printer(io, flags.output, [flags.appSecret]);
   try {
     const creds = credentials(flags, io, false);
     const client = appClient(flags, io, creds, print);
@@ -29,6 +33,6 @@ export async function runToken(flags: TokenFlags, io: CliIo): Promise<number> {
     else print.out("run with --show to print the token\n");
     return EXIT.OK;
   } catch (error) {
-    return reportAppError(error, print);
+    return reportError(error, print, describeAppError);
   }
 }
