@@ -6,6 +6,7 @@
  */
 import type { IncomingMessage } from "node:http";
 import type { Context } from "hono";
+import { incomingOf } from "./incoming.js";
 
 /** The body, or `tooLarge` as soon as it passed the cap. */
 export type BodyRead = { ok: true; bytes: Uint8Array } | { ok: false; tooLarge: true };
@@ -21,7 +22,9 @@ export type BodyRead = { ok: true; bytes: Uint8Array } | { ok: false; tooLarge: 
  * @throws when the client ends the connection before the body did, or the body stream fails
  */
 export async function readCappedBody(source: Context | Request, limit: number): Promise<BodyRead> {
-  const incoming = isContext(source) ? nodeRequestOf(source) : undefined;
+  const found = isContext(source) ? incomingOf(source) : undefined;
+  // Only a real Node request can be read directly (a test may pass a bare `{ incoming: { socket } }` env).
+  const incoming = typeof found?.on === "function" && found.headers ? found : undefined;
   const declared = Number(
     incoming ? incoming.headers["content-length"] : requestOf(source).headers.get("content-length"),
   );
@@ -36,12 +39,6 @@ function isContext(source: Context | Request): source is Context {
 
 function requestOf(source: Context | Request): Request {
   return isContext(source) ? source.req.raw : source;
-}
-
-/** The node:http request behind a Hono context under @hono/node-server, if there is one. */
-function nodeRequestOf(c: Context): IncomingMessage | undefined {
-  const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
-  return incoming && typeof incoming.on === "function" && incoming.headers ? incoming : undefined;
 }
 
 function readIncoming(incoming: IncomingMessage, limit: number): Promise<BodyRead> {

@@ -2,9 +2,9 @@
  * Applies an injected fault (see ../faults.ts) to a robot message request before it is handled.
  * @module
  */
-import type { IncomingMessage } from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Context } from "hono";
+import { incomingOf } from "../../http/incoming.js";
 import type { EmulatorContext } from "../context.js";
 
 /**
@@ -49,7 +49,7 @@ export async function applyFault(
       return c.json({ errcode: fault.errcode, errmsg: fault.errmsg });
     case "reset": {
       record(undefined, "emulated connection reset");
-      const socket = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming?.socket;
+      const socket = incomingOf(c)?.socket;
       if (socket) {
         // Destroying the socket drops the connection with no answer at all, as a crashed proxy would.
         socket.destroy();
