@@ -3,22 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Command } from "commander";
 import { describe, expect, it } from "vitest";
-import type { CliIo } from "./io.js";
+import { captureIo } from "../../../../test/helpers/cli-io.js";
 import { CliUsageError } from "./io.js";
 import { addMessageFlags, buildMessageFromFlags, type MessageFlags } from "./message-flags.js";
-
-function io(stdin = "", cwd = process.cwd()): CliIo {
-  return {
-    stdout: () => {},
-    stderr: () => {},
-    env: {},
-    readStdin: async () => stdin,
-    fetch: globalThis.fetch,
-    cwd,
-    signal: new AbortController().signal,
-    isTTY: false,
-  };
-}
 
 /** Parses argv with the shared flags, as `send` and `notify` do. */
 function parse(argv: string[]): MessageFlags {
@@ -47,19 +34,19 @@ describe("addMessageFlags() + buildMessageFromFlags()", () => {
   it("reads @path relative to the io's working directory", async () => {
     const dir = mkdtempSync(join(tmpdir(), "flags-"));
     writeFileSync(join(dir, "note.txt"), "hello from a file\r\n");
-    const body = await buildMessageFromFlags(parse(["--text", "@note.txt"]), io("", dir));
+    const body = await buildMessageFromFlags(parse(["--text", "@note.txt"]), captureIo({ cwd: dir }));
     expect(body).toEqual({ msgtype: "text", text: { content: "hello from a file" } });
   });
 
   it("lays buttons side by side unless --vertical", async () => {
     const flags = parse(["--action-card", "x", "--title", "t", "--button", "a=https://e.com"]);
-    const body = await buildMessageFromFlags(flags, io());
+    const body = await buildMessageFromFlags(flags, captureIo());
     expect(body.msgtype === "actionCard" && body.actionCard.btnOrientation).toBe("1");
   });
 
   it("splits a button at the first = so URLs keep their query", async () => {
     const flags = parse(["--action-card", "x", "--title", "t", "--button", "Go=https://e.com/?a=1&b=2"]);
-    const body = await buildMessageFromFlags(flags, io());
+    const body = await buildMessageFromFlags(flags, captureIo());
     expect(body.msgtype === "actionCard" && body.actionCard.btns).toEqual([
       { title: "Go", actionURL: "https://e.com/?a=1&b=2" },
     ]);
@@ -67,14 +54,18 @@ describe("addMessageFlags() + buildMessageFromFlags()", () => {
 
   it("reads a link's --text from stdin, and refuses a JSON body that is not a message", async () => {
     const flags = parse(["--link", "https://e.com", "--title", "t", "--text", "-"]);
-    expect(await buildMessageFromFlags(flags, io("from stdin"))).toMatchObject({
+    expect(await buildMessageFromFlags(flags, captureIo({ stdin: "from stdin" }))).toMatchObject({
       link: { text: "from stdin" },
     });
-    await expect(buildMessageFromFlags(parse(["--json", "-"]), io("{}"))).rejects.toThrow(/msgtype/);
+    await expect(buildMessageFromFlags(parse(["--json", "-"]), captureIo({ stdin: "{}" }))).rejects.toThrow(
+      /msgtype/,
+    );
   });
 
   it("names the flag and a fix in every usage error", async () => {
-    const error = await buildMessageFromFlags(parse(["--feed-item", "nope"]), io()).catch((e: unknown) => e);
+    const error = await buildMessageFromFlags(parse(["--feed-item", "nope"]), captureIo()).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(CliUsageError);
     expect((error as CliUsageError).message).toContain("--feed-item");
     expect((error as CliUsageError).hint).toContain("e.g.");

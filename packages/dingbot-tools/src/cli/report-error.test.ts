@@ -1,29 +1,10 @@
 import { CommanderError } from "commander";
 import { ValidationError } from "dingbot-sdk/client";
 import { describe, expect, it } from "vitest";
-import { CliFailure, type CliIo, CliUsageError } from "./io.js";
+import { captureIo } from "../../../../test/helpers/cli-io.js";
+import { CliFailure, CliUsageError } from "./io.js";
 import { printer } from "./printer.js";
 import { describeUnexpected, exitCodeOf, reportError } from "./report-error.js";
-
-function capture(env: Record<string, string> = {}): CliIo & { out: string; err: string } {
-  const io = {
-    out: "",
-    err: "",
-    stdout: (text: string) => {
-      io.out += text;
-    },
-    stderr: (text: string) => {
-      io.err += text;
-    },
-    env,
-    readStdin: async () => "",
-    fetch: globalThis.fetch,
-    cwd: process.cwd(),
-    signal: new AbortController().signal,
-    isTTY: false,
-  };
-  return io;
-}
 
 describe("exitCodeOf()", () => {
   it("is the one table: 0 help/version, 2 usage and refused-before-sending, a failure's own code, else 1", () => {
@@ -38,14 +19,14 @@ describe("exitCodeOf()", () => {
 
 describe("reportError()", () => {
   it("prints error and hint lines, and with json one JSON line on stdout", () => {
-    const io = capture();
+    const io = captureIo();
     expect(reportError(new CliUsageError("no app key", "pass --app-key"), printer(io, "json"))).toBe(2);
     expect(io.err).toBe("error: no app key\nhint: pass --app-key\n");
     expect(JSON.parse(io.out)).toEqual({ ok: false, error: "no app key", hint: "pass --app-key" });
   });
 
   it("uses a describer's JSON line when it gives one", () => {
-    const io = capture();
+    const io = captureIo();
     const describe = () => ({ message: "refused", json: { ok: false, errcode: 310000 } });
     expect(reportError(new Error("x"), printer(io, "json"), describe)).toBe(1);
     expect(JSON.parse(io.out)).toEqual({ ok: false, errcode: 310000 });
@@ -53,7 +34,7 @@ describe("reportError()", () => {
   });
 
   it("rethrows what no describer knows, and describeUnexpected knows everything", () => {
-    const io = capture();
+    const io = captureIo();
     const error = new Error("surprise");
     expect(() => reportError(error, printer(io, "text"))).toThrow(error);
     expect(reportError(error, printer(io, "text"), describeUnexpected)).toBe(1);
@@ -61,7 +42,7 @@ describe("reportError()", () => {
   });
 
   it("masks the printer's secrets and the environment's", () => {
-    const io = capture({ DINGTALK_SECRET: "SECfromtheenvironment" });
+    const io = captureIo({ env: { DINGTALK_SECRET: "SECfromtheenvironment" } });
     reportError(
       new Error("leak SECfromtheenvironment and flagsecret1"),
       printer(io, "text", ["flagsecret1"]),

@@ -1,30 +1,13 @@
 import type { Command } from "commander";
 import { afterEach, describe, expect, it } from "vitest";
+import { captureIo } from "../../../../test/helpers/cli-io.js";
 import { COMMANDS } from "./commands/index.js";
 import type { RegisterCommand } from "./commands/register.js";
-import type { CliIo } from "./io.js";
 import { run } from "./run.js";
 import { secretArgs } from "./secrets.js";
 
 const TOKEN = "tok0123456789abcdef";
 const SECRET = "SEC0123456789abcdef";
-
-function capture(env: Record<string, string> = {}): CliIo & { err: string } {
-  const io = {
-    err: "",
-    stdout: () => undefined,
-    stderr: (text: string) => {
-      io.err += text;
-    },
-    env,
-    readStdin: async () => "",
-    fetch: globalThis.fetch,
-    cwd: process.cwd(),
-    signal: new AbortController().signal,
-    isTTY: false,
-  };
-  return io;
-}
 
 /** A command whose action fails with a message that repeats its secret flag, like a careless library might. */
 const registerLeaky: RegisterCommand = (program: Command) => {
@@ -45,7 +28,7 @@ afterEach(() => {
 describe("run()", () => {
   it("masks secrets from flags in an unexpected error and exits 1", async () => {
     COMMANDS.push(registerLeaky);
-    const io = capture();
+    const io = captureIo();
     const webhook = `https://oapi.dingtalk.com/robot/send?access_token=${TOKEN}`;
     const code = await run(["leaky", "--secret", SECRET, `--webhook=${webhook}`], io);
     expect(code).toBe(1);

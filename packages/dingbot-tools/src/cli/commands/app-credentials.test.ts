@@ -1,29 +1,15 @@
 import { describe, expect, it } from "vitest";
-import type { CliIo } from "../io.js";
+import { captureIo } from "../../../../../test/helpers/cli-io.js";
 import { run } from "../run.js";
 
-function capture(env: Record<string, string>): CliIo & { err: string } {
-  const io = {
-    err: "",
-    stdout: () => undefined,
-    stderr: (text: string) => {
-      io.err += text;
-    },
-    env,
-    readStdin: async () => "",
-    fetch: () => Promise.reject(new Error("no request expected")),
-    cwd: process.cwd(),
-    signal: new AbortController().signal,
-    isTTY: false,
-  };
-  return io;
-}
+/** These checks come before any request. */
+const NO_FETCH: typeof fetch = () => Promise.reject(new Error("no request expected"));
 
 const APP = { DINGTALK_APP_KEY: "dingappkey", DINGTALK_APP_SECRET: "app-secret-value" };
 
 describe("the app commands' checks before any request", () => {
   it("refuse a base URL that is not http(s) as a usage error, in the client's words", async () => {
-    const io = capture(APP);
+    const io = captureIo({ env: APP, fetch: NO_FETCH });
     expect(await run(["token", "--no-cache", "--base-url", "ftp://example.com"], io)).toBe(2);
     expect(io.err).toBe('error: baseUrl (or DINGTALK_BASE_URL) must be http(s): "ftp://example.com"\n');
   });
@@ -34,7 +20,7 @@ describe("the app commands' checks before any request", () => {
       ["0", 'the agent id must be a positive whole number, got "0"'],
       ["99999999999999999999", 'the agent id must be a positive whole number, got "99999999999999999999"'],
     ] as const) {
-      const io = capture({ ...APP, DINGTALK_AGENT_ID: agentId });
+      const io = captureIo({ env: { ...APP, DINGTALK_AGENT_ID: agentId }, fetch: NO_FETCH });
       expect(await run(["notify", "--user-id", "u1", "--text", "hi"], io)).toBe(2);
       expect(io.err).toContain(`error: ${message}\n`);
     }
