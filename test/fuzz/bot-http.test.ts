@@ -29,6 +29,7 @@ import {
   tryJson,
   withTimeout,
 } from "./lib/http.js";
+import { LogTap } from "./lib/log-tap.js";
 import { contentType, extraHeaders, headerValue, method, wireBody } from "./lib/mutate.js";
 import { fromSchema } from "./lib/schema-arb.js";
 import { configureLikeServe, FAKE_ACCESS_TOKEN } from "./lib/serve-bot.js";
@@ -42,8 +43,7 @@ const SESSION_WEBHOOK = `http://127.0.0.1:9/robot/sendBySession?session=${SESSIO
 const PATH = "/dd_robot";
 const SECRETS = [APP_SECRET, SESSION, FAKE_ACCESS_TOKEN];
 
-let log = "";
-let logChecked = 0;
+const log = new LogTap(['"msg":"callback"']);
 let handler: HttpHandler;
 let server: RunningHttpServer;
 let socket: SocketClient;
@@ -60,9 +60,9 @@ const signOf = (ts: string, secret = APP_SECRET): string =>
 
 beforeAll(async () => {
   const logger = createCliLogger((text) => {
-    log += text;
+    log.write(text);
   }, "debug");
-  expect(log).toBe("");
+  expect(log.total).toBe(0);
   // What `dingbot serve` does with a bot file: configure it with the secret, its logger and io.fetch.
   configureLikeServe(bot, { appKey: "dinghttpfuzz01", appSecret: APP_SECRET, logger, now: () => clock });
   handler = httpTransport(bot, {
@@ -204,8 +204,7 @@ function validCase(): HttpCase {
 }
 
 function logFailures(): Failure[] {
-  const fresh = log.slice(logChecked);
-  logChecked = log.length;
+  const fresh = log.take();
   const leaked = findSecret(fresh, SECRETS);
   return leaked
     ? [{ signature: "secret in the log", detail: `contains ${mask(leaked)}: ${fresh.slice(0, 300)}` }]
@@ -282,7 +281,7 @@ describe(`fuzz: ${TARGET}`, () => {
       await new Promise((resolve) => setImmediate(resolve));
       const late = logFailures();
       // The logger really was wired: one line per callback.
-      expect(log).toContain('"msg":"callback"');
+      expect(log.seen.get('"msg":"callback"')).toBe(true);
       expect([...result.classes, ...late], failureReport(result)).toEqual([]);
     },
     timeoutMs,

@@ -25,6 +25,7 @@ import {
   toRequest,
   withTimeout,
 } from "./lib/http.js";
+import { LogTap } from "./lib/log-tap.js";
 import { contentType, extraHeaders, method, wireBody } from "./lib/mutate.js";
 import { NASTY_STRINGS } from "./lib/schema-arb.js";
 
@@ -50,8 +51,7 @@ let botUrl: string;
 let rejectionsSeen = 0;
 const tally = new Tally();
 /** What the emulator logged through its `log` option (problems that concern no single request). */
-let emulatorLog = "";
-let emulatorLogChecked = 0;
+const emulatorLog = new LogTap();
 
 const runs = split(runsPerTarget());
 const timeoutMs = Math.max(120_000, runsPerTarget() * 40);
@@ -97,8 +97,7 @@ beforeAll(async () => {
   // (3 minutes by default): shortened so such a case costs 50 ms.
   emulator = createEmulator({
     log: (line) => {
-      emulatorLog += `${line}
-`;
+      emulatorLog.write(`${line}\n`);
     },
     now: () => T0,
     callbackAttempts: 1,
@@ -334,8 +333,7 @@ function resolveCase(c: HttpCase): HttpCase {
 
 /** New lines of the emulator's own log must not carry a secret. */
 function emulatorLogFailures(): Failure[] {
-  const fresh = emulatorLog.slice(emulatorLogChecked);
-  emulatorLogChecked = emulatorLog.length;
+  const fresh = emulatorLog.take();
   if (fresh) tally.add(`emulator log: ${fresh.slice(0, 80)}`);
   const leaked = findSecret(fresh, SECRETS);
   return leaked ? [{ signature: "secret in the emulator's log", detail: `contains ${mask(leaked)}` }] : [];

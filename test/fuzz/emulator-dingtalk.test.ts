@@ -34,6 +34,7 @@ import {
   tryJson,
   withTimeout,
 } from "./lib/http.js";
+import { LogTap } from "./lib/log-tap.js";
 import { contentType, extraHeaders, headerValue, method, type WireBody, wireBody } from "./lib/mutate.js";
 import { fromSchema, type Hints } from "./lib/schema-arb.js";
 
@@ -57,8 +58,7 @@ let conversationId = "";
 let rejectionsSeen = 0;
 const tally = new Tally();
 /** What the emulator logged through its `log` option (problems that concern no single request). */
-let emulatorLog = "";
-let emulatorLogChecked = 0;
+const emulatorLog = new LogTap();
 
 const runs = split(runsPerTarget());
 const timeoutMs = Math.max(120_000, runsPerTarget() * 30);
@@ -73,8 +73,7 @@ async function inProcess(c: HttpCase): Promise<Answer> {
 beforeAll(async () => {
   emulator = createEmulator({
     log: (line) => {
-      emulatorLog += `${line}
-`;
+      emulatorLog.write(`${line}\n`);
     },
     now: () => T0,
     rateLimit: 1_000_000_000,
@@ -349,8 +348,7 @@ const anyCase: fc.Arbitrary<HttpCase> = fc.oneof(
 
 /** New lines of the emulator's own log must not carry a secret. */
 function emulatorLogFailures(): Failure[] {
-  const fresh = emulatorLog.slice(emulatorLogChecked);
-  emulatorLogChecked = emulatorLog.length;
+  const fresh = emulatorLog.take();
   if (fresh) tally.add(`emulator log: ${fresh.slice(0, 80)}`);
   const leaked = findSecret(fresh, [APP_SECRET, ROBOT_SECRET, ROBOT_TOKEN, PLAIN_TOKEN, oldToken, newToken]);
   return leaked ? [{ signature: "secret in the emulator's log", detail: `contains ${mask(leaked)}` }] : [];

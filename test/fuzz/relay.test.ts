@@ -36,6 +36,7 @@ import {
   tryJson,
   withTimeout,
 } from "./lib/http.js";
+import { LogTap } from "./lib/log-tap.js";
 import { contentType, extraHeaders, headerValue, method, type WireBody, wireBody } from "./lib/mutate.js";
 import { NASTY_STRINGS } from "./lib/schema-arb.js";
 
@@ -50,8 +51,7 @@ let harness: EmulatorHarness;
 let relay: Relay;
 let socket: SocketClient;
 let dir: ReturnType<typeof tempDir>;
-let log = "";
-let logChecked = 0;
+const log = new LogTap();
 const tally = new Tally();
 const runs = split(runsPerTarget());
 const timeoutMs = Math.max(120_000, runsPerTarget() * 30);
@@ -84,7 +84,7 @@ routes:
   );
   const logger = createRelayLogger("debug", secretsOf(config), {
     write(line: string) {
-      log += line;
+      log.write(line);
     },
   });
   relay = await createRelay(config, { env: { DINGTALK_BASE_URL: harness.url }, logger });
@@ -280,8 +280,7 @@ const describeRelayCase = (r: RelayCase): string => describeCase(sent.get(r) ?? 
 // --- checks -----------------------------------------------------------------------------------------------
 
 function logFailures(): Failure[] {
-  const fresh = log.slice(logChecked);
-  logChecked = log.length;
+  const fresh = log.take();
   const failures: Failure[] = [];
   const leaked = findSecret(fresh, SECRETS);
   if (leaked) failures.push({ signature: "secret in the log", detail: `contains ${mask(leaked)}` });

@@ -76,6 +76,11 @@ export async function runPart<T>(
   const outcome = await fc.check(
     fc.asyncProperty(arbitrary, async (value) => {
       let found: Failure[];
+      if (process.env.FUZZ_STATS && index > 0 && index % 1000 === 0) {
+        console.log(
+          `${target} (${part}): ${index} cases after ${((performance.now() - started) / 1000).toFixed(1)} s`,
+        );
+      }
       try {
         found = await check(value, index++);
       } catch (error) {
