@@ -31,7 +31,8 @@ export type ErrorCode =
   | "DT_VALIDATION"
   | "DT_SIGNATURE"
   | "DT_BOT"
-  | "DT_STREAM_CONNECT";
+  | "DT_STREAM_CONNECT"
+  | "DT_MEDIA";
 
 /** Base class of every dingbot error. */
 export abstract class DingTalkError extends Error {
@@ -227,6 +228,42 @@ export class BotError<C = unknown> extends DingTalkError {
 /** The stream connection cannot start and retrying will not help (e.g. wrong credentials). */
 export class StreamConnectError extends DingTalkError {
   readonly code: ErrorCode = "DT_STREAM_CONNECT";
+}
+
+/**
+ * Why a media upload or download was refused: `too-large` (over the limit; a download is stopped as soon as
+ * it passes it), `unsupported-type` (a format DingTalk does not take for that media type), `empty` (nothing
+ * to upload), `download-code` (DingTalk refused the downloadCode: unknown, expired or another robot's),
+ * `download-failed` (the download URL answered with an error status).
+ */
+export type MediaErrorReason =
+  | "too-large"
+  | "unsupported-type"
+  | "empty"
+  | "download-code"
+  | "download-failed";
+
+/** A media upload or download was refused before or while it ran; the download URL never appears in it. */
+export class MediaError extends DingTalkError {
+  readonly code: ErrorCode = "DT_MEDIA";
+  /** HTTP status of the answer, for `download-failed`. */
+  readonly status: number | undefined;
+  /** The limit that was passed, for `too-large`. */
+  readonly limitBytes: number | undefined;
+  /**
+   * @param reason - what went wrong, for programs
+   * @param message - the sentence; redacted here with `options.secrets`
+   * @param options - `cause`, the literal secrets to mask (the download URL), and the HTTP status or limit
+   */
+  constructor(
+    readonly reason: MediaErrorReason,
+    message: string,
+    options?: DingTalkErrorOptions & { status?: number; limitBytes?: number },
+  ) {
+    super(message, options);
+    this.status = options?.status;
+    this.limitBytes = options?.limitBytes;
+  }
 }
 
 /** The errors a client call can reject with. */

@@ -30,6 +30,8 @@ export interface ApiRequest {
   query?: Record<string, string>;
   /** JSON body. */
   body?: unknown;
+  /** A body sent as it is instead of JSON (a multipart upload, see client/media.ts). */
+  rawBody?: { bytes: Uint8Array<ArrayBuffer>; contentType: string };
   /** The access token and where it goes. */
   token?: { in: "query" | "header"; value: string };
   signal?: AbortSignal;
@@ -112,8 +114,11 @@ export class ApiHttp {
     const headers: Record<string, string> = { accept: "application/json" };
     if (request.token?.in === "query") url.searchParams.set("access_token", request.token.value);
     if (request.token?.in === "header") headers[ACCESS_TOKEN_HEADER] = request.token.value;
-    let body: string | undefined;
-    if (request.body !== undefined) {
+    let body: string | Uint8Array<ArrayBuffer> | undefined;
+    if (request.rawBody !== undefined) {
+      headers["content-type"] = request.rawBody.contentType;
+      body = request.rawBody.bytes;
+    } else if (request.body !== undefined) {
       headers["content-type"] = "application/json";
       body = JSON.stringify(request.body);
     }

@@ -19,6 +19,12 @@ import {
   type EndpointResponse,
   type EndpointSpec,
 } from "../protocol/api/endpoints.js";
+import {
+  MEDIA_ENDPOINTS,
+  type MediaEndpointName,
+  type MediaEndpointRequest,
+  type MediaEndpointResponse,
+} from "../protocol/api/media.js";
 import { AccessTokenResponseSchema, GetTokenResponseSchema } from "../protocol/api/oauth.js";
 import { check, formatIssues } from "../protocol/validate.js";
 import {
@@ -31,6 +37,7 @@ import {
 import { resolveBaseUrls } from "./base-url.js";
 import { type CardEndpointCaller, Cards } from "./cards.js";
 import type { CallOptions, EndpointCaller } from "./endpoint-caller.js";
+import { Media, type MediaCaller } from "./media.js";
 import { realSleep, type Sleep } from "./retry.js";
 import { RobotApi } from "./robot-api.js";
 import { type CachedToken, TokenCache, type TokenStore } from "./token-cache.js";
@@ -90,7 +97,7 @@ export interface RawRequest {
  * const userId = await client.getUserIdByMobile("13800000000");
  * const report = await client.workNotifications.sendAndConfirm({ userIds: [userId] }, workMessages.text("hi"));
  */
-export class AppClient implements EndpointCaller, CardEndpointCaller {
+export class AppClient implements EndpointCaller, CardEndpointCaller, MediaCaller {
   readonly appKey: string;
   readonly agentId: number | undefined;
   readonly robotCode: string;
@@ -100,6 +107,8 @@ export class AppClient implements EndpointCaller, CardEndpointCaller {
   readonly robot: RobotApi;
   /** Interactive cards (card_1_0): send, update, stream. */
   readonly cards: Cards;
+  /** Media: download what people send, upload and send images, files, voice notes and videos. */
+  readonly media: Media;
   readonly #secret: string;
   readonly #http: ApiHttp;
   readonly #tokens: Record<TokenStyle, TokenCache>;
@@ -146,7 +155,13 @@ export class AppClient implements EndpointCaller, CardEndpointCaller {
       now: this.#now,
       logger: this.#logger,
     });
-    this.robot = new RobotApi(this, this.robotCode);
+    this.media = new Media(this, {
+      robotCode: this.robotCode,
+      fetch: options.fetch ?? globalThis.fetch,
+      logger: this.#logger,
+      now: this.#now,
+    });
+    this.robot = new RobotApi(this, this.robotCode, this.media);
     this.cards = new Cards(this, { robotCode: this.robotCode });
   }
 
@@ -194,6 +209,41 @@ export class AppClient implements EndpointCaller, CardEndpointCaller {
     options: CallOptions = {},
   ): Promise<CardEndpointResponse<K>> {
     return (await this.#invoke(name, CARD_ENDPOINTS[name], args, options)) as CardEndpointResponse<K>;
+  }
+
+  /**
+   * Calls a media endpoint (the separate `MEDIA_ENDPOINTS` table; see protocol/api/media.ts) with checked
+   * arguments, exactly as {@link call} does for the main table.
+   * @throws ValidationError before sending when `args` do not fit the endpoint's schema
+   * @throws AuthError, RateLimitedError, ApiError, HttpError, RequestError
+   */
+  async callMedia<K extends MediaEndpointName>(
+    name: K,
+    args: MediaEndpointRequest<K>,
+    options: CallOptions = {},
+  ): Promise<MediaEndpointResponse<K>> {
+    return (await this.#invoke(name, MEDIA_ENDPOINTS[name], args, options)) as MediaEndpointResponse<K>;
+  }
+
+  /**
+   * Posts a multipart body to an old-API path with the `access_token` query (the media upload), through
+   * the same token refresh, throttling retries and error mapping as every call.
+   * @throws AuthError, RateLimitedError, ApiError, HttpError, RequestError
+   */
+  async postMultipart(
+    path: string,
+    query: Record<string, string>,
+    body: { bytes: Uint8Array<ArrayBuffer>; contentType: string },
+    options: CallOptions = {},
+  ): Promise<unknown> {
+    return this.#withToken("query", {
+      host: "oapi",
+      method: "POST",
+      path,
+      query,
+      rawBody: body,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
   }
 
   /** One checked call of a table entry: check the arguments, add the token, check the answer. */

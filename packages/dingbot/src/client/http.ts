@@ -15,8 +15,8 @@ export interface JsonRequest {
   method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
   /** Full URL; it may carry secrets, which never reach an error message. */
   url: string;
-  /** Request body, already serialised. */
-  body?: string;
+  /** Request body, already serialised (bytes for a multipart upload). */
+  body?: string | Uint8Array<ArrayBuffer>;
   headers?: Record<string, string>;
   /** Gives up after this many ms (RequestError). */
   timeoutMs: number;

@@ -41,6 +41,19 @@ export {
 export type { EndpointCaller } from "./endpoint-caller.js";
 export { type JsonRequest, type JsonResponse, requestJson } from "./http.js";
 export {
+  DEFAULT_DOWNLOAD_MAX_BYTES,
+  DEFAULT_DOWNLOAD_TIMEOUT_MS,
+  type DownloadedFile,
+  type DownloadOptions,
+  fetchDownload,
+  Media,
+  type MediaCaller,
+  type MediaOptions,
+  type MediaSource,
+  type UploadedMedia,
+  type UploadOptions,
+} from "./media.js";
+export {
   type OpenApiReplier,
   type OpenApiReplyRequest,
   openApiReplier,
@@ -65,7 +78,13 @@ export {
   type WithRetryOptions,
   withRetry,
 } from "./retry.js";
-export { type BatchSendResult, RobotApi, toRobotTemplate } from "./robot-api.js";
+export {
+  type BatchSendResult,
+  RobotApi,
+  type RobotFileDownloader,
+  type RobotTarget,
+  toRobotTemplate,
+} from "./robot-api.js";
 export { jsonStringCost, type SplitOptions, splitText, type UnitCost, utf8Cost } from "./split.js";
 export {
   type CachedToken,

@@ -22,13 +22,50 @@ export interface BatchSendResult {
   flowControlledUserIds: string[];
 }
 
+/** Where a robot OpenAPI message goes: people 1:1 by userId, or a group by its openConversationId. */
+export type RobotTarget = { users: readonly string[] } | { group: string };
+
+/**
+ * Fetches a file a person sent to a robot (`appClient.media` is one). Declared here, not imported from
+ * media.ts, so robot-api.ts and media.ts do not import each other.
+ */
+export interface RobotFileDownloader {
+  download(
+    downloadCode: string,
+    options: {
+      robotCode: string;
+      maxBytes?: number;
+      timeoutMs?: number;
+      signal?: AbortSignal;
+      fileName?: string;
+    },
+  ): Promise<{ data: Uint8Array; fileName?: string; contentType?: string; size?: number }>;
+}
+
 /** The robot OpenAPI of one robot. */
 export class RobotApi {
   constructor(
     private readonly client: EndpointCaller,
     /** The robot that sends (for internal apps, the appKey). */
     readonly robotCode: string,
+    /** What {@link downloadFile} uses; the app client passes its `media`. */
+    private readonly downloader?: RobotFileDownloader,
   ) {}
+
+  /**
+   * Downloads a file a person sent to this robot, by the message's `downloadCode`: DingTalk's
+   * `messageFiles/download` gives a short-lived URL, which is fetched with a size limit (default 20 MiB)
+   * and a timeout (default 60 s). For a stream, use `appClient.media.download(code, { as: "stream" })`.
+   * @throws MediaError `download-code`, `download-failed` or `too-large`; RequestError on a timeout
+   * @throws TypeError when this RobotApi was built without a downloader
+   */
+  async downloadFile(
+    downloadCode: string,
+    options: { maxBytes?: number; timeoutMs?: number; signal?: AbortSignal; fileName?: string } = {},
+  ): Promise<{ data: Uint8Array; fileName?: string; contentType?: string; size?: number }> {
+    if (!this.downloader) throw new TypeError("this RobotApi has no downloader; use appClient.robot");
+    return this.downloader.download(downloadCode, { ...options, robotCode: this.robotCode });
+  }
 
   /**
    * Sends a message 1:1 to people by userid, 20 per call.
@@ -71,6 +108,30 @@ export class RobotApi {
       options,
     );
     return { processQueryKey: answer.processQueryKey };
+  }
+
+  /**
+   * Sends a message 1:1 or to a group, by target; a group send's key comes back as the one processQueryKey.
+   * @param target - `{ users: ["u1"] }` or `{ group: "cid…" }`
+   * @param message - from {@link robotMessage} or {@link toRobotTemplate}
+   */
+  async sendTo(
+    target: RobotTarget,
+    message: RobotTemplateMessage,
+    options: CallOptions = {},
+  ): Promise<BatchSendResult> {
+    if ("users" in target) return this.sendToUsers(target.users, message, options);
+    const { processQueryKey } = await this.sendToGroup(target.group, message, options);
+    return { processQueryKeys: [processQueryKey], invalidUserIds: [], flowControlledUserIds: [] };
+  }
+
+  /**
+   * Recalls messages sent by {@link sendTo} (within 24 h): 1:1 keys through `otoMessages/batchRecall`, group
+   * keys through `groupMessages/recall`.
+   */
+  async recallFrom(target: RobotTarget, processQueryKeys: readonly string[], options: CallOptions = {}) {
+    if ("users" in target) return this.recall(processQueryKeys, options);
+    return this.recallGroup(target.group, processQueryKeys, options);
   }
 
   /** Sends a typed template 1:1: `send("sampleText", {content: "hi"}, ["u1"])`. */

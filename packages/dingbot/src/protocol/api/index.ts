@@ -5,6 +5,7 @@
 export * from "./api-errors.js";
 export * from "./cards.js";
 export * from "./endpoints.js";
+export * from "./media.js";
 export * from "./msg-keys.js";
 export * from "./oauth.js";
 export * from "./robot.js";
