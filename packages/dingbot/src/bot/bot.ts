@@ -20,7 +20,7 @@ import { Composer, type MiddlewareFn } from "./composer.js";
 import { Context, type ContextCardServices } from "./context.js";
 import { type DedupeOptions, dedupe } from "./middleware/dedupe.js";
 import { type ApiFallback, Replier, type ReplierConfig } from "./replier.js";
-import type { Responder, Transport, Update } from "./transports/transport.js";
+import type { Responder, Transport, TransportHooks, Update } from "./transports/transport.js";
 
 /**
  * Builds the context of each message; a subclass of {@link Context} adds your own properties and methods
@@ -229,7 +229,8 @@ export class Bot<C extends Context = Context> extends Composer<C> {
   }
 
   /**
-   * Starts receiving updates through a transport; resolves once it is receiving.
+   * Starts receiving updates through a transport; resolves once it is receiving. Register `bot.action`
+   * handlers before: the transport learns here whether to take card callbacks.
    * @example
    * await bot.start(httpServerTransport({ appSecret, port: 3000 }));
    */
@@ -237,7 +238,14 @@ export class Bot<C extends Context = Context> extends Composer<C> {
     if (this.#transport) throw new Error("the bot is already running; call stop() first");
     this.#transport = transport;
     this.#abort = new AbortController();
-    await transport.start((update, responder) => this.handleUpdate(update, responder), this.#abort.signal);
+    // Card callbacks only with an action handler: the Stream transport subscribes to their topic only then.
+    const hooks: TransportHooks =
+      this.#actions.length > 0 ? { cardCallback: (body) => this.handleCardCallback(body) } : {};
+    await transport.start(
+      (update, responder) => this.handleUpdate(update, responder),
+      this.#abort.signal,
+      hooks,
+    );
   }
 
   /** Stops the transport started by {@link start}. */

@@ -95,6 +95,13 @@ export const httpCallbackHandler: typeof makeHttpCallbackHandler = makeHttpCallb
  */
 export const httpTransport: typeof makeHttpCallbackHandler = makeHttpCallbackHandler;
 export {
+  CARD_SIGNATURE_HEADER,
+  CARD_SIGNATURE_TIMESTAMP_HEADER,
+  signCardCallback,
+  verifyCardCallbackSignature,
+} from "./transports/card-signature.js";
+export {
+  HTTP_DEFAULT_CARD_PATH,
   HTTP_DEFAULT_MAX_BODY_BYTES,
   HTTP_DEFAULT_TIMEOUT_MS,
   type HttpTransportOptions,
@@ -118,4 +125,12 @@ export {
   streamTransport,
   type WebSocketConstructor,
 } from "./transports/stream/index.js";
-export type { Dispatch, ReplyBody, Responder, Transport, Update } from "./transports/transport.js";
+export type {
+  CardCallbackHandler,
+  Dispatch,
+  ReplyBody,
+  Responder,
+  Transport,
+  TransportHooks,
+  Update,
+} from "./transports/transport.js";

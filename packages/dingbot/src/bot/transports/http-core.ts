@@ -1,17 +1,24 @@
 /**
  * The HTTP callback transport's logic, independent of the server API: routing, signature check,
- * bounded body, schema check, dispatch with an inline-reply window. http.ts adapts it to Web
+ * bounded body, schema check, dispatch with an inline-reply window; card callbacks on their own path
+ * with their own signature (docs/protocol-decisions.md, "Card callbacks over HTTP"). http.ts adapts it to Web
  * Request/Response, http-node.ts to node:http (without building a Request per call, which is slow on Node 20).
  * @module
  */
+import { createHash } from "node:crypto";
 import type { Logger } from "../../logger.js";
 import { ROBOT_MESSAGE_TOPIC } from "../../protocol/constants.js";
 import { type InboundMessage, InboundMessageSchema } from "../../protocol/inbound/robot-message.js";
 import { parseJson } from "../../protocol/json.js";
 import { verifySignature } from "../../protocol/signing.js";
 import { check } from "../../protocol/validate.js";
+import {
+  CARD_SIGNATURE_HEADER,
+  CARD_SIGNATURE_TIMESTAMP_HEADER,
+  verifyCardCallbackSignature,
+} from "./card-signature.js";
 import { ReplayGuard, type ReplayGuardOptions } from "./http-replay.js";
-import type { Dispatch, ReplyBody, Responder } from "./transport.js";
+import type { CardCallbackHandler, Dispatch, ReplyBody, Responder, TransportHooks } from "./transport.js";
 
 /** Options of the HTTP callback transport. */
 export interface HttpTransportOptions {
@@ -36,6 +43,18 @@ export interface HttpTransportOptions {
    * turns it off, e.g. behind several processes where each would see only some of the callbacks anyway.
    */
   replay?: false | ReplayGuardOptions;
+  /**
+   * Where DingTalk posts card callbacks: the path of the `callbackUrl` registered with
+   * `client.cards.registerCallback` (default `/card-callback`; must differ from `path`). Served only when
+   * the bot has a `bot.action` handler and `cardApiSecret` is set.
+   */
+  cardPath?: string;
+  /**
+   * The `apiSecret` the card callback URL was registered with. DingTalk then signs each card callback
+   * (`x-ddpaas-signature`), and only signed ones are taken. Without it the card path answers 404: an
+   * unsigned card callback could come from anyone.
+   */
+  cardApiSecret?: string;
   /** Clock, epoch ms (signature window). */
   now?: () => number;
   /** Receives one line per callback (never headers, signatures or the sessionWebhook). */
@@ -44,6 +63,8 @@ export interface HttpTransportOptions {
 
 /** Default inline-reply window: below the ~3 s DingTalk is said to wait (protocol 2.4, UNCERTAIN). */
 export const HTTP_DEFAULT_TIMEOUT_MS = 2500;
+/** Default path of card callbacks. */
+export const HTTP_DEFAULT_CARD_PATH = "/card-callback";
 /** Default body limit. DingTalk's messages are a few KiB. */
 export const HTTP_DEFAULT_MAX_BODY_BYTES = 256 * 1024;
 /**
@@ -102,6 +123,12 @@ const answer = (status: number, error: string, extra: Partial<HttpAnswer> = {}):
 interface HttpConfig {
   appSecret: string;
   path: string;
+  cardPath: string;
+  cardApiSecret: string | undefined;
+  /** Set by createCallHandler when the bot takes card callbacks. */
+  cardCallback: CardCallbackHandler | undefined;
+  /** Signatures of card callbacks already used (their own guard: another header, another secret). */
+  cardReplay: ReplayGuard | undefined;
   timeoutMs: number;
   maxBodyBytes: number;
   requestTimeoutMs: number;
@@ -126,9 +153,28 @@ export function resolveHttpOptions(options: HttpTransportOptions): HttpConfig {
   if (!(maxBodyBytes > 0)) throw new TypeError("maxBodyBytes must be a positive number of bytes");
   const requestTimeoutMs = options.requestTimeoutMs ?? HTTP_DEFAULT_REQUEST_TIMEOUT_MS;
   if (!(requestTimeoutMs > 0)) throw new TypeError("requestTimeoutMs must be a positive number of ms");
+  const cardPath = normalisePath(options.cardPath ?? HTTP_DEFAULT_CARD_PATH);
+  if (!cardPath.startsWith("/")) {
+    throw new TypeError(`cardPath must start with "/": ${JSON.stringify(options.cardPath)}`);
+  }
+  if (cardPath === path) {
+    throw new TypeError(`cardPath must differ from path (both are ${JSON.stringify(path)})`);
+  }
+  if (
+    options.cardApiSecret !== undefined &&
+    (typeof options.cardApiSecret !== "string" || !options.cardApiSecret)
+  ) {
+    throw new TypeError(
+      "cardApiSecret must be a non-empty string: the apiSecret given to callbacks/register",
+    );
+  }
   return {
     appSecret: options.appSecret,
     path,
+    cardPath,
+    cardApiSecret: options.cardApiSecret,
+    cardCallback: undefined,
+    cardReplay: options.replay === false ? undefined : new ReplayGuard(options.replay),
     timeoutMs,
     maxBodyBytes,
     requestTimeoutMs,
@@ -146,10 +192,16 @@ function normalisePath(path: string): string {
  * Builds the core handler around a dispatch function (usually `bot.handleUpdate`).
  * @param dispatch - receives each verified, validated update
  * @param options - secret, path, limits, clock, logger
+ * @param hooks - card callbacks (`bot.handleCardCallback`), served on `cardPath` when `cardApiSecret` is set
  * @throws TypeError for invalid options
  */
-export function createCallHandler(dispatch: Dispatch, options: HttpTransportOptions): HttpCallHandler {
+export function createCallHandler(
+  dispatch: Dispatch,
+  options: HttpTransportOptions,
+  hooks: TransportHooks = {},
+): HttpCallHandler {
   const config = resolveHttpOptions(options);
+  if (hooks.cardCallback && config.cardApiSecret) config.cardCallback = hooks.cardCallback;
   // Only our own bug can reject here; a bad request never should.
   const internalError = (error: unknown): HttpAnswer => {
     config.logger?.error(
@@ -167,6 +219,8 @@ async function handleCall(call: HttpCall, dispatch: Dispatch, config: HttpConfig
   const path = normalisePath(call.path);
   // A readiness probe (a tour's wait loop, a load balancer, Kubernetes) is not a refused callback: no warning.
   if (path === HEALTH_PATH && (call.method === "GET" || call.method === "HEAD")) return HEALTHY;
+  if (path === config.cardPath && config.cardCallback)
+    return handleCardCall(call, config, config.cardCallback);
   if (path !== config.path) return reject(config, answer(404, "not found"), "path");
   if (call.method !== "POST") {
     return reject(config, answer(405, "method not allowed", { headers: { allow: "POST" } }), "method");
@@ -203,6 +257,117 @@ async function handleCall(call: HttpCall, dispatch: Dispatch, config: HttpConfig
     return reject(config, answer(403, REASONS.replay), "replay");
   }
   return runHandler(message, dispatch, config);
+}
+
+/**
+ * A card callback: the same order as a robot message (method, signature from the headers before a byte of
+ * the body, capped body, replay), then the action handlers; their answer is the response body.
+ */
+async function handleCardCall(
+  call: HttpCall,
+  config: HttpConfig,
+  handler: CardCallbackHandler,
+): Promise<HttpAnswer> {
+  if (call.method !== "POST") {
+    return reject(config, answer(405, "method not allowed", { headers: { allow: "POST" } }), "method");
+  }
+  const timestamp = call.header(CARD_SIGNATURE_TIMESTAMP_HEADER);
+  const verdict = verifyCardCallbackSignature(
+    config.cardApiSecret ?? "",
+    timestamp,
+    call.header(CARD_SIGNATURE_HEADER),
+    config.now(),
+  );
+  if (!verdict.ok) {
+    const status = verdict.reason === "missing" ? 401 : 403;
+    return reject(
+      config,
+      answer(status, CARD_REASONS[verdict.reason], { closeConnection: true }),
+      verdict.reason,
+    );
+  }
+  const raw = await call.readBody(config.maxBodyBytes);
+  if (raw === "too-large") {
+    return reject(
+      config,
+      answer(413, `body larger than ${config.maxBodyBytes} bytes`, { closeConnection: true }),
+      "size",
+    );
+  }
+  if (raw === "unreadable") return answer(400, "body could not be read");
+  const bytes = Buffer.isBuffer(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+  const parsed = parseJson(bytes.toString("utf8"));
+  if (!parsed.ok) {
+    return reject(
+      config,
+      answer(400, parsed.reason === "syntax" ? "body is not JSON" : "body nested too deeply"),
+      "body",
+    );
+  }
+  // The signature covers only the timestamp, so a captured pair must not carry another body: a retry of the
+  // same callback (same bytes) passes, anything else within the hour is refused.
+  const id = createHash("sha256").update(bytes).digest("base64");
+  if (config.cardReplay?.isReplay(timestamp ?? "", id, config.now())) {
+    return reject(config, answer(403, CARD_REASONS.replay), "replay");
+  }
+  return runCardHandler(parsed.value, handler, config);
+}
+
+const CARD_REASONS = {
+  missing: `missing ${CARD_SIGNATURE_TIMESTAMP_HEADER} or ${CARD_SIGNATURE_HEADER} header`,
+  malformed: `malformed ${CARD_SIGNATURE_TIMESTAMP_HEADER} or ${CARD_SIGNATURE_HEADER} header`,
+  stale: "signature timestamp is more than an hour away from the server clock",
+  mismatch: "signature does not match the card callback's apiSecret",
+  replay: "signature was already used for another card callback",
+} as const;
+
+/**
+ * Runs the action handlers. Their answer goes back as the body; past the inline window (`timeoutMs`; DingTalk
+ * waits about 2 s) the callback is answered `{}` and a later answer is dropped with a warning (a slow handler
+ * should answer at once and change the card later with `ctx.cardHandle().update`).
+ */
+function runCardHandler(
+  body: unknown,
+  handler: CardCallbackHandler,
+  config: HttpConfig,
+): Promise<HttpAnswer> {
+  const started = config.now();
+  return new Promise<HttpAnswer>((resolve) => {
+    let open = true;
+    const finish = (result: HttpAnswer, outcome: string): void => {
+      if (!open) return;
+      open = false;
+      clearTimeout(timer);
+      config.logger?.info({ outcome, status: result.status, ms: config.now() - started }, "card callback");
+      resolve(result);
+    };
+    const timer = setTimeout(() => {
+      config.logger?.warn(
+        { timeoutMs: config.timeoutMs },
+        "card action handler is slower than the inline window; answered {} (update the card later instead)",
+      );
+      finish({ status: 200, body: "{}" }, "timeout");
+    }, config.timeoutMs);
+    handler(body).then(
+      (response) =>
+        finish({ status: 200, body: JSON.stringify(response ?? {}) }, response ? "answer" : "done"),
+      (error: unknown) => {
+        if (isInboundValidation(error)) {
+          const reason = error instanceof Error ? error.message : "malformed card callback";
+          finish(answer(400, reason.slice(0, 300)), "malformed");
+        } else {
+          // The bot logged the handler's error; here it only decides the status.
+          finish(answer(500, "handler failed"), "error");
+        }
+      },
+    );
+  });
+}
+
+/** A `ValidationError` about what DingTalk sent, told by its code (the bot may be another copy of dingbot). */
+function isInboundValidation(error: unknown): boolean {
+  const e = error as { code?: unknown; direction?: unknown } | null;
+  return typeof e === "object" && e !== null && e.code === "DT_VALIDATION" && e.direction === "inbound";
 }
 
 function reject(config: HttpConfig, result: HttpAnswer, reason: string): HttpAnswer {

@@ -13,7 +13,7 @@ import {
   type HttpTransportOptions,
 } from "./http-core.js";
 import { listenHttp, type RunningHttpServer } from "./http-node.js";
-import type { Dispatch, Responder, Transport, Update } from "./transport.js";
+import type { Dispatch, Responder, Transport, TransportHooks, Update } from "./transport.js";
 
 /** The handler {@link httpTransport} returns. */
 export interface HttpHandler {
@@ -31,13 +31,16 @@ export interface HttpHandler {
 /** Anything with the Bot's entry point (a Bot, possibly loaded from another copy of dingbot). */
 export interface UpdateHandler {
   handleUpdate(update: Update, responder: Responder): Promise<void>;
+  /** Card callbacks (a Bot's `bot.action` handlers), served on `cardPath` when `cardApiSecret` is set. */
+  handleCardCallback?(body: unknown): Promise<unknown>;
 }
 
 /**
  * Answers DingTalk's signed HTTP callbacks for a bot.
  * Unsigned, stale or wrongly signed calls get 401/403, non-JSON or non-message bodies 400, oversized
  * bodies 413, other methods 405 and other paths 404; a handler that throws gives 500, one that is slower
- * than `timeoutMs` gives `{"msgtype":"empty"}` and replies later through the sessionWebhook.
+ * than `timeoutMs` gives `{"msgtype":"empty"}` and replies later through the sessionWebhook. With
+ * `cardApiSecret`, card callbacks on `cardPath` go to the bot's `bot.action` handlers.
  * @param bot - the bot (or anything with `handleUpdate`)
  * @param options - appSecret (required), path, timeoutMs, maxBodyBytes, requestTimeoutMs, now, logger
  * @throws TypeError for invalid options
@@ -46,15 +49,23 @@ export interface UpdateHandler {
  * const server = await handler.listen(3000);
  */
 export function httpTransport(bot: UpdateHandler, options: HttpTransportOptions): HttpHandler {
-  return createHttpHandler((update, responder) => bot.handleUpdate(update, responder), options);
+  const hooks: TransportHooks = bot.handleCardCallback
+    ? { cardCallback: (body) => bot.handleCardCallback?.(body) ?? Promise.resolve(undefined) }
+    : {};
+  return createHttpHandler((update, responder) => bot.handleUpdate(update, responder), options, hooks);
 }
 
 /**
  * Like {@link httpTransport}, around a bare dispatch function.
+ * @param hooks - card callbacks, if any
  * @throws TypeError for invalid options
  */
-export function createHttpHandler(dispatch: Dispatch, options: HttpTransportOptions): HttpHandler {
-  const core = createCallHandler(dispatch, options);
+export function createHttpHandler(
+  dispatch: Dispatch,
+  options: HttpTransportOptions,
+  hooks?: TransportHooks,
+): HttpHandler {
+  const core = createCallHandler(dispatch, options, hooks);
   const handler = async (request: Request): Promise<Response> => toResponse(await core(fromRequest(request)));
   return Object.assign(handler, {
     [CALL_HANDLER]: core,
@@ -141,9 +152,15 @@ export function httpServerTransport(options: HttpServerTransportOptions): HttpSe
     get url() {
       return server?.url;
     },
-    async start(dispatch: Dispatch, signal: AbortSignal) {
+    async start(dispatch: Dispatch, signal: AbortSignal, hooks?: TransportHooks) {
       if (server) throw new Error("the HTTP transport is already started");
-      const handler = createHttpHandler(dispatch, options);
+      if (hooks?.cardCallback && !options.cardApiSecret) {
+        options.logger?.warn(
+          {},
+          "the bot has card action handlers but no cardApiSecret: card callbacks over HTTP are refused; set it to the apiSecret registered with callbacks/register",
+        );
+      }
+      const handler = createHttpHandler(dispatch, options, hooks);
       server = await handler.listen(options.port ?? 3000, options.host ?? "127.0.0.1");
       signal.addEventListener("abort", () => void this.stop(), { once: true });
     },

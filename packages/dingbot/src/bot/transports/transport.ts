@@ -37,8 +37,32 @@ export interface Responder {
 /** How a transport hands an update to the bot. */
 export type Dispatch = (update: Update, responder: Responder) => Promise<void>;
 
+/**
+ * Runs one card callback (someone pressed a button on a card) and returns the answer for DingTalk: the
+ * HTTP response body, or what the Stream ACK wraps as `{ response }`; undefined for "nothing to change".
+ * `bot.handleCardCallback` is one. It rejects with a `ValidationError` (direction "inbound") for a malformed
+ * callback and with any other error when the handler failed; the transport maps those to 400 and 500.
+ */
+export type CardCallbackHandler = (body: unknown) => Promise<unknown>;
+
+/** What else a bot hands its transport besides robot messages. */
+export interface TransportHooks {
+  /**
+   * Card callbacks. Present only when the bot has a `bot.action` handler: a Stream transport subscribes
+   * to the card topic only then, so a bot without actions does not take callbacks meant for another
+   * consumer of the same app, and an HTTP transport serves its card path only then.
+   */
+  cardCallback?: CardCallbackHandler;
+}
+
 /** A way of receiving updates. */
 export interface Transport {
-  start(dispatch: Dispatch, signal: AbortSignal): Promise<void>;
+  /**
+   * Starts receiving.
+   * @param dispatch - robot messages go here
+   * @param signal - aborted when the bot stops
+   * @param hooks - card callbacks and other optional ways in (a transport may ignore what it cannot serve)
+   */
+  start(dispatch: Dispatch, signal: AbortSignal, hooks?: TransportHooks): Promise<void>;
   stop(): Promise<void>;
 }

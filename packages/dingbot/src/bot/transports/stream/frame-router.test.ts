@@ -25,7 +25,7 @@ function setup(config: Partial<FrameRouterConfig> = {}) {
     logger,
     now: () => 0,
     onEvent: undefined,
-    stats: { dispatched: 0, duplicates: 0, acks: 0, failures: 0, reconnects: 0 },
+    stats: { dispatched: 0, cardCallbacks: 0, duplicates: 0, acks: 0, failures: 0, reconnects: 0 },
     track: () => {},
     ...config,
   });

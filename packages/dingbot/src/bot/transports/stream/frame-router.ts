@@ -1,11 +1,13 @@
 /**
  * What the Stream client does with each frame (protocol 3.3–3.6): CALLBACK robot messages become
- * Updates (validated, de-duplicated, acked per the ack policy), EVENTs go to `onEvent`, SYSTEM pings are
+ * Updates (validated, de-duplicated, acked per the ack policy), CALLBACK card callbacks go to the bot's
+ * action handlers and their answer goes back in the ack, EVENTs go to `onEvent`, SYSTEM pings are
  * echoed, SYSTEM disconnect moves to a new socket. Unknown frames are ignored, never fatal.
  * @module
  */
 import type { Logger } from "../../../logger.js";
 import {
+  CARD_CALLBACK_TOPIC,
   check,
   type DownstreamFrame,
   DownstreamFrameSchema,
@@ -15,7 +17,7 @@ import {
   ROBOT_MESSAGE_TOPIC,
 } from "../../../protocol/index.js";
 import type { MsgIdCache } from "../../middleware/dedupe.js";
-import type { Dispatch, Responder, Update } from "../transport.js";
+import type { CardCallbackHandler, Dispatch, Responder, Update } from "../transport.js";
 import type { Link } from "./connection.js";
 
 /** When the transport acknowledges a robot message. */
@@ -35,11 +37,13 @@ export interface StreamEvent {
 export interface StreamStats {
   /** Robot messages handed to the bot. */
   dispatched: number;
+  /** Card callbacks handed to the bot's action handlers. */
+  cardCallbacks: number;
   /** Frames dropped as redeliveries of something already seen. */
   duplicates: number;
   /** Ack frames sent (robot messages, events and pings). */
   acks: number;
-  /** Handlers that threw or rejected. */
+  /** Handlers that threw or rejected (card action handlers included). */
   failures: number;
   /** Reconnects scheduled. */
   reconnects: number;
@@ -69,6 +73,20 @@ function okAck(messageId: string): string {
   return `{"code":200,"headers":{"contentType":"application/json","messageId":${JSON.stringify(messageId)}},"message":"OK","data":${JSON.stringify(OK_RESPONSE)}}`;
 }
 
+/** The ack of an answered card callback: its `data` is `{"response": …}` (`null` for "nothing to change"). */
+function okCardAck(messageId: string, response: unknown): string {
+  return ackText(messageId, 200, "OK", JSON.stringify({ response: response ?? null }));
+}
+
+/**
+ * A refusal of what DingTalk sent (a `ValidationError` with direction "inbound"), told by its code rather
+ * than its class: the handler may come from another copy of dingbot.
+ */
+function isInboundValidation(error: unknown): boolean {
+  const e = error as { code?: unknown; direction?: unknown } | null;
+  return typeof e === "object" && e !== null && e.code === "DT_VALIDATION" && e.direction === "inbound";
+}
+
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
@@ -77,6 +95,8 @@ function errorText(error: unknown): string {
 export class FrameRouter {
   /** Set by Transport.start(). */
   dispatch: Dispatch | undefined;
+  /** Set by Transport.start() when the bot has card action handlers. */
+  cardCallback: CardCallbackHandler | undefined;
 
   constructor(private readonly config: FrameRouterConfig) {}
 
@@ -115,6 +135,10 @@ export class FrameRouter {
   #callback(frame: DownstreamFrame, link: Link): void {
     const messageId = frame.headers.messageId;
     if (!messageId) return;
+    if (frame.headers.topic === CARD_CALLBACK_TOPIC && this.cardCallback) {
+      this.#card(frame.data, messageId, link, this.cardCallback);
+      return;
+    }
     if (frame.headers.topic !== ROBOT_MESSAGE_TOPIC) {
       // 404 is the protocol's "topic not supported" answer; the server stops redelivering.
       this.#send(link, ackText(messageId, 404, "topic not supported", OK_RESPONSE));
@@ -187,6 +211,47 @@ export class FrameRouter {
       return;
     }
     this.config.track(run.then(() => ack(200, "OK"), failed));
+  }
+
+  /**
+   * Runs a card callback through the action handlers and acks with their answer as `data`
+   * (`{"response": …}`, as the official SDKs do), so it is always acked after the handler. The answer
+   * is what changes the card; DingTalk waits about 2 s for it. A malformed callback is acked 400 with the
+   * reason and reaches no handler; a throwing handler is acked 500. Redeliveries of a messageId already
+   * handled are acked again without running the handler twice (a card action may not be idempotent).
+   */
+  #card(data: string, messageId: string, link: Link, handler: CardCallbackHandler): void {
+    const { stats, logger, dedupe } = this.config;
+    const key = `card:${messageId}`;
+    if (dedupe.has(key)) {
+      stats.duplicates += 1;
+      this.#send(link, ackText(messageId, 200, "OK", OK_RESPONSE));
+      return;
+    }
+    dedupe.add(key);
+    stats.cardCallbacks += 1;
+    const run = (async () => {
+      let text: string;
+      try {
+        const response = await handler(data);
+        text = okCardAck(messageId, response);
+      } catch (error) {
+        if (isInboundValidation(error)) {
+          logger.warn(
+            { messageId, err: errorText(error) },
+            "stream card callback is malformed; acked with 400",
+          );
+          text = ackText(messageId, 400, errorText(error).slice(0, 300), OK_RESPONSE);
+        } else {
+          stats.failures += 1;
+          // The bot logged the handler's error already; here it only decides the ack.
+          logger.error({ messageId }, "stream card action handler failed; acked with 500");
+          text = ackText(messageId, 500, "handler failed", OK_RESPONSE);
+        }
+      }
+      this.#send(link, text);
+    })();
+    this.config.track(run);
   }
 
   #event(frame: DownstreamFrame, link: Link): void {

@@ -7,9 +7,9 @@
 import { WebSocket as WsWebSocket } from "ws";
 import { resolveBaseUrls } from "../../../client/base-url.js";
 import { type Logger, silentLogger } from "../../../logger.js";
-import { ROBOT_MESSAGE_TOPIC } from "../../../protocol/index.js";
+import { CARD_CALLBACK_TOPIC, ROBOT_MESSAGE_TOPIC } from "../../../protocol/index.js";
 import { MsgIdCache } from "../../middleware/dedupe.js";
-import type { Transport } from "../transport.js";
+import type { CardCallbackHandler, Transport } from "../transport.js";
 import { Backoff, type BackoffOptions } from "./backoff.js";
 import {
   type StateListener,
@@ -72,6 +72,12 @@ export interface StreamTransportOptions {
    * another consumer of the same app (one that arrives anyway is acked 404, as the official Go SDK does).
    */
   onEvent?: (event: StreamEvent) => EventStatus | Promise<EventStatus>;
+  /**
+   * Handles card callbacks (topic `/v1.0/card/instances/callback`) when the transport is used without a
+   * bot; a bot's `bot.action` handlers take precedence (they come with `bot.start`). Only a transport with
+   * a card handler subscribes to the topic, for the same reason as with `onEvent`.
+   */
+  onCardCallback?: CardCallbackHandler;
   /** Builds the WebSocket URL from the gateway answer (default `${endpoint}?ticket=${ticket}`). */
   socketUrl?: (ticket: GatewayTicket) => string;
   /** Called on every state change. */
@@ -118,7 +124,14 @@ export function streamTransport(options: StreamTransportOptions): StreamTranspor
   const now = options.now ?? Date.now;
   const fetchFn = options.fetch ?? globalThis.fetch;
   const drainTimeoutMs = options.drainTimeoutMs ?? 10_000;
-  const stats: StreamStats = { dispatched: 0, duplicates: 0, acks: 0, failures: 0, reconnects: 0 };
+  const stats: StreamStats = {
+    dispatched: 0,
+    cardCallbacks: 0,
+    duplicates: 0,
+    acks: 0,
+    failures: 0,
+    reconnects: 0,
+  };
   const inflight = new Set<Promise<void>>();
   const stateListeners = new Set<StateListener>();
   if (options.onStateChange) stateListeners.add(options.onStateChange);
@@ -145,12 +158,12 @@ export function streamTransport(options: StreamTransportOptions): StreamTranspor
         apiBase,
         clientId: options.clientId,
         clientSecret: options.clientSecret,
-        subscriptions: options.onEvent
-          ? [
-              { type: "EVENT", topic: "*" },
-              { type: "CALLBACK", topic: ROBOT_MESSAGE_TOPIC },
-            ]
-          : [{ type: "CALLBACK", topic: ROBOT_MESSAGE_TOPIC }],
+        // Read at each connect: router.cardCallback is set by start(), before the first one.
+        subscriptions: [
+          ...(options.onEvent ? [{ type: "EVENT" as const, topic: "*" }] : []),
+          { type: "CALLBACK" as const, topic: ROBOT_MESSAGE_TOPIC },
+          ...(router.cardCallback ? [{ type: "CALLBACK" as const, topic: CARD_CALLBACK_TOPIC }] : []),
+        ],
         ua: options.ua ?? STREAM_DEFAULT_UA,
         signal,
       }),
@@ -205,8 +218,9 @@ export function streamTransport(options: StreamTransportOptions): StreamTranspor
       stateListeners.add(listener);
       return () => stateListeners.delete(listener);
     },
-    start(dispatchFn, signal) {
+    start(dispatchFn, signal, hooks) {
       router.dispatch = dispatchFn;
+      router.cardCallback = hooks?.cardCallback ?? options.onCardCallback;
       if (signal.aborted) return stop();
       signal.addEventListener("abort", () => void stop(), { once: true });
       return connection.start();
