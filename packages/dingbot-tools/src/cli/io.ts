@@ -50,6 +50,19 @@ export class CliFailure extends Error {
   }
 }
 
+/** What a thrown value says: an Error's message, else the value as text. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Resolves when the signal aborts (at once if it already has): what a long-running command waits for. */
+export function untilAborted(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    signal.addEventListener("abort", () => resolve(), { once: true });
+  });
+}
+
 /** The real process's io. Only bin.ts calls this. */
 export function nodeIo(signal: AbortSignal): CliIo {
   return {

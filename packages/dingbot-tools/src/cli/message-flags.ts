@@ -11,7 +11,8 @@ import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { type Command, Option } from "commander";
 import type { RobotMessageBody } from "dingbot-sdk/protocol";
-import { type CliIo, CliUsageError } from "./io.js";
+import { type CliIo, CliUsageError, errorMessage } from "./io.js";
+import { collect } from "./parse-flags.js";
 
 /** The flags {@link addMessageFlags} declares, as commander parses them. */
 export interface MessageFlags {
@@ -31,8 +32,6 @@ export interface MessageFlags {
   atUserId: string[];
   atAll?: boolean;
 }
-
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 /** Title of the whole-card link when `--single-url` comes without `--single-title`. */
 export const DEFAULT_SINGLE_TITLE = "阅读全文";
@@ -98,19 +97,30 @@ async function resolveText(
   }
   if (value.startsWith("@@")) return value.slice(1);
   if (value.startsWith("@") && value.length > 1) {
-    const path = resolve(io.cwd, value.slice(1));
-    try {
-      return stripOneNewline(await readFile(path, "utf8"));
-    } catch (error) {
-      const reason =
-        (error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (error as Error).message;
-      throw new CliUsageError(
-        `${flag} ${value}: cannot read ${path} (${reason})`,
-        `'@path' reads a file; to send text that starts with @ (e.g. a mention), write @@ (${flag} '@@13800000000 …')`,
-      );
-    }
+    const text = await readFlagFile(
+      io,
+      value.slice(1),
+      `${flag} ${value}`,
+      `'@path' reads a file; to send text that starts with @ (e.g. a mention), write @@ (${flag} '@@13800000000 …')`,
+    );
+    return stripOneNewline(text);
   }
   return value;
+}
+
+/**
+ * Reads a file a flag names, relative to the io's working directory.
+ * @param what - the flag and its value, for the message
+ * @throws CliUsageError saying which file could not be read and why
+ */
+async function readFlagFile(io: CliIo, file: string, what: string, hint: string): Promise<string> {
+  const path = resolve(io.cwd, file);
+  try {
+    return await readFile(path, "utf8");
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : errorMessage(error);
+    throw new CliUsageError(`${what}: cannot read ${path} (${reason})`, hint);
+  }
 }
 
 /** `echo hi | dingbot send --text -` should send "hi", not "hi\n". */
@@ -329,17 +339,7 @@ async function readJson(source: string, io: CliIo, stdin: { used: boolean }): Pr
     stdin.used = true;
     text = await io.readStdin();
   } else {
-    const path = resolve(io.cwd, source);
-    try {
-      text = await readFile(path, "utf8");
-    } catch (error) {
-      const reason =
-        (error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (error as Error).message;
-      throw new CliUsageError(
-        `--json ${source}: cannot read ${path} (${reason})`,
-        "give a JSON file, or - for stdin",
-      );
-    }
+    text = await readFlagFile(io, source, `--json ${source}`, "give a JSON file, or - for stdin");
   }
   try {
     return JSON.parse(text);

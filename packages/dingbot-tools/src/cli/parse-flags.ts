@@ -5,6 +5,26 @@
  */
 import { CliUsageError } from "./io.js";
 
+/** Commander's argParser of a repeatable flag: each use adds its value to the list. */
+export const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+/**
+ * Parses the `key=value` uses of a repeatable flag (split at the first `=`, so values keep theirs).
+ * @param pairs - the flag's values
+ * @param flag - the flag's name, for the message (e.g. `--param`)
+ * @param hint - an example, for the message
+ * @throws CliUsageError naming the use that has no key
+ */
+export function parseKeyValues(pairs: string[], flag: string, hint?: string): Record<string, string> {
+  const entries: Record<string, string> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf("=");
+    if (eq <= 0) throw new CliUsageError(`${flag} ${JSON.stringify(pair)} is not key=value`, hint);
+    entries[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return entries;
+}
+
 /**
  * Parses a non-negative whole number.
  * @param value - the flag's text

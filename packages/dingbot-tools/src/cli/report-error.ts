@@ -6,7 +6,7 @@
  */
 import { CommanderError } from "commander";
 import { ValidationError } from "dingbot-sdk/client";
-import { CliFailure, CliUsageError, EXIT } from "./io.js";
+import { CliFailure, CliUsageError, EXIT, errorMessage } from "./io.js";
 import type { Printer } from "./printer.js";
 
 /** How one error is shown. */
@@ -52,7 +52,7 @@ const describeCliError: DescribeError = (error) => {
 
 /** Any error at all, by its message: run()'s net under what the commands did not expect. */
 export const describeUnexpected: DescribeError = (error) => ({
-  message: error instanceof Error ? error.message : String(error),
+  message: errorMessage(error),
 });
 
 /**

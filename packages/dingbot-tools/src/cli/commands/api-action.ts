@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { RawRequest } from "dingbot-sdk/client";
 import { type CliIo, CliUsageError, EXIT } from "../io.js";
+import { parseKeyValues } from "../parse-flags.js";
 import { printer } from "../printer.js";
 import { reportError } from "../report-error.js";
 import type { ApiFlags } from "./api-flags.js";
@@ -24,12 +25,10 @@ export async function runApi(method: string, path: string, flags: ApiFlags, io: 
         "e.g. /topapi/v2/user/get or /v1.0/robot/groupMessages/send",
       );
     const [pathname = path, search = ""] = path.split("?", 2);
-    const query = Object.fromEntries(new URLSearchParams(search));
-    for (const pair of flags.query) {
-      const eq = pair.indexOf("=");
-      if (eq <= 0) throw new CliUsageError(`--query ${JSON.stringify(pair)} is not key=value`);
-      query[pair.slice(0, eq)] = pair.slice(eq + 1);
-    }
+    const query = {
+      ...Object.fromEntries(new URLSearchParams(search)),
+      ...parseKeyValues(flags.query, "--query"),
+    };
     if ("access_token" in query)
       throw new CliUsageError("do not pass access_token: dingbot adds the app's token itself");
     const body = flags.data === undefined ? undefined : await readData(flags.data, io);

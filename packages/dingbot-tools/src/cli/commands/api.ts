@@ -1,3 +1,4 @@
+import { collect } from "../parse-flags.js";
 import type { ApiFlags } from "./api-flags.js";
 import { addAppFlags } from "./app-flags.js";
 import type { RegisterCommand } from "./register.js";
@@ -13,12 +14,7 @@ export const registerApi: RegisterCommand = (program, io, setExit) => {
       "/v1.0/… for the new API (token in a header), anything else for the old API (token in the query)",
     )
     .option("--data <json>", "JSON body: inline, @file, or - for stdin")
-    .option(
-      "-q, --query <key=value>",
-      "a query parameter, repeatable",
-      (v: string, p: string[]) => [...p, v],
-      [],
-    );
+    .option("-q, --query <key=value>", "a query parameter, repeatable", collect, []);
   addAppFlags(command, { agent: false })
     .addHelpText(
       "after",

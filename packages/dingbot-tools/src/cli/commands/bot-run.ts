@@ -4,7 +4,7 @@
  */
 
 import type { Bot } from "dingbot-sdk/bot";
-import { CliFailure, type CliIo, EXIT } from "../io.js";
+import { CliFailure, type CliIo, EXIT, errorMessage, untilAborted } from "../io.js";
 import type { CliLogger } from "./bot-logger.js";
 import { chooseTransport, type TransportSettings } from "./bot-transport.js";
 
@@ -21,10 +21,7 @@ export async function runBotUntilAborted(
   what: string,
 ): Promise<number> {
   const chosen = chooseTransport(settings, logger);
-  const aborted = new Promise<"aborted">((resolve) => {
-    if (io.signal.aborted) return resolve("aborted");
-    io.signal.addEventListener("abort", () => resolve("aborted"), { once: true });
-  });
+  const aborted = untilAborted(io.signal).then(() => "aborted" as const);
   try {
     // Stream mode keeps retrying an unreachable gateway inside start(): Ctrl-C must still stop it.
     if ((await Promise.race([bot.start(chosen.transport), aborted])) === "aborted") {
@@ -36,7 +33,7 @@ export async function runBotUntilAborted(
   } catch (error) {
     const code = (error as { code?: unknown }).code;
     if (code === "EADDRINUSE") throw new CliFailure(`port ${settings.port} is already in use (try --port)`);
-    throw new CliFailure(`could not start: ${error instanceof Error ? error.message : String(error)}`);
+    throw new CliFailure(`could not start: ${errorMessage(error)}`);
   }
   io.stderr(`dingbot: ${what} at ${chosen.describe()} (Ctrl-C to stop)\n`);
   const fatal = await new Promise<unknown>((resolve) => {
@@ -46,7 +43,7 @@ export async function runBotUntilAborted(
   });
   await bot.stop();
   logger.flush();
-  if (fatal) throw new CliFailure(`stopped: ${fatal instanceof Error ? fatal.message : String(fatal)}`);
+  if (fatal) throw new CliFailure(`stopped: ${errorMessage(fatal)}`);
   io.stderr("dingbot: stopped\n");
   return EXIT.OK;
 }

@@ -1,5 +1,5 @@
 import type { Logger } from "dingbot-sdk";
-import { CliFailure, type CliIo, EXIT } from "../io.js";
+import { CliFailure, type CliIo, EXIT, errorMessage, untilAborted } from "../io.js";
 import { parsePort } from "../parse-flags.js";
 import type { DemoFlags } from "./demo-flags.js";
 
@@ -16,9 +16,7 @@ export async function runDemo(flags: DemoFlags, io: CliIo): Promise<number> {
       throw new CliFailure(
         `port ${port} is already in use: try --port 8090 (with npm: npm start -- --port 8090)`,
       );
-    throw new CliFailure(
-      `the demo could not start: ${error instanceof Error ? error.message : String(error)}`,
-    );
+    throw new CliFailure(`the demo could not start: ${errorMessage(error)}`);
   }
   io.stdout(
     [
@@ -40,10 +38,7 @@ export async function runDemo(flags: DemoFlags, io: CliIo): Promise<number> {
     io.stderr(`demo: sample traffic sent (${steps.length - failed.length}/${steps.length} steps ok)\n`);
     for (const s of failed) io.stderr(`demo:   failed: ${s.what}: ${s.detail ?? ""}\n`);
   });
-  await new Promise<void>((resolve) => {
-    if (io.signal.aborted) return resolve();
-    io.signal.addEventListener("abort", () => resolve(), { once: true });
-  });
+  await untilAborted(io.signal);
   io.stderr("demo: stopping…\n");
   await demo.stop();
   io.stderr("demo: stopped\n");

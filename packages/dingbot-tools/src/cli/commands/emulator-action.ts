@@ -1,5 +1,5 @@
 import { type ErrmsgStyle, RATE_LIMIT_ERRCODES, type RateLimitErrcode } from "../../emulator/options.js";
-import { CliFailure, type CliIo, CliUsageError, EXIT } from "../io.js";
+import { CliFailure, type CliIo, CliUsageError, EXIT, errorMessage, untilAborted } from "../io.js";
 import { parsePort, parseWholeNumber } from "../parse-flags.js";
 import type { EmulatorFlags } from "./emulator-flags.js";
 
@@ -65,15 +65,10 @@ export async function runEmulator(flags: EmulatorFlags, io: CliIo): Promise<numb
     await emulator.close();
     const code = (error as { code?: unknown }).code;
     if (code === "EADDRINUSE") throw new CliFailure(`port ${port} in use (try --port)`);
-    throw new CliFailure(
-      `the emulator could not start: ${error instanceof Error ? error.message : String(error)}`,
-    );
+    throw new CliFailure(`the emulator could not start: ${errorMessage(error)}`);
   }
   io.stdout(`DingTalk emulator listening on ${url}\nchat page: ${url}/\nexport DINGTALK_BASE_URL=${url}\n`);
-  await new Promise<void>((resolve) => {
-    if (io.signal.aborted) return resolve();
-    io.signal.addEventListener("abort", () => resolve(), { once: true });
-  });
+  await untilAborted(io.signal);
   await emulator.close();
   return EXIT.OK;
 }

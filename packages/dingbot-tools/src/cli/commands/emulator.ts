@@ -1,7 +1,6 @@
+import { collect } from "../parse-flags.js";
 import type { EmulatorFlags } from "./emulator-flags.js";
 import type { RegisterCommand } from "./register.js";
-
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 /** `dingbot emulator`: serves the DingTalk emulator. */
 export const registerEmulator: RegisterCommand = (program, io, setExit) => {

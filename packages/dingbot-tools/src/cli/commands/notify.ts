@@ -1,9 +1,8 @@
 import { addMessageFlags } from "../message-flags.js";
+import { collect } from "../parse-flags.js";
 import { addAppFlags } from "./app-flags.js";
 import type { NotifyFlags } from "./notify-flags.js";
 import type { RegisterCommand } from "./register.js";
-
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 /** `dingbot notify`: a work notification (工作通知) to people, departments or everyone. */
 export const registerNotify: RegisterCommand = (program, io, setExit) => {

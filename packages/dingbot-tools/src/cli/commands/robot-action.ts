@@ -1,6 +1,7 @@
 import type { RobotTemplateMessage } from "dingbot-sdk/protocol";
 import { type CliIo, CliUsageError, EXIT } from "../io.js";
 import { buildMessageFromFlags } from "../message-flags.js";
+import { parseKeyValues } from "../parse-flags.js";
 import { printer } from "../printer.js";
 import { reportError } from "../report-error.js";
 import { appClient } from "./app-client.js";
@@ -78,16 +79,7 @@ async function buildTemplate(flags: RobotSendFlags, io: CliIo): Promise<RobotTem
       `use one of ${MSG_KEYS.join(", ")}`,
     );
   }
-  const param: Record<string, string> = {};
-  for (const pair of flags.param) {
-    const eq = pair.indexOf("=");
-    if (eq <= 0)
-      throw new CliUsageError(
-        `--param ${JSON.stringify(pair)} is not key=value`,
-        "e.g. --param content=hello",
-      );
-    param[pair.slice(0, eq)] = pair.slice(eq + 1);
-  }
+  const param = parseKeyValues(flags.param, "--param", "e.g. --param content=hello");
   const checked = check(MSG_PARAM_SCHEMAS[flags.msgKey], param);
   if (!checked.ok) {
     throw new CliUsageError(

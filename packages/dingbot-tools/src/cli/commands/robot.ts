@@ -1,9 +1,8 @@
 import { addMessageFlags } from "../message-flags.js";
+import { collect } from "../parse-flags.js";
 import { addAppFlags } from "./app-flags.js";
 import type { RegisterCommand } from "./register.js";
 import type { RobotSendFlags } from "./robot-flags.js";
-
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 /** `dingbot robot send`: a message from the app's robot through the OpenAPI, 1:1 or to a group. */
 export const registerRobot: RegisterCommand = (program, io, setExit) => {

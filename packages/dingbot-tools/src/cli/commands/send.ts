@@ -1,5 +1,6 @@
 import { Option } from "commander";
 import { addMessageFlags } from "../message-flags.js";
+import { collect } from "../parse-flags.js";
 import type { RegisterCommand } from "./register.js";
 import type { SendFlags } from "./send-flags.js";
 
@@ -13,7 +14,7 @@ export const registerSend: RegisterCommand = (program, io, setExit) => {
     .option(
       "--keyword <keyword>",
       "a keyword of the robot (关键词 mode): refuse messages without one before sending, repeatable",
-      (value: string, previous: string[]) => [...previous, value],
+      collect,
       [],
     );
   addMessageFlags(command)

@@ -1,5 +1,5 @@
 import { AppClient, openApiReplier } from "dingbot-sdk";
-import { type CliIo, CliUsageError } from "../io.js";
+import { type CliIo, CliUsageError, errorMessage } from "../io.js";
 import { loadBot } from "../load-bot.js";
 import type { TransportFlags } from "./bot-flags.js";
 import { createCliLogger } from "./bot-logger.js";
@@ -36,7 +36,7 @@ export async function runServe(file: string, flags: TransportFlags, io: CliIo): 
     });
   } catch (error) {
     // configure and AppClient validate the base URL (http(s) only).
-    throw new CliUsageError(error instanceof Error ? error.message : String(error));
+    throw new CliUsageError(errorMessage(error));
   }
   return runBotUntilAborted(bot, settings, io, logger, `answering ${file}`);
 }
