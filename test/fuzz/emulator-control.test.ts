@@ -41,6 +41,8 @@ const CONVERSATION = "cidCtlFuzzGroup==";
 const SECRETS = [ROBOT_TOKEN, ROBOT_SECRET, APP_SECRET, STREAM_SECRET];
 /** The world is reset and seeded again this often, so lists stay small over 100,000 cases. */
 const RESEED_EVERY = 500;
+/** Generators are built before the bot listens: its URL is swapped in when a case is sent. */
+const BOT_URL_PLACEHOLDER = "BOT_URL/cb";
 
 let emulator: Emulator;
 let baseUrl: string;
@@ -154,7 +156,7 @@ const appBody = fc
     mode: opt(str("http", "stream")),
     callbackUrl: opt(
       str(
-        `${botUrlPlaceholder()}`,
+        BOT_URL_PLACEHOLDER,
         "http://127.0.0.1:1/",
         "ftp://x",
         "javascript:alert(1)",
@@ -164,10 +166,6 @@ const appBody = fc
     ),
   })
   .map(clean);
-function botUrlPlaceholder(): string {
-  // Generators are built before the bot listens; the placeholder is swapped in when the case is sent.
-  return "BOT_URL/cb";
-}
 const userBody = fc
   .record({
     userId: opt(str("ctluser3", "ctluser1")),
