@@ -3,7 +3,7 @@
  * lifecycle. It never knows which transport is running.
  * @module
  */
-import { AppClient, type Cards, resolveBaseUrls } from "../client/index.js";
+import { AppClient, type Cards, type Media, resolveBaseUrls } from "../client/index.js";
 import { BotError, ValidationError } from "../errors.js";
 import { type Logger, silentLogger } from "../logger.js";
 import { type CardCallbackResponse, parseCardCallback } from "../protocol/api/cards.js";
@@ -18,6 +18,7 @@ import {
 import type { StreamTimer } from "./card-stream.js";
 import { Composer, type MiddlewareFn } from "./composer.js";
 import { Context, type ContextCardServices } from "./context.js";
+import type { ContextMediaServices } from "./download.js";
 import { type DedupeOptions, dedupe } from "./middleware/dedupe.js";
 import { type ApiFallback, Replier, type ReplierConfig } from "./replier.js";
 import type { Responder, Transport, TransportHooks, Update } from "./transports/transport.js";
@@ -60,6 +61,11 @@ export interface BotOptions<C extends Context = Context> {
   cards?: Cards;
   /** Clock and timers of streamed card replies (default the process's; tests pass a manual one). */
   streamTimer?: StreamTimer;
+  /**
+   * The media API behind `ctx.download` and `ctx.replyImage/replyFile/replyAudio/replyVideo` (e.g.
+   * `appClient.media`, to share its token cache). Default: built on first use from appKey and appSecret.
+   */
+  media?: Media;
 }
 
 /** Handles errors thrown by middleware; `error.ctx` is the bot's context type. */
@@ -94,6 +100,8 @@ export class Bot<C extends Context = Context> extends Composer<C> {
   readonly #actions: { trigger: CardActionTrigger; handler: CardActionHandler }[] = [];
   #cards: Cards | undefined;
   #cardServices!: ContextCardServices;
+  #media: Media | undefined;
+  #mediaServices!: ContextMediaServices;
   /** msgtypes already logged as unrecognised: one info line per kind, not one per message. */
   readonly #unrecognized = new Set<string>();
 
@@ -152,6 +160,7 @@ export class Bot<C extends Context = Context> extends Composer<C> {
       this.#config.logger,
       this.#config.robotCode,
       this.#cardServices,
+      this.#mediaServices,
     );
     const run: MiddlewareFn<C> = this.middleware();
     try {
@@ -310,6 +319,29 @@ export class Bot<C extends Context = Context> extends Composer<C> {
       cards: () => this.#cardApi(),
       ...(o.streamTimer ? { timer: o.streamTimer } : {}),
     };
+    // As for cards: options may have changed, a media client built from the old ones is dropped.
+    this.#media = o.media;
+    this.#mediaServices = { media: () => this.#mediaApi() };
+  }
+
+  /** The media API: the `media` option, or an app client built once from the credentials. */
+  #mediaApi(): Media {
+    if (this.#media) return this.#media;
+    const o = this.#options;
+    if (!o.appKey || !o.appSecret) {
+      const reason = "media needs the bot's appKey and appSecret (or the media option)";
+      throw new ValidationError(reason, [{ path: "appKey", message: reason }], "outbound");
+    }
+    this.#media = new AppClient({
+      appKey: o.appKey,
+      appSecret: o.appSecret,
+      ...(o.robotCode ? { robotCode: o.robotCode } : {}),
+      ...(o.baseUrl ? { baseUrl: o.baseUrl } : {}),
+      ...(o.fetch ? { fetch: o.fetch } : {}),
+      ...(o.now ? { now: o.now } : {}),
+      ...(o.logger ? { logger: o.logger } : {}),
+    }).media;
+    return this.#media;
   }
 
   /** The card API: the `cards` option, or an app client built once from the credentials. */

@@ -3,7 +3,15 @@
  * @module
  */
 import { randomUUID } from "node:crypto";
-import type { CardData, CardPrivateDataInput, Cards, CardTarget } from "../client/index.js";
+import type {
+  CardData,
+  CardPrivateDataInput,
+  Cards,
+  CardTarget,
+  DownloadedFile,
+  MediaSource,
+  UploadOptions,
+} from "../client/index.js";
 import { ValidationError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { AI_CARD_TEMPLATE_ID } from "../protocol/api/cards.js";
@@ -26,6 +34,16 @@ import {
   streamAiCard,
   withStreaming,
 } from "./card-stream.js";
+import {
+  type ContextDownloadOptions,
+  type ContextMediaServices,
+  downloadPart,
+  type MediaReplyResult,
+  type MediaReplyScope,
+  type ReplyVideoOptions,
+  replyWithMedia,
+  withRobot,
+} from "./download.js";
 import type { Replier, ReplyResult } from "./replier.js";
 import type { ReplyBody, Update } from "./transports/transport.js";
 
@@ -75,6 +93,7 @@ export class Context {
    * @param logger - the bot's logger
    * @param robotCode - the bot's configured robotCode, used when the message carries none
    * @param cardServices - the card API and timers (the bot passes them; without them cards are refused)
+   * @param mediaServices - the media API (the bot passes it; without it downloads and media replies are refused)
    */
   constructor(
     readonly update: Update,
@@ -82,6 +101,7 @@ export class Context {
     readonly logger: Logger,
     private readonly defaultRobotCode?: string,
     private readonly cardServices?: ContextCardServices,
+    private readonly mediaServices?: ContextMediaServices,
   ) {}
 
   /** The inbound message, typed by `msgtype` (narrowed inside `bot.on(...)`). */
@@ -262,6 +282,71 @@ export class Context {
     });
     const timer = this.cardServices?.timer;
     return withStreaming(handle, { logger: this.logger, ...(timer ? { timer } : {}) });
+  }
+
+  /**
+   * Downloads a file of the message: by default its first one (the picture, voice note, video or file, or a
+   * rich text's first picture); pass one of {@link media} or a downloadCode for another. Limited in size
+   * (default 20 MiB, counted as it streams) and time (default 60 s); `as: "stream"` hands back a stream.
+   * @throws ValidationError when the message carries no file
+   * @throws MediaError `download-code` (unknown or expired code), `too-large`, `download-failed`;
+   *   RequestError on a timeout
+   * @example
+   * bot.on("file", async (ctx) => {
+   *   const file = await ctx.download(undefined, { maxBytes: 5_000_000 });
+   *   await ctx.replyText(`${file.fileName}: ${file.data.byteLength} bytes`);
+   * });
+   */
+  download(
+    part: MediaPart | string | undefined,
+    options: ContextDownloadOptions & { as: "stream" },
+  ): Promise<DownloadedFile<ReadableStream<Uint8Array>>>;
+  download(
+    part?: MediaPart | string,
+    options?: ContextDownloadOptions & { as?: "bytes" },
+  ): Promise<DownloadedFile<Uint8Array>>;
+  download(
+    part?: MediaPart | string,
+    options: ContextDownloadOptions = {},
+  ): Promise<DownloadedFile<Uint8Array | ReadableStream<Uint8Array>>> {
+    return downloadPart(this.#mediaScope(), part, options);
+  }
+
+  /**
+   * Replies with an image through the robot OpenAPI (to the group, or 1:1 to the sender): an `http(s)` URL
+   * as it is, a path, bytes or a Blob uploaded first (jpg, gif, png, bmp; up to 20 MB).
+   * @throws MediaError before the upload for a file DingTalk would refuse; ValidationError for a 1:1 sender
+   *   without a staffId; ApiError and friends
+   */
+  replyImage(source: MediaSource, options: UploadOptions = {}): Promise<MediaReplyResult> {
+    return replyWithMedia(this.#mediaScope(), "replyImage", (media, target, robot) =>
+      media.sendImage(target, source, withRobot(options, robot)),
+    );
+  }
+  /** Replies with a file (up to 20 MB) through the robot OpenAPI; `fileName` is what people see. */
+  replyFile(source: MediaSource, options: UploadOptions = {}): Promise<MediaReplyResult> {
+    return replyWithMedia(this.#mediaScope(), "replyFile", (media, target, robot) =>
+      media.sendFile(target, source, withRobot(options, robot)),
+    );
+  }
+  /** Replies with a voice note (amr, mp3 or wav, up to 2 MB) through the robot OpenAPI. */
+  replyAudio(
+    source: MediaSource,
+    options: UploadOptions & { durationMs: number },
+  ): Promise<MediaReplyResult> {
+    return replyWithMedia(this.#mediaScope(), "replyAudio", (media, target, robot) =>
+      media.sendAudio(target, source, { ...withRobot(options, robot), durationMs: options.durationMs }),
+    );
+  }
+  /** Replies with a video and its cover picture through the robot OpenAPI. */
+  replyVideo(video: ReplyVideoOptions): Promise<MediaReplyResult> {
+    return replyWithMedia(this.#mediaScope(), "replyVideo", (media, target, robot) =>
+      media.sendVideo(target, video, robot),
+    );
+  }
+
+  #mediaScope(): MediaReplyScope {
+    return { message: this.update.message, robotCode: this.robotCode, services: this.mediaServices };
   }
 
   /** Answers the HTTP callback with `{"msgtype":"empty"}` (no reply) if nothing was sent yet. */

@@ -3,6 +3,7 @@
  * and on `conversationType` (no filter-query language).
  * @module
  */
+import { mediaParts, quotedMessage } from "../protocol/inbound/message-parts.js";
 import type { InboundMessageOf, InboundMsgtype } from "../protocol/inbound/robot-message.js";
 import type { Context } from "./context.js";
 
@@ -38,4 +39,14 @@ export function isPrivate(ctx: Context): boolean {
 /** Whether the message came from the given kind of chat. */
 export function isChatType(ctx: Context, type: ChatType): boolean {
   return type === "group" ? isGroup(ctx) : isPrivate(ctx);
+}
+
+/** Whether the message carries a file to download (a picture, voice note, video, file, or a rich text's picture). */
+export function hasMedia(ctx: Context): boolean {
+  return mediaParts(ctx.message).length > 0;
+}
+
+/** Whether the message is a quoted reply to another message (`text.isReplyMsg`). */
+export function isQuotedReply(ctx: Context): boolean {
+  return quotedMessage(ctx.message) !== undefined;
 }

@@ -52,7 +52,22 @@ export {
   type ReplyCardOptions,
   type ReplyMentionOptions,
 } from "./context.js";
-export { type ChatType, hasMsgtype, isChatType, isGroup, isPrivate, type MsgtypeContext } from "./filters.js";
+export type {
+  ContextDownloadOptions,
+  ContextMediaServices,
+  MediaReplyResult,
+  ReplyVideoOptions,
+} from "./download.js";
+export {
+  type ChatType,
+  hasMedia,
+  hasMsgtype,
+  isChatType,
+  isGroup,
+  isPrivate,
+  isQuotedReply,
+  type MsgtypeContext,
+} from "./filters.js";
 export {
   DEDUPE_DEFAULT_MAX,
   DEDUPE_DEFAULT_TTL_MS,
