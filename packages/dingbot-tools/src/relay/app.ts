@@ -5,17 +5,17 @@
  * credentials, bad JSON, too deep, bad shape, bad signature, too large, too slow).
  * @module
  */
-import type { IncomingMessage } from "node:http";
 import type { Socket } from "node:net";
 import type { Logger } from "dingbot-sdk";
 import { parseJson } from "dingbot-sdk/protocol";
 import type { Context } from "hono";
 import { Hono } from "hono";
+import { incomingOf } from "../http/incoming.js";
+import { readCappedBody } from "../http/read-body.js";
 import type { RelayConfig } from "./config.js";
 import { compileGuard, type HeaderReader, isJsonContentType } from "./guard.js";
 import { buildEntries, type CompiledRoute } from "./ingest.js";
 import type { RelayMetrics } from "./metrics.js";
-import { readBody } from "./read-body.js";
 import { parseSource, verifyGithubSignature } from "./sources/index.js";
 import { EntryRejectedError, type RelayStore } from "./store/store.js";
 
@@ -35,10 +35,6 @@ export interface RelayAppDeps {
    */
   timedOut?: (socket: Socket) => boolean;
 }
-
-/** The Node request under @hono/node-server, if any. */
-const incomingOf = (c: Context): IncomingMessage | undefined =>
-  (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
 
 /** Reads headers from the Node request when there is one: building the Fetch Request for them costs. */
 function headerReader(c: Context): HeaderReader {
@@ -105,7 +101,7 @@ export function createRelayApp(deps: RelayAppDeps): Hono {
           guard.header === "Authorization" ? { "www-authenticate": "Bearer" } : {},
         );
       }
-      const read = await readBody(c, config.limits.maxBodyBytes).catch(() => undefined);
+      const read = await readCappedBody(c, config.limits.maxBodyBytes).catch(() => undefined);
       if (!read) {
         const socket = incomingOf(c)?.socket;
         if (socket && deps.timedOut?.(socket)) {

@@ -3,6 +3,7 @@
  * The tools package may use zod directly here: the config is not part of DingTalk's wire format.
  * @module
  */
+import { webhookToken } from "dingbot-sdk/protocol";
 import { z } from "zod";
 
 /** Where the outbox lives: one SQLite file (default), or Redis shared by several relay instances. */
@@ -144,7 +145,7 @@ export const RelayConfigSchema = z
   .superRefine((config, ctx) => {
     const robots = new Set(Object.keys(config.robots));
     for (const [name, robot] of Object.entries(config.robots)) {
-      if (!URL.canParse(robot.webhook) || !new URL(robot.webhook).searchParams.get("access_token")) {
+      if (!webhookToken(robot.webhook)) {
         ctx.addIssue({
           code: "custom",
           path: ["robots", name, "webhook"],

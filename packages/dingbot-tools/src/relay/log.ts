@@ -4,6 +4,7 @@
  * @module
  */
 import { type Logger, redactText, redactUrl } from "dingbot-sdk";
+import { webhookToken } from "dingbot-sdk/protocol";
 import pino from "pino";
 import type { RelayConfig } from "./config.js";
 
@@ -11,12 +12,8 @@ import type { RelayConfig } from "./config.js";
 export function secretsOf(config: RelayConfig): string[] {
   const secrets: string[] = [];
   for (const robot of config.robots.values()) {
-    try {
-      const token = new URL(robot.webhook).searchParams.get("access_token");
-      if (token) secrets.push(token);
-    } catch {
-      // The schema checked the URL; nothing to collect from a bad one.
-    }
+    const token = webhookToken(robot.webhook);
+    if (token) secrets.push(token);
     if (robot.secret) secrets.push(robot.secret);
   }
   for (const route of config.routes) {

@@ -9,6 +9,7 @@ import type { At } from "../protocol/outbound/at.js";
 import { messages, type RobotMessageBody, RobotMessageBodySchema } from "../protocol/outbound/messages.js";
 import { signWebhookUrl } from "../protocol/signing.js";
 import { check, formatIssues, type SchemaIssueCode } from "../protocol/validate.js";
+import { WEBHOOK_SESSION_PARAM, WEBHOOK_TOKEN_PARAM, webhookToken } from "../protocol/webhook-url.js";
 import { redactUrl } from "../redact.js";
 import { rebaseUrl, resolveBaseUrls } from "./base-url.js";
 import { requestJson } from "./http.js";
@@ -185,7 +186,7 @@ export class WebhookClient {
         "not a URL",
       );
     }
-    const token = parsed.searchParams.get("access_token") ?? parsed.searchParams.get("session");
+    const token = webhookToken(parsed, [WEBHOOK_TOKEN_PARAM, WEBHOOK_SESSION_PARAM]);
     if (!token) {
       throw invalid(
         `the webhook ${redactUrl(options.url)} has no access_token: copy the whole URL from the robot settings`,

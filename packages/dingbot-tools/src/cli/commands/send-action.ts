@@ -1,5 +1,12 @@
 import { ApiError, HttpError, RequestError, ValidationError, WebhookClient } from "dingbot-sdk/client";
-import { describeErrcode, type RobotMessageBody, WEBHOOK_MAX_BODY_BYTES } from "dingbot-sdk/protocol";
+import {
+  describeErrcode,
+  type RobotMessageBody,
+  WEBHOOK_MAX_BODY_BYTES,
+  WEBHOOK_SESSION_PARAM,
+  WEBHOOK_TOKEN_PARAM,
+  webhookToken,
+} from "dingbot-sdk/protocol";
 import { type CliIo, CliUsageError, EXIT } from "../io.js";
 import { buildMessageFromFlags } from "../message-flags.js";
 import { printer } from "../printer.js";
@@ -151,11 +158,5 @@ function describeValidation(
 
 /** The access token of a webhook URL, to mask wherever it might be printed. */
 function tokenOf(webhook: string | undefined): string | undefined {
-  if (!webhook) return undefined;
-  try {
-    const url = new URL(webhook);
-    return url.searchParams.get("access_token") ?? url.searchParams.get("session") ?? undefined;
-  } catch {
-    return undefined;
-  }
+  return webhook ? webhookToken(webhook, [WEBHOOK_TOKEN_PARAM, WEBHOOK_SESSION_PARAM]) : undefined;
 }
