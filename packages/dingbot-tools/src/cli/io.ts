@@ -10,6 +10,11 @@ export interface CliIo {
   env: Record<string, string | undefined>;
   /** Reads all of standard input (for `-` arguments). */
   readStdin(): Promise<string>;
+  /**
+   * Standard input as UTF-8 text chunks, as they arrive (`dingbot card stream` shows a piped answer while
+   * it is being written). Optional: without it the commands that want it read all of stdin at once.
+   */
+  stdinChunks?(): AsyncIterable<string>;
   fetch: typeof fetch;
   cwd: string;
   /** Aborted on Ctrl-C / SIGTERM; long-running commands stop cleanly when it fires. */
@@ -73,6 +78,11 @@ export function nodeIo(signal: AbortSignal): CliIo {
       const chunks: Buffer[] = [];
       for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
       return Buffer.concat(chunks).toString("utf8");
+    },
+    stdinChunks: () => {
+      // The decoder keeps a character split across two reads whole.
+      process.stdin.setEncoding("utf8");
+      return process.stdin as AsyncIterable<string>;
     },
     fetch: globalThis.fetch,
     cwd: process.cwd(),

@@ -4,6 +4,7 @@
  * @module
  */
 import { registerApi } from "./api.js";
+import { registerCard } from "./card.js";
 import { registerDemo } from "./demo.js";
 import { registerEmulator } from "./emulator.js";
 import { registerListen } from "./listen.js";
@@ -16,7 +17,6 @@ import { registerServe } from "./serve.js";
 import { registerToken } from "./token.js";
 
 // relay.ts still takes the type from here (the relay is being changed elsewhere); new code imports ./register.js.
-export type { RegisterCommand } from "./register.js";
 
 /** The commands, in the order `--help` lists them. */
 export const COMMANDS: RegisterCommand[] = [
@@ -28,6 +28,7 @@ export const COMMANDS: RegisterCommand[] = [
   registerRelay,
   registerNotify,
   registerRobot,
+  registerCard,
   registerToken,
   registerApi,
 ];
