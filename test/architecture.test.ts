@@ -138,26 +138,6 @@ function importCycles(): string[] {
   return [...cycles].sort();
 }
 
-const TOOLS_REL = "packages/dingbot-tools/src/";
-/**
- * Known cycles in the tools package, to be removed by issue 12. Each entry says which files a cycle may
- * consist of; a cycle is let through only when every one of its files fits one entry. The library gets none.
- */
-const KNOWN_TOOLS_CYCLES: ReadonlyArray<{ what: string; file: RegExp }> = [
-  {
-    what: "cli/commands/relay.ts ↔ index.ts and relay-*action.ts (the relay command is being changed elsewhere)",
-    file: /^cli\/commands\/(?:index|relay(?:-[a-z-]+)?)\.ts$/,
-  },
-];
-
-/** Whether every file of a cycle fits one known tools-package cycle. */
-const isKnownToolsCycle = (cycle: string): boolean => {
-  const files = cycle.split(" → ");
-  return KNOWN_TOOLS_CYCLES.some(({ file }) =>
-    files.every((f) => f.startsWith(TOOLS_REL) && file.test(f.slice(TOOLS_REL.length))),
-  );
-};
-
 describe("module boundaries", () => {
   it("keeps protocol/ pure: node:crypto, zod and itself only", () => {
     const dir = join(LIB, "protocol");
@@ -228,14 +208,7 @@ describe("module boundaries", () => {
   });
 
   it("has no import cycle in either package (type-only imports count)", () => {
-    const cycles = importCycles();
-    const unexpected = cycles.filter((cycle) => !isKnownToolsCycle(cycle));
-    // Printed so the allow-listed cycles stay visible until issue 12 removes them.
-    if (cycles.length > unexpected.length) {
-      console.info(`known tools-package import cycles (to be removed by issue 12):\n${cycles.join("\n")}`);
-    }
-    expect(unexpected).toEqual([]);
-    expect(cycles.filter((cycle) => cycle.includes("packages/dingbot/src/"))).toEqual([]);
+    expect(importCycles()).toEqual([]);
   });
 
   it("resolves specifiers to source files as the build does (the cycle finder's edges)", () => {

@@ -1,6 +1,6 @@
 import { CliFailure, type CliIo, EXIT } from "../io.js";
 import { parsePort } from "../parse-flags.js";
-import type { RelayFlags } from "./relay.js";
+import type { RelayFlags } from "./relay-flags.js";
 
 /**
  * Loads a config for a CLI command. Config problems become a failure listing them: exit 2 (bad usage) when

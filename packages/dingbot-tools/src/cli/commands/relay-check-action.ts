@@ -1,6 +1,6 @@
 import { CliFailure, type CliIo, EXIT } from "../io.js";
-import type { RelayCheckFlags } from "./relay.js";
 import { loadConfigForCli } from "./relay-action.js";
+import type { RelayCheckFlags } from "./relay-flags.js";
 
 /** Validates config and templates; with --send-test, sends one test message to each robot. */
 export async function runRelayCheck(file: string, flags: RelayCheckFlags, io: CliIo): Promise<number> {

@@ -1,6 +1,6 @@
 import { CliFailure, type CliIo, CliUsageError, EXIT } from "../io.js";
-import type { RelayDlqFlags } from "./relay.js";
 import { loadConfigForCli } from "./relay-action.js";
+import type { RelayDlqFlags } from "./relay-flags.js";
 
 /** `dingbot relay dlq [list|retry ID|drop ID]`: works on the store the config names. */
 export async function runRelayDlq(

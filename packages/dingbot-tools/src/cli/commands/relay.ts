@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { CliUsageError } from "../io.js";
-import type { RegisterCommand } from "./index.js";
+import type { RegisterCommand } from "./register.js";
+import type { RelayFlags } from "./relay-flags.js";
 
 /**
  * The config file of `relay` and `relay check`, given as a positional or as --config (both ways work for
@@ -18,24 +19,6 @@ function configFile(positional: string | undefined, option: string | undefined, 
     );
   }
   return positional ?? named ?? "relay.yaml";
-}
-
-/** Flags of `dingbot relay`. */
-export interface RelayFlags {
-  config: string;
-  port?: string;
-}
-
-/** Flags of `dingbot relay check`. */
-export interface RelayCheckFlags {
-  config?: string;
-  sendTest?: boolean;
-}
-
-/** Flags of `dingbot relay dlq`. */
-export interface RelayDlqFlags {
-  config: string;
-  output?: string;
 }
 
 /** `dingbot relay`: the durable alert relay, its config check and its dead-letter list. */
