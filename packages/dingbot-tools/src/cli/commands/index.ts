@@ -16,8 +16,6 @@ import { registerSend } from "./send.js";
 import { registerServe } from "./serve.js";
 import { registerToken } from "./token.js";
 
-// relay.ts still takes the type from here (the relay is being changed elsewhere); new code imports ./register.js.
-
 /** The commands, in the order `--help` lists them. */
 export const COMMANDS: RegisterCommand[] = [
   registerSend,
