@@ -34,6 +34,7 @@ export const LOG_REDACT_PATHS: readonly string[] = Object.freeze([
   "url",
   "sessionWebhook",
   "message.sessionWebhook",
+  "downloadUrl",
   "headers.sign",
   "headers.timestamp",
   "headers.authorization",

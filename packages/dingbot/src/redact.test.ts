@@ -48,3 +48,14 @@ describe("redactText", () => {
     expect(redactText("abcdef here", ["abcdef"])).toBe("*** here");
   });
 });
+
+describe("media download URLs", () => {
+  it("masks the signature of a signed object-storage URL, in a URL and in text", () => {
+    const url =
+      "https://bucket.oss-cn-hangzhou.aliyuncs.com/a.png?Expires=1&OSSAccessKeyId=LTAIkey&Signature=c2ln";
+    expect(redactUrl(url)).toBe(
+      "https://bucket.oss-cn-hangzhou.aliyuncs.com/a.png?Expires=1&OSSAccessKeyId=***&Signature=***",
+    );
+    expect(redactText(`GET ${url} failed`)).not.toContain("c2ln");
+  });
+});

@@ -11,6 +11,13 @@ const SECRET_QUERY_KEYS = [
   "appsecret",
   "clientSecret",
   "appSecret",
+  // A media downloadUrl is a signed object-storage URL (Alibaba Cloud OSS, V1 and V4 signatures).
+  "Signature",
+  "OSSAccessKeyId",
+  "security-token",
+  "x-oss-signature",
+  "x-oss-credential",
+  "x-oss-security-token",
 ];
 const MASK = "***";
 
