@@ -210,6 +210,30 @@ describe("card callbacks over Stream mode", () => {
     expect(calls).toBe(0);
   });
 
+  it("takes card callbacks without a bot through onCardCallback", async () => {
+    gateway = await startGateway();
+    const bodies: unknown[] = [];
+    const transport = streamTransport({
+      clientId: "appkey",
+      clientSecret: "app-secret-0123456789abcdef",
+      baseUrl: gateway.baseUrl,
+      onCardCallback: async (body) => {
+        bodies.push(JSON.parse(String(body)));
+        return { cardData: { cardParamMap: { seen: "yes" } } };
+      },
+    });
+    await transport.start(async () => {}, new AbortController().signal);
+    cleanups.push(() => transport.stop());
+    await waitUntil(() => gateway.connected, "the socket");
+    expect(gateway.subscriptions[0]).toContainEqual({ type: "CALLBACK", topic: CARD_TOPIC });
+    gateway.send(CARD_TOPIC, "raw-1", JSON.stringify(cardCallback(["x"])));
+    await waitUntil(() => gateway.ackOf("raw-1") !== undefined, "the ack");
+    expect(JSON.parse(gateway.ackOf("raw-1")?.data ?? "")).toEqual({
+      response: { cardData: { cardParamMap: { seen: "yes" } } },
+    });
+    expect(bodies).toMatchObject([{ outTrackId: "track-1" }]);
+  });
+
   it("runs the handler once for a redelivered messageId and acks the redelivery", async () => {
     let calls = 0;
     await startBot((bot) =>
@@ -238,7 +262,7 @@ describe("card callbacks over the HTTP callback", () => {
 
   async function startBot(
     setup: (bot: Bot) => void,
-    options: { cardApiSecret?: string; now?: () => number } = {},
+    options: { cardApiSecret?: string; now?: () => number; timeoutMs?: number } = {},
   ) {
     const bot = new Bot();
     setup(bot);
@@ -325,6 +349,24 @@ describe("card callbacks over the HTTP callback", () => {
     const failed = await post(url, cardCallback(["boom"]), signed());
     expect(failed.status).toBe(500);
     expect(await failed.text()).not.toContain("secret internals");
+  });
+
+  it("answers {} when the handler is slower than the inline window, and drops its late answer", async () => {
+    let finished = false;
+    const url = await startBot(
+      (bot) =>
+        bot.action("slow", async (ctx) => {
+          await new Promise((resolve) => setTimeout(resolve, 400));
+          ctx.updateCard({ late: true });
+          finished = true;
+        }),
+      { timeoutMs: 100 },
+    );
+    const response = await post(url, cardCallback(["slow"]), signed());
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({});
+    expect(finished).toBe(false);
+    await waitUntil(() => finished, "the slow handler to end");
   });
 
   it("serves robot messages on its path and card callbacks on /card-callback only with cardApiSecret", async () => {
