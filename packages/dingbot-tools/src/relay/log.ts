@@ -1,9 +1,10 @@
 /**
  * The relay's pino logger: structured JSON, with every known secret (robot tokens and secrets, GitHub
- * webhook secrets) masked wherever it appears, and secret-bearing fields censored by name.
+ * webhook secrets) masked wherever it appears, and secret-bearing fields censored by name (the library's
+ * `logRedaction`, the same paths as every other dingbot logger).
  * @module
  */
-import { type Logger, redactText, redactUrl } from "dingbot-sdk";
+import { type Logger, logRedaction, redactText, redactUrl } from "dingbot-sdk";
 import { webhookToken } from "dingbot-sdk/protocol";
 import pino from "pino";
 import type { RelayConfig } from "./config.js";
@@ -45,23 +46,8 @@ export function createRelayLogger(
   const options: pino.LoggerOptions = {
     level,
     base: { name: "dingbot-relay" },
-    redact: {
-      paths: [
-        "webhook",
-        "secret",
-        "token",
-        "accessToken",
-        "url",
-        "*.webhook",
-        "*.secret",
-        "*.token",
-        "*.url",
-        "headers.authorization",
-        'headers["x-hub-signature-256"]',
-      ],
-      censor: (value: unknown) =>
-        typeof value === "string" && value.startsWith("http") ? redactText(redactUrl(value), secrets) : "***",
-    },
+    // The library's one redaction config, one level deep too: the relay logs nested request objects.
+    redact: logRedaction({ secrets, nested: true }),
     formatters: {
       log: (object) => scrub(object, secrets) as Record<string, unknown>,
     },

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { CliUsageError } from "../io.js";
 import type { RegisterCommand } from "./register.js";
-import type { RelayFlags } from "./relay-flags.js";
+import type { RelayCheckFlags, RelayDlqFlags, RelayFlags } from "./relay-flags.js";
 
 /**
  * The config file of `relay` and `relay check`, given as a positional or as --config (both ways work for
