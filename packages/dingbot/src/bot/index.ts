@@ -114,7 +114,7 @@ export {
   CARD_SIGNATURE_TIMESTAMP_HEADER,
   signCardCallback,
   verifyCardCallbackSignature,
-} from "./transports/card-signature.js";
+} from "../protocol/card-signing.js";
 export {
   HTTP_DEFAULT_CARD_PATH,
   HTTP_DEFAULT_MAX_BODY_BYTES,

@@ -4,6 +4,7 @@
  * @module
  */
 export * from "./api/index.js";
+export * from "./card-signing.js";
 export * from "./constants.js";
 export * from "./errcodes.js";
 export * from "./inbound/message-parts.js";

@@ -1,7 +1,7 @@
 /**
  * The HTTP transport's card path under random input: whatever arrives, nothing throws, bad input never gets a
  * 5xx, and no `bot.action` handler runs without DingTalk's card signature (checked against an oracle written
- * independently of card-signature.ts).
+ * independently of protocol/card-signing.ts).
  */
 import { createHmac } from "node:crypto";
 import fc from "fast-check";

@@ -7,16 +7,16 @@
  */
 import { createHash } from "node:crypto";
 import type { Logger } from "../../logger.js";
+import {
+  CARD_SIGNATURE_HEADER,
+  CARD_SIGNATURE_TIMESTAMP_HEADER,
+  verifyCardCallbackSignature,
+} from "../../protocol/card-signing.js";
 import { ROBOT_MESSAGE_TOPIC } from "../../protocol/constants.js";
 import { type InboundMessage, InboundMessageSchema } from "../../protocol/inbound/robot-message.js";
 import { parseJson } from "../../protocol/json.js";
 import { verifySignature } from "../../protocol/signing.js";
 import { check } from "../../protocol/validate.js";
-import {
-  CARD_SIGNATURE_HEADER,
-  CARD_SIGNATURE_TIMESTAMP_HEADER,
-  verifyCardCallbackSignature,
-} from "./card-signature.js";
 import { ReplayGuard, type ReplayGuardOptions } from "./http-replay.js";
 import type { CardCallbackHandler, Dispatch, ReplyBody, Responder, TransportHooks } from "./transport.js";
 

@@ -8,8 +8,8 @@
  * @module
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
-import { SIGNATURE_WINDOW_MS } from "../../protocol/constants.js";
-import type { SignatureCheck } from "../../protocol/signing.js";
+import { SIGNATURE_WINDOW_MS } from "./constants.js";
+import type { SignatureCheck } from "./signing.js";
 
 /** Header holding the signing time of an HTTP card callback (epoch ms). */
 export const CARD_SIGNATURE_TIMESTAMP_HEADER = "x-ddpaas-signature-timestamp";

@@ -4,7 +4,7 @@
  */
 import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { signCardCallback, verifyCardCallbackSignature } from "./card-signature.js";
+import { signCardCallback, verifyCardCallbackSignature } from "./card-signing.js";
 
 const SECRET = "card-api-secret";
 const TS = 1_700_000_000_000;
