@@ -4,6 +4,19 @@
  */
 // Bot core: middleware, context, replies, dedupe.
 export { Bot, type BotErrorHandler, type BotOptions, type ContextConstructor } from "./bot.js";
+// Several app robots in one process.
+export {
+  BOTS_BRAND,
+  Bots,
+  type BotsEntry,
+  type BotsEntryOptions,
+  type BotsHttpHandler,
+  type BotsHttpOptions,
+  type BotsMember,
+  type BotsStreamOptions,
+  type BotsStreamStart,
+  isBots,
+} from "./bots.js";
 export {
   CardActionContext,
   type CardActionHandler,
