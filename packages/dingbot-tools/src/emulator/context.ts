@@ -7,6 +7,7 @@
 import type { ServerType } from "@hono/node-server";
 import type { Hono } from "hono";
 import { AppApiState } from "./app-api-state.js";
+import { MediaStore } from "./media/media-store.js";
 import type { ResolvedEmulatorOptions } from "./options.js";
 import { WebhookRuntime } from "./runtime.js";
 import type { EmulatorStore } from "./store.js";
@@ -26,6 +27,8 @@ export interface EmulatorContext {
   readonly appApi: AppApiState;
   /** Stream tickets: minted by the gateway route, spent by the WebSocket handshake. */
   readonly tickets: TicketBook;
+  /** Files people send and robots upload, their downloadCodes and signed download URLs. */
+  readonly media: MediaStore;
   /** The Stream server, set while the emulator listens; absent with `app.request()` only. */
   stream?: StreamServer;
   /** The address the emulator listens on (e.g. `127.0.0.1`, `0.0.0.0`), once it listens. */
@@ -49,10 +52,17 @@ export function createEmulatorContext(
     webhook: new WebhookRuntime(options),
     appApi: new AppApiState(store),
     tickets: new TicketBook(options.now, () => options.ticketTtlMs),
+    media: new MediaStore({
+      now: options.now,
+      codeTtlMs: options.mediaDownloadCodeTtlMs,
+      urlTtlMs: options.mediaDownloadUrlTtlMs,
+      maxStoredBytes: options.mediaMaxStoredBytes,
+    }),
   };
   store.events.on("reset", () => {
     ctx.webhook.clear();
     ctx.appApi.clear();
+    ctx.media.clear();
   });
   return ctx;
 }

@@ -74,6 +74,14 @@ export interface EmulatorOptions {
   headersTimeoutMs?: number;
   /** How long a client may take to send the whole request, body included, in ms (default 30000); then 408. */
   requestTimeoutMs?: number;
+  /** Media: how long a `downloadCode` in a person's message can be redeemed, in ms (default 1 h). */
+  mediaDownloadCodeTtlMs?: number;
+  /** Media: how long a `messageFiles/download` URL works, in ms (default 5 minutes). */
+  mediaDownloadUrlTtlMs?: number;
+  /** Media: largest file a person may send through `POST /_emulator/media`, in bytes (default 20 MiB). */
+  mediaMaxFileBytes?: number;
+  /** Media: bytes of files kept in all; the oldest are forgotten past it (default 256 MiB). */
+  mediaMaxStoredBytes?: number;
   /**
    * Where the emulator reports problems that concern no single request (server errors after start-up, an
    * event it could not forward to the page). Default: one line on stderr.
@@ -109,6 +117,10 @@ export function resolveEmulatorOptions(options: EmulatorOptions = {}): ResolvedE
     allowHosts: options.allowHosts ?? [],
     headersTimeoutMs: options.headersTimeoutMs ?? 20_000,
     requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
+    mediaDownloadCodeTtlMs: options.mediaDownloadCodeTtlMs ?? 3_600_000,
+    mediaDownloadUrlTtlMs: options.mediaDownloadUrlTtlMs ?? 300_000,
+    mediaMaxFileBytes: options.mediaMaxFileBytes ?? 20 * 1024 * 1024,
+    mediaMaxStoredBytes: options.mediaMaxStoredBytes ?? 256 * 1024 * 1024,
     log: options.log ?? ((line: string) => void process.stderr.write(`dingbot emulator: ${line}\n`)),
   };
 }

@@ -106,3 +106,117 @@ async function readWebBody(request: Request, limit: number): Promise<BodyRead> {
   }
   return { ok: true, bytes };
 }
+
+/** What a chunk consumer says: go on, or stop reading (the rest of the body is discarded). */
+export type ChunkVerdict = undefined | "stop";
+
+/** The outcome of {@link streamCappedBody}. */
+export type BodyStream = { ok: true; size: number; stopped?: true } | { ok: false; tooLarge: true };
+
+/**
+ * Streams a request body chunk by chunk to `onChunk`, stopping once it exceeds `limit` bytes, without
+ * keeping it: the consumer decides what to hold (a multipart parser keeps only the file's bytes). The same
+ * sources and checks as {@link readCappedBody}. A consumer that answers `"stop"` ends the read early; the
+ * rest of the body is drained unread, so the answer still reaches the client.
+ * @param source - a Hono context (fast path under node-server), or a Fetch `Request`
+ * @param limit - largest accepted size in bytes
+ * @param onChunk - called with each chunk in order
+ * @throws when the client ends the connection before the body did, or the body stream fails
+ */
+export async function streamCappedBody(
+  source: Context | Request,
+  limit: number,
+  onChunk: (chunk: Uint8Array) => ChunkVerdict,
+): Promise<BodyStream> {
+  const found = isContext(source) ? incomingOf(source) : undefined;
+  const incoming = typeof found?.on === "function" && found.headers ? found : undefined;
+  const declared = Number(
+    incoming ? incoming.headers["content-length"] : requestOf(source).headers.get("content-length"),
+  );
+  if (Number.isFinite(declared) && declared > limit) return { ok: false, tooLarge: true };
+  if (incoming && !incoming.readableDidRead && !incoming.readableEnded) {
+    return streamIncoming(incoming, limit, onChunk);
+  }
+  return streamWebBody(requestOf(source), limit, onChunk);
+}
+
+function streamIncoming(
+  incoming: IncomingMessage,
+  limit: number,
+  onChunk: (chunk: Uint8Array) => ChunkVerdict,
+): Promise<BodyStream> {
+  return new Promise((resolve, reject) => {
+    let size = 0;
+    const cleanup = (): void => {
+      incoming.off("data", onData);
+      incoming.off("end", onEnd);
+      incoming.off("error", onError);
+      incoming.off("close", onClose);
+    };
+    const onData = (chunk: Buffer): void => {
+      size += chunk.byteLength;
+      if (size > limit) {
+        cleanup();
+        // Discard the rest instead of destroying the socket, so the refusal still reaches the client.
+        incoming.resume();
+        resolve({ ok: false, tooLarge: true });
+        return;
+      }
+      let verdict: ChunkVerdict;
+      try {
+        verdict = onChunk(chunk);
+      } catch (error) {
+        cleanup();
+        incoming.resume();
+        reject(error);
+        return;
+      }
+      if (verdict === "stop") {
+        cleanup();
+        incoming.resume();
+        resolve({ ok: true, size, stopped: true });
+      }
+    };
+    const onEnd = (): void => {
+      cleanup();
+      resolve({ ok: true, size });
+    };
+    const onError = (error: Error): void => {
+      cleanup();
+      reject(error);
+    };
+    // A client that hangs up mid-body may close without 'end' or 'error'; do not wait forever.
+    const onClose = (): void => {
+      cleanup();
+      reject(new Error("the client closed the connection before the body ended"));
+    };
+    incoming.on("data", onData);
+    incoming.on("end", onEnd);
+    incoming.on("error", onError);
+    incoming.on("close", onClose);
+  });
+}
+
+async function streamWebBody(
+  request: Request,
+  limit: number,
+  onChunk: (chunk: Uint8Array) => ChunkVerdict,
+): Promise<BodyStream> {
+  if (!request.body) return { ok: true, size: 0 };
+  const reader = request.body.getReader();
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => undefined);
+      return { ok: false, tooLarge: true };
+    }
+    if (onChunk(value) === "stop") {
+      await reader.cancel().catch(() => undefined);
+      return { ok: true, size, stopped: true };
+    }
+  }
+  return { ok: true, size };
+}

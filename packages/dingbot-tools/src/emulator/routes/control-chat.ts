@@ -1,13 +1,17 @@
 /**
- * `POST /_emulator/conversations/:conversationId/messages` `{from, text, atRobot?}`: a person writes in a
- * conversation. The message is recorded; when it reaches a robot (group: the robot is @-ed; 1:1: always)
- * the emulator builds DingTalk's callback body, delivers it to the bot and records the inline reply.
+ * `POST /_emulator/conversations/:conversationId/messages` `{from, text, atRobot?}` or
+ * `{from, msgtype, content, atRobot?, quote?}` (any kind: text, richText, picture, audio, video, file, markdown,
+ * interactiveCard, chatRecord, or any msgtype passed through): a person writes in a conversation. The
+ * message is recorded; when it reaches a robot (group: the robot is @-ed; 1:1: always) the emulator builds
+ * DingTalk's callback body (files get fresh downloadCodes bound to that robot), delivers it to the bot and
+ * records the inline reply.
  * @module
  */
 import { ROBOT_SEND_BY_SESSION_PATH } from "dingbot-sdk/protocol";
 import { buildCallbackBody } from "../callback-body.js";
 import type { DeliveryResult, EmulatorContext, RouteInstaller } from "../context.js";
 import { deliver } from "../deliver.js";
+import { readPersonMessage } from "../media/person-message.js";
 import { type AppRecord, type EmulatorStore, fakeId } from "../store.js";
 import { control, originOf, readControlJson } from "./control-http.js";
 import { asObject, ControlError, optionalString } from "./control-input.js";
@@ -55,7 +59,7 @@ export const installControlChat: RouteInstaller = chatRoutes();
  * A person writes a message; see the module comment.
  * @param ctx - the emulator
  * @param conversationId - where
- * @param input - `{from, text, atRobot?}`
+ * @param input - `{from, text, atRobot?}` or `{from, msgtype, content, atRobot?, quote?}`
  * @param origin - the emulator's origin for the sessionWebhook URL
  * @param fetchImpl - fetch for HTTP callbacks
  * @throws ControlError 404 for an unknown conversation, user or robot; 400 for bad input
@@ -76,8 +80,8 @@ export async function postAsPerson(
   if (!sender) throw new ControlError(404, `no user ${from}`);
   if (!conversation.members.includes(from))
     throw new ControlError(400, `user ${from} is not a member of this conversation`);
-  const text = optionalString(input, "text", 20_000);
-  if (text === undefined || text.trim() === "") throw new ControlError(400, "text is required");
+  // `{from, text}` (the first form) or `{from, msgtype, content, quote?}` (every kind: media/person-message.ts).
+  const message = readPersonMessage(ctx, input, conversation);
   const atRobot = optionalString(input, "atRobot", 256);
   if (atRobot !== undefined && !conversation.robots.includes(atRobot)) {
     throw new ControlError(400, `robot ${atRobot} is not in this conversation`);
@@ -95,8 +99,19 @@ export async function postAsPerson(
     conversationId,
     sender: { kind: "user", id: sender.userId, name: sender.name },
     via: "user",
-    body: { msgtype: "text", text: { content: atRobot && app && group ? `@${app.name} ${text}` : text } },
-    meta: { msgId, ...(robotCode ? { atRobot: robotCode } : {}) },
+    body:
+      message.msgtype === "text"
+        ? {
+            msgtype: "text",
+            text: { content: atRobot && app && group ? `@${app.name} ${message.text}` : message.text },
+          }
+        : message.recordBody,
+    meta: {
+      msgId,
+      ...(robotCode ? { atRobot: robotCode } : {}),
+      ...(message.media.length > 0 ? { media: message.media } : {}),
+      ...(message.quote ? { quote: message.quote.info } : {}),
+    },
   });
   if (!app) return { msgId, delivered: false, reply: null, attempts: 0 };
 
@@ -110,7 +125,7 @@ export async function postAsPerson(
     conversation,
     sender,
     app,
-    text,
+    message: { msgtype: message.msgtype, parts: message.callbackParts(app.robotCode, group) },
     atRobot: atRobot !== undefined,
     sessionWebhook,
     sessionWebhookExpiredTime: session.expiresAt,

@@ -15,6 +15,7 @@ import { installEventRoutes } from "./events.js";
 import { installFaults } from "./faults.js";
 import { installGateway } from "./gateway.js";
 import { installMessageRead } from "./message-read.js";
+import { installMedia } from "./media.js";
 import { installPageRoutes } from "./page.js";
 import { installSessionWebhook } from "./session-webhook.js";
 import { installStreamControl } from "./stream-control.js";
@@ -35,6 +36,8 @@ export const ROUTES: RouteInstaller[] = [
   installStreamControl,
   installGateway,
   installMessageRead,
+  // Before the app API: its `/v1.0/*` catch-all would answer messageFiles/download.
+  installMedia,
   installAppApi,
 ];
 

@@ -15,6 +15,8 @@ import {
   ROBOT_RECALL_WINDOW_MS,
 } from "dingbot-sdk/protocol";
 import type { EmulatorContext } from "../context.js";
+import type { MediaRecordInfo } from "../media/person-message.js";
+import { MEDIA_MSG_KEYS, robotMediaMessage } from "../media/robot-media.js";
 import type { RobotSend } from "../notifications.js";
 import type { AppRecord, ConversationRecord } from "../store.js";
 import { newRefusal } from "./app-api-errors.js";
@@ -32,8 +34,14 @@ function robotApp(tokenApp: AppRecord | undefined, ctx: EmulatorContext, robotCo
   return app;
 }
 
+/** A checked message: its recorded body, and the files of a media template (for the page). */
+interface CheckedMessage {
+  body: Record<string, unknown>;
+  media?: MediaRecordInfo[];
+}
+
 /** Checks msgKey and msgParam and returns the message as the store records it. */
-function messageBody(msgKey: string, msgParam: string): Record<string, unknown> {
+function messageBody(ctx: EmulatorContext, msgKey: string, msgParam: string): CheckedMessage {
   if (!msgKey) throw bad("invalidParameter.msgKey.empty", "msgKey不能为空");
   if (!isMsgKey(msgKey)) throw bad("invalidParameter.msgKey.invalid", `msgKey无效: ${msgKey}`);
   if (Buffer.byteLength(msgParam, "utf8") > ROBOT_MSG_PARAM_MAX_BYTES) {
@@ -46,7 +54,12 @@ function messageBody(msgKey: string, msgParam: string): Record<string, unknown> 
   const checked = check(MSG_PARAM_SCHEMAS[msgKey], param);
   if (!checked.ok)
     throw bad("invalidParameter.msgParam.invalid", `msgParam不合法: ${formatIssues(checked.issues)}`);
-  return { ...toDisplayBody(msgKey, checked.value as Record<string, string>), msgKey, msgParam: param };
+  const fields = checked.value as Record<string, string>;
+  if (MEDIA_MSG_KEYS.has(msgKey)) {
+    const { body, media } = robotMediaMessage(ctx, msgKey, fields);
+    return { body: { ...body, msgKey, msgParam: param }, ...(media.length > 0 ? { media } : {}) };
+  }
+  return { body: { ...toDisplayBody(msgKey, fields), msgKey, msgParam: param } };
 }
 
 /** The robot-message shape of a template, so the chat page and tests read it like any other message. */
@@ -104,7 +117,7 @@ function findSend(ctx: EmulatorContext, app: AppRecord, key: string, kind: Robot
 function recordSend(
   ctx: EmulatorContext,
   app: AppRecord,
-  body: Record<string, unknown>,
+  { body, media }: CheckedMessage,
   now: number,
   targets: ReadonlyMap<string, string>,
   group?: string,
@@ -119,6 +132,7 @@ function recordSend(
           via: "openapi",
           body,
           readBy: {},
+          ...(media ? { meta: { media } } : {}),
         }),
       ] as const,
   );
@@ -130,7 +144,8 @@ function recordSend(
     messages: new Map(recorded.map(([recipient, message]) => [recipient, message.id])),
     createdAt: now,
   });
-  for (const [, message] of recorded) message.meta = { processQueryKey: send.processQueryKey };
+  for (const [, message] of recorded)
+    message.meta = { ...message.meta, processQueryKey: send.processQueryKey };
   return send;
 }
 
@@ -178,7 +193,7 @@ export const ROBOT_API_HANDLERS: Pick<
     if (args.userIds.length === 0) throw bad("invalidParameter.userIds.empty", "userIds不能为空");
     if (args.userIds.length > ROBOT_BATCH_MAX)
       throw bad("invalidParameter.userIds.overMax", `userIds最多${ROBOT_BATCH_MAX}个`);
-    const body = messageBody(args.msgKey, args.msgParam);
+    const body = messageBody(ctx, args.msgKey, args.msgParam);
     const targets = new Map<string, string>();
     const invalidStaffIdList: string[] = [];
     for (const userId of new Set(args.userIds)) {
@@ -194,7 +209,7 @@ export const ROBOT_API_HANDLERS: Pick<
   "robot.orgGroupSend": ({ args, app: tokenApp, ctx, now }) => {
     const app = robotApp(tokenApp, ctx, args.robotCode);
     const conversation = findGroup(ctx, args.openConversationId);
-    const body = messageBody(args.msgKey, args.msgParam);
+    const body = messageBody(ctx, args.msgKey, args.msgParam);
     const { conversationId } = conversation;
     const send = recordSend(ctx, app, body, now, new Map([[conversationId, conversationId]]), conversationId);
     return { processQueryKey: send.processQueryKey };
