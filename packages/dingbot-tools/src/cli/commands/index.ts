@@ -8,6 +8,7 @@ import { registerCard } from "./card.js";
 import { registerDemo } from "./demo.js";
 import { registerEmulator } from "./emulator.js";
 import { registerListen } from "./listen.js";
+import { registerMedia } from "./media.js";
 import { registerNotify } from "./notify.js";
 import type { RegisterCommand } from "./register.js";
 import { registerRelay } from "./relay.js";
@@ -27,6 +28,7 @@ export const COMMANDS: RegisterCommand[] = [
   registerNotify,
   registerRobot,
   registerCard,
+  registerMedia,
   registerToken,
   registerApi,
 ];
