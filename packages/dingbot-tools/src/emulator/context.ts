@@ -7,6 +7,7 @@
 import type { ServerType } from "@hono/node-server";
 import type { Hono } from "hono";
 import { AppApiState } from "./app-api-state.js";
+import { CardState } from "./cards/state.js";
 import { MediaStore } from "./media/media-store.js";
 import type { ResolvedEmulatorOptions } from "./options.js";
 import { WebhookRuntime } from "./runtime.js";
@@ -27,6 +28,8 @@ export interface EmulatorContext {
   readonly appApi: AppApiState;
   /** Stream tickets: minted by the gateway route, spent by the WebSocket handshake. */
   readonly tickets: TicketBook;
+  /** Cards: templates, card instances, HTTP callback URLs, card permissions and QPS windows. */
+  readonly cards: CardState;
   /** Files people send and robots upload, their downloadCodes and signed download URLs. */
   readonly media: MediaStore;
   /** The Stream server, set while the emulator listens; absent with `app.request()` only. */
@@ -52,6 +55,7 @@ export function createEmulatorContext(
     webhook: new WebhookRuntime(options),
     appApi: new AppApiState(store),
     tickets: new TicketBook(options.now, () => options.ticketTtlMs),
+    cards: new CardState(),
     media: new MediaStore({
       now: options.now,
       codeTtlMs: options.mediaDownloadCodeTtlMs,
@@ -62,6 +66,7 @@ export function createEmulatorContext(
   store.events.on("reset", () => {
     ctx.webhook.clear();
     ctx.appApi.clear();
+    ctx.cards.clear();
     ctx.media.clear();
   });
   return ctx;

@@ -7,11 +7,14 @@ import { setTimeout as sleep } from "node:timers/promises";
 import {
   CALLBACK_SIGN_HEADER,
   CALLBACK_TIMESTAMP_HEADER,
+  CARD_SIGNATURE_HEADER,
+  CARD_SIGNATURE_TIMESTAMP_HEADER,
   check,
   formatIssues,
   parseJson,
   RobotMessageBodySchema,
   sign,
+  signCardCallback,
 } from "dingbot-sdk/protocol";
 import type { DeliveryResult, EmulatorContext } from "./context.js";
 import type { AppRecord } from "./store.js";
@@ -188,4 +191,71 @@ export async function deliver(
     now: options.now,
     fetch: fetchImpl,
   });
+}
+
+/** What a card callback over HTTP produced. */
+export interface CardCallbackHttpResult {
+  /** The bot answered 2xx. */
+  delivered: boolean;
+  /** The parsed JSON answer (null for an empty one). */
+  response: unknown;
+  error?: string;
+}
+
+/** Largest answer to a card callback the emulator reads, in bytes. */
+const CARD_ANSWER_MAX_BYTES = 1_000_000;
+
+/**
+ * POSTs a card callback to the URL registered with `callbacks/register`, signed as DingTalk signs it:
+ * `x-ddpaas-signature-timestamp` (epoch ms) and `x-ddpaas-signature` = base64(HMAC-SHA256(apiSecret,
+ * timestamp)). One attempt (DingTalk waits about two seconds and does not retry a press).
+ * @param options - where, what, the route's apiSecret and how long to wait
+ */
+export async function deliverCardCallbackHttp(options: {
+  url: string;
+  apiSecret: string;
+  body: Record<string, unknown>;
+  timeoutMs: number;
+  now: () => number;
+  fetch?: typeof fetch;
+}): Promise<CardCallbackHttpResult> {
+  const doFetch = options.fetch ?? globalThis.fetch;
+  const timestamp = String(options.now());
+  let response: Response;
+  let text: string;
+  try {
+    response = await doFetch(options.url, {
+      method: "POST",
+      headers: {
+        "Content-Type": "application/json; charset=utf-8",
+        [CARD_SIGNATURE_TIMESTAMP_HEADER]: timestamp,
+        [CARD_SIGNATURE_HEADER]: signCardCallback(options.apiSecret, timestamp),
+      },
+      body: JSON.stringify(options.body),
+      signal: AbortSignal.timeout(options.timeoutMs),
+    });
+    text = await response.text();
+  } catch (error) {
+    const name = error instanceof Error ? error.name : "";
+    if (name === "TimeoutError" || name === "AbortError") {
+      return {
+        delivered: false,
+        response: null,
+        error: `the bot did not answer within ${options.timeoutMs} ms`,
+      };
+    }
+    const cause =
+      error instanceof Error && error.cause instanceof Error ? error.cause.message : String(error);
+    return { delivered: false, response: null, error: `cannot reach the card callback URL: ${cause}` };
+  }
+  if (response.status < 200 || response.status >= 300) {
+    return { delivered: false, response: null, error: `the bot answered HTTP ${response.status}` };
+  }
+  if (text.trim() === "") return { delivered: true, response: null };
+  if (Buffer.byteLength(text) > CARD_ANSWER_MAX_BYTES) {
+    return { delivered: true, response: null, error: "the bot's answer is too large; nothing was applied" };
+  }
+  const parsed = parseJson(text);
+  if (!parsed.ok) return { delivered: true, response: null, error: "the bot's answer is not JSON" };
+  return { delivered: true, response: parsed.value };
 }

@@ -5,16 +5,21 @@
  */
 import { randomUUID } from "node:crypto";
 
-/** What a fault does to the request it hits. */
-export type FaultKind = "http5xx" | "reset" | "delay" | "errcode";
+/**
+ * What a fault does to the request it hits. `card-qps` hits card calls (card_1_0) instead of the robot
+ * webhooks: they answer 403 `Forbidden.AccessDenied.QpsLimitForAppkeyAndApi`.
+ */
+export type FaultKind = "http5xx" | "reset" | "delay" | "errcode" | "card-qps";
 
 /** The kinds, for validation. */
-export const FAULT_KINDS: readonly FaultKind[] = ["http5xx", "reset", "delay", "errcode"];
+export const FAULT_KINDS: readonly FaultKind[] = ["http5xx", "reset", "delay", "errcode", "card-qps"];
 
 /** A fault as created by `POST /_emulator/faults`. */
 export interface FaultInput {
   /** Only requests for this robot; omitted = every request (global). */
   accessToken?: string;
+  /** `card-qps` only: only card calls of this app; omitted = card calls of every app. */
+  appKey?: string;
   kind: FaultKind;
   /** How many of the next matching requests it hits (default 1). */
   count?: number;
@@ -32,6 +37,7 @@ export interface FaultInput {
 export interface FaultRecord {
   id: string;
   accessToken?: string;
+  appKey?: string;
   kind: FaultKind;
   /** Requests it will still hit. */
   remaining: number;
@@ -85,6 +91,16 @@ export function parseFaultInput(
     return { ok: false, error: "count must be a whole number from 1 to 1000000" };
   }
   const fault: Required<Pick<FaultInput, "kind" | "count">> & FaultInput = { kind, count: count as number };
+  if (kind === "card-qps") {
+    if (o.accessToken !== undefined)
+      return { ok: false, error: "a card-qps fault takes appKey, not accessToken" };
+    if (o.appKey !== undefined && (typeof o.appKey !== "string" || o.appKey === "")) {
+      return { ok: false, error: "appKey must be a non-empty string (omit it for every app)" };
+    }
+    if (typeof o.appKey === "string") fault.appKey = o.appKey;
+    return { ok: true, fault };
+  }
+  if (o.appKey !== undefined) return { ok: false, error: "appKey is for card-qps faults only" };
   if (typeof o.accessToken === "string") fault.accessToken = o.accessToken;
   if (kind === "http5xx") {
     const status = o.status ?? 503;
@@ -154,10 +170,25 @@ export class FaultRegistry {
    * @param accessToken - the request's robot token, if it has one (sessions have none)
    */
   take(accessToken: string | undefined): FaultRecord | undefined {
+    const robot = this.#faults.filter((f) => f.kind !== "card-qps");
     const fault =
-      (accessToken !== undefined ? this.#faults.find((f) => f.accessToken === accessToken) : undefined) ??
-      this.#faults.find((f) => f.accessToken === undefined);
-    if (!fault) return undefined;
+      (accessToken !== undefined ? robot.find((f) => f.accessToken === accessToken) : undefined) ??
+      robot.find((f) => f.accessToken === undefined);
+    return fault ? this.#hit(fault) : undefined;
+  }
+
+  /**
+   * Takes the `card-qps` fault that hits a card call of this app, if any: one for the app wins over a
+   * global one.
+   * @param appKey - the app whose token made the call
+   */
+  takeCard(appKey: string): FaultRecord | undefined {
+    const card = this.#faults.filter((f) => f.kind === "card-qps");
+    const fault = card.find((f) => f.appKey === appKey) ?? card.find((f) => f.appKey === undefined);
+    return fault ? this.#hit(fault) : undefined;
+  }
+
+  #hit(fault: FaultRecord): FaultRecord {
     fault.remaining -= 1;
     fault.hits += 1;
     if (fault.remaining <= 0) this.remove(fault.id);

@@ -6,6 +6,11 @@ import {
   WEBHOOK_RATE_WINDOW_MS,
 } from "dingbot-sdk/protocol";
 
+/** Card calls per app per API per second (DingTalk's standard-organisation limit, protocol 4.4). */
+export const CARD_QPS_PER_API = 20;
+/** The emulator's default cap on a card's data, in bytes (DingTalk publishes none). */
+export const CARD_DATA_MAX_BYTES = 256 * 1024;
+
 /** The errcodes DingTalk has been seen to answer for a throttled custom robot (protocol 1.7). */
 export const RATE_LIMIT_ERRCODES = [410100, 130101, 660026] as const;
 /** One of {@link RATE_LIMIT_ERRCODES}. */
@@ -74,6 +79,16 @@ export interface EmulatorOptions {
   headersTimeoutMs?: number;
   /** How long a client may take to send the whole request, body included, in ms (default 30000); then 408. */
   requestTimeoutMs?: number;
+  /**
+   * Card calls (card_1_0) one app may make per second to each card API before DingTalk answers 403
+   * `Forbidden.AccessDenied.QpsLimitForAppkeyAndApi` (default 20, what standard organisations get per API).
+   */
+  cardQps?: number;
+  /**
+   * Largest card data (`cardParamMap` and `privateData` as JSON, or a streamed value) the card calls accept,
+   * in bytes (default 262144; DingTalk publishes no figure, see docs/protocol-decisions.md).
+   */
+  cardDataMaxBytes?: number;
   /** Media: how long a `downloadCode` in a person's message can be redeemed, in ms (default 1 h). */
   mediaDownloadCodeTtlMs?: number;
   /** Media: how long a `messageFiles/download` URL works, in ms (default 5 minutes). */
@@ -117,6 +132,8 @@ export function resolveEmulatorOptions(options: EmulatorOptions = {}): ResolvedE
     allowHosts: options.allowHosts ?? [],
     headersTimeoutMs: options.headersTimeoutMs ?? 20_000,
     requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
+    cardQps: options.cardQps ?? CARD_QPS_PER_API,
+    cardDataMaxBytes: options.cardDataMaxBytes ?? CARD_DATA_MAX_BYTES,
     mediaDownloadCodeTtlMs: options.mediaDownloadCodeTtlMs ?? 3_600_000,
     mediaDownloadUrlTtlMs: options.mediaDownloadUrlTtlMs ?? 300_000,
     mediaMaxFileBytes: options.mediaMaxFileBytes ?? 20 * 1024 * 1024,

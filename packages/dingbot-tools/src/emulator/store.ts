@@ -78,7 +78,8 @@ export type MessageChannel =
   | "inline-reply"
   | "session-webhook"
   | "work-notification"
-  | "openapi";
+  | "openapi"
+  | "card";
 
 /** A message the emulator accepted. */
 export interface MessageRecord {
@@ -279,6 +280,22 @@ export class EmulatorStore {
       const message = this.messages[i]!;
       if (message.id !== id) continue;
       message.meta = { ...message.meta, ...meta };
+      this.events.emit("message-updated", message);
+      return message;
+    }
+    return undefined;
+  }
+
+  /**
+   * Replaces a recorded message's body (a card's current state after an update) and tells listeners with a
+   * `message-updated` event.
+   * @returns the updated record, or undefined when no message has that id (e.g. after a reset)
+   */
+  replaceMessageBody(id: string, body: Record<string, unknown>): MessageRecord | undefined {
+    for (let i = this.messages.length - 1; i >= 0; i--) {
+      const message = this.messages[i]!;
+      if (message.id !== id) continue;
+      message.body = body;
       this.events.emit("message-updated", message);
       return message;
     }

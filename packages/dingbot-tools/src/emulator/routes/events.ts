@@ -1,12 +1,14 @@
 /**
  * What the chat page reads: `GET /_emulator/snapshot` (the whole world at once, as JSON) and
  * `GET /_emulator/events` (server-sent events: `message`, `message-updated` (a recorded message changed, e.g.
- * its delivery outcome), `rejection`, `conversation`, `reset`, plus a heartbeat comment so proxies and the
+ * its delivery outcome), `rejection`, `conversation`, `reset`, `card-created` and `card-updated` (a card's
+ * state, as `GET /_emulator/cards/:outTrackId` shows it), plus a heartbeat comment so proxies and the
  * browser keep the stream open).
  * Neither ever carries a secret: robot secrets, app secrets and access tokens are left out.
  * @module
  */
 import type { Hono } from "hono";
+import type { CardEvents } from "../cards/state.js";
 import type { EmulatorContext, RouteInstaller } from "../context.js";
 import type {
   AppRecord,
@@ -172,6 +174,12 @@ export const installEventRoutes: RouteInstaller = (app: Hono, ctx: EmulatorConte
         const onConversation = (conversation: StoreEvents["conversation"][0]): void =>
           forward("conversation", () => conversation);
         const onReset = (): void => forward("reset", () => ({}));
+        const onCardCreated = (card: CardEvents["card-created"][0]): void =>
+          forward("card-created", () => card);
+        const onCardUpdated = (card: CardEvents["card-updated"][0]): void =>
+          forward("card-updated", () => card);
+        ctx.cards.events.on("card-created", onCardCreated);
+        ctx.cards.events.on("card-updated", onCardUpdated);
         store.events.on("message", onMessage);
         store.events.on("message-updated", onUpdated);
         store.events.on("rejection", onRejection);
@@ -190,6 +198,8 @@ export const installEventRoutes: RouteInstaller = (app: Hono, ctx: EmulatorConte
           store.events.off("rejection", onRejection);
           store.events.off("conversation", onConversation);
           store.events.off("reset", onReset);
+          ctx.cards.events.off("card-created", onCardCreated);
+          ctx.cards.events.off("card-updated", onCardUpdated);
           try {
             controller.close();
           } catch {

@@ -7,6 +7,8 @@
 import type { OnListenHook, RouteInstaller } from "../context.js";
 import { streamListenHook } from "../stream/listen-hook.js";
 import { installAppApi } from "./app-api.js";
+import { installCardApi } from "./cards-api.js";
+import { installCardControl } from "./cards-control.js";
 import { installControl } from "./control.js";
 import { installControlChat } from "./control-chat.js";
 import { installControlGuard } from "./control-guard.js";
@@ -14,8 +16,8 @@ import { installControlWorld } from "./control-world.js";
 import { installEventRoutes } from "./events.js";
 import { installFaults } from "./faults.js";
 import { installGateway } from "./gateway.js";
-import { installMessageRead } from "./message-read.js";
 import { installMedia } from "./media.js";
+import { installMessageRead } from "./message-read.js";
 import { installPageRoutes } from "./page.js";
 import { installSessionWebhook } from "./session-webhook.js";
 import { installStreamControl } from "./stream-control.js";
@@ -36,6 +38,9 @@ export const ROUTES: RouteInstaller[] = [
   installStreamControl,
   installGateway,
   installMessageRead,
+  installCardControl,
+  // Before the app API: its `/v1.0/*` catch-all answers every path not served earlier.
+  installCardApi,
   // Before the app API: its `/v1.0/*` catch-all would answer messageFiles/download.
   installMedia,
   installAppApi,

@@ -3,7 +3,7 @@
  * @module
  */
 import { randomBytes } from "node:crypto";
-import { ROBOT_MESSAGE_TOPIC } from "dingbot-sdk/protocol";
+import { CARD_CALLBACK_TOPIC, ROBOT_MESSAGE_TOPIC } from "dingbot-sdk/protocol";
 
 /** Largest frame the emulator sends: the Java SDK refuses frames of 256 KiB and more. */
 export const MAX_FRAME_BYTES = 256 * 1024;
@@ -71,6 +71,30 @@ export function robotCallbackFrame(
       messageId,
       time: String(now),
       topic: ROBOT_MESSAGE_TOPIC,
+    },
+    data: JSON.stringify(body),
+  };
+}
+
+/**
+ * CALLBACK carrying a card callback (someone pressed a card's button), on the topic the official SDKs
+ * subscribe to for cards (`TOPIC_CARD` of the Node SDK); `data` is the callback body as JSON text.
+ */
+export function cardCallbackFrame(
+  messageId: string,
+  appId: string,
+  now: number,
+  body: Record<string, unknown>,
+): ServerFrame {
+  return {
+    specVersion: "1.0",
+    type: "CALLBACK",
+    headers: {
+      appId,
+      contentType: "application/json",
+      messageId,
+      time: String(now),
+      topic: CARD_CALLBACK_TOPIC,
     },
     data: JSON.stringify(body),
   };

@@ -6,6 +6,7 @@
 import { randomUUID } from "node:crypto";
 import type { Duplex } from "node:stream";
 import {
+  CARD_CALLBACK_TOPIC,
   check,
   formatIssues,
   InboundMessageSchema,
@@ -17,6 +18,7 @@ import type { DeliveryResult, StreamHub } from "../delivery-result.js";
 import type { ResolvedEmulatorOptions } from "../options.js";
 import type { EmulatorStore } from "../store.js";
 import {
+  cardCallbackFrame,
   disconnectFrame,
   type EventInput,
   eventFrame,
@@ -36,6 +38,8 @@ export interface EventDeliveryResult extends DeliveryResult {
   /** `SUCCESS` or `LATER`, as the client answered. */
   status?: string;
   messageId?: string;
+  /** The ack's `data` (a card callback's answer travels in it), when the client sent one. */
+  ackData?: unknown;
 }
 
 /** An unacknowledged push. */
@@ -49,6 +53,8 @@ interface Pending {
   /** Most sends of this push: 1 for a robot message unless `redeliverCallbacks` is on. */
   maxDeliveries: number;
   giveUpAt: number;
+  /** How long to wait for the ack before resending or giving up (default `redeliverAfterMs`). */
+  waitMs?: number;
   sentOn: ServerConnection | null;
   timer: NodeJS.Timeout | undefined;
   finish: (result: EventDeliveryResult) => void;
@@ -103,6 +109,33 @@ export class StreamServer implements StreamHub {
     const messageId = newMessageId(now);
     const frame = robotCallbackFrame(messageId, this.#appId(appKey), now, body);
     return this.#push(appKey, "CALLBACK", ROBOT_MESSAGE_TOPIC, messageId, JSON.stringify(frame));
+  }
+
+  /**
+   * Pushes a card callback (CALLBACK on `/v1.0/card/instances/callback`) to one of the app's connections
+   * subscribed to it, sent once; resolves with the ack (its `data` holds the bot's answer), or undelivered
+   * when no connection takes card callbacks or none acks within `waitMs`. A press on a card is not kept
+   * for a bot that is offline: the person sees it fail at once.
+   */
+  pushCardCallback(
+    appKey: string,
+    body: Record<string, unknown>,
+    waitMs: number,
+  ): Promise<EventDeliveryResult> {
+    const takers = (this.#connections.get(appKey) ?? []).filter(
+      (c) => c.usable && c.subscribes("CALLBACK", CARD_CALLBACK_TOPIC),
+    );
+    if (takers.length === 0) {
+      return Promise.resolve({
+        delivered: false,
+        attempts: 0,
+        error: `no Stream connection of this app subscribes to ${CARD_CALLBACK_TOPIC}`,
+      });
+    }
+    const now = this.#options.now();
+    const messageId = newMessageId(now);
+    const frame = cardCallbackFrame(messageId, this.#appId(appKey), now, body);
+    return this.#push(appKey, "CALLBACK", CARD_CALLBACK_TOPIC, messageId, JSON.stringify(frame), waitMs);
   }
 
   /** Pushes an EVENT frame to one connection subscribed to events; resolves with the client's status. */
@@ -181,6 +214,7 @@ export class StreamServer implements StreamHub {
     topic: string,
     messageId: string,
     text: string,
+    waitMs?: number,
   ): Promise<EventDeliveryResult> {
     if (Buffer.byteLength(text) >= MAX_FRAME_BYTES) {
       return Promise.resolve({ delivered: false, attempts: 0, error: "frame exceeds 256 KiB" });
@@ -188,7 +222,8 @@ export class StreamServer implements StreamHub {
     if (this.#closed) return Promise.resolve({ delivered: false, attempts: 0, error: "emulator closed" });
     const { redeliverAfterMs, streamMaxDeliveries, redeliverCallbacks } = this.#options;
     // DingTalk's protocol doc says robot messages are not pushed again; events are (see protocol-decisions.md).
-    const maxDeliveries = type === "CALLBACK" && !redeliverCallbacks ? 1 : streamMaxDeliveries;
+    const maxDeliveries =
+      waitMs !== undefined ? 1 : type === "CALLBACK" && !redeliverCallbacks ? 1 : streamMaxDeliveries;
     return new Promise((finish) => {
       const pending: Pending = {
         messageId,
@@ -198,7 +233,8 @@ export class StreamServer implements StreamHub {
         text,
         attempts: 0,
         maxDeliveries,
-        giveUpAt: Date.now() + redeliverAfterMs * streamMaxDeliveries,
+        giveUpAt: Date.now() + (waitMs ?? redeliverAfterMs * streamMaxDeliveries),
+        ...(waitMs !== undefined ? { waitMs } : {}),
         sentOn: null,
         timer: undefined,
         finish,
@@ -241,7 +277,7 @@ export class StreamServer implements StreamHub {
       }
       this.#send(pending);
       this.#arm(pending);
-    }, this.#options.redeliverAfterMs);
+    }, pending.waitMs ?? this.#options.redeliverAfterMs);
     pending.timer.unref();
   }
 
@@ -281,6 +317,8 @@ export class StreamServer implements StreamHub {
     if (pending.type === "EVENT") {
       const status = parseStatus(ack.data);
       if (status) result.status = status;
+    } else if (ack.data !== undefined) {
+      result.ackData = ack.data;
     }
     if (ack.code !== 200) result.error = `client acknowledged with code ${ack.code}`;
     this.#settle(pending, result);
