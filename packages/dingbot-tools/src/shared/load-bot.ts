@@ -37,23 +37,7 @@ export class BotLoadError extends Error {
  * @throws BotLoadError when the file is missing, throws while loading, or its default export is not a Bot
  */
 export async function loadBot(file: string, cwd: string): Promise<Bot> {
-  const path = resolve(cwd, file);
-  if (!existsSync(path)) throw new BotLoadError("not-found", `bot file not found: ${file}`);
-  const url = pathToFileURL(path).href;
-  let module: { default?: unknown };
-  try {
-    if (TYPESCRIPT.test(path)) {
-      const { tsImport } = await import("tsx/esm/api");
-      module = (await tsImport(url, import.meta.url)) as { default?: unknown };
-    } else {
-      module = (await import(url)) as { default?: unknown };
-    }
-  } catch (error) {
-    throw new BotLoadError(
-      "load-failed",
-      `could not load ${file}: ${error instanceof Error ? error.message : String(error)}`,
-    );
-  }
+  const module = await importBotModule(file, cwd);
   const bot = module.default;
   if (!isBot(bot)) {
     throw new BotLoadError(
@@ -69,7 +53,7 @@ export async function loadBot(file: string, cwd: string): Promise<Bot> {
  * Checks the Bot's shape rather than `instanceof`: the module may have loaded its own copy of dingbot
  * (tsx's tsImport and a different install both give a different class object).
  */
-function isBot(value: unknown): value is Bot {
+export function isBot(value: unknown): value is Bot {
   if (typeof value !== "object" || value === null) return false;
   const candidate = value as Record<string, unknown>;
   return (
@@ -78,4 +62,29 @@ function isBot(value: unknown): value is Bot {
     typeof candidate.start === "function" &&
     typeof candidate.stop === "function"
   );
+}
+
+/**
+ * Imports FILE and returns all its exports (`dingbot serve` also takes a default `Bots` or named Bots).
+ * TypeScript goes through tsx's `tsImport`, so the built CLI needs no loader flag.
+ * @param file - path as the user typed it
+ * @param cwd - directory it is relative to
+ * @throws BotLoadError when the file is missing or throws while loading
+ */
+export async function importBotModule(file: string, cwd: string): Promise<Record<string, unknown>> {
+  const path = resolve(cwd, file);
+  if (!existsSync(path)) throw new BotLoadError("not-found", `bot file not found: ${file}`);
+  const url = pathToFileURL(path).href;
+  try {
+    if (TYPESCRIPT.test(path)) {
+      const { tsImport } = await import("tsx/esm/api");
+      return (await tsImport(url, import.meta.url)) as Record<string, unknown>;
+    }
+    return (await import(url)) as Record<string, unknown>;
+  } catch (error) {
+    throw new BotLoadError(
+      "load-failed",
+      `could not load ${file}: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
 }

@@ -58,16 +58,101 @@ export function resolveTransportSettings(
     );
   }
   return {
+    ...resolveServerSettings(flags, env),
+    appKey: flags.appKey ?? env.DINGTALK_APP_KEY,
+    appSecret,
+  };
+}
+
+/** Where and how several bots are served: every setting but the credentials, which are each bot's own. */
+export type ServerSettings = Omit<TransportSettings, "appKey" | "appSecret">;
+
+/**
+ * Resolves the flags and env that do not name an app (port, host, path, timeouts, base URL, Stream mode).
+ * @throws CliUsageError for a bad port or duration
+ */
+export function resolveServerSettings(
+  flags: TransportFlags,
+  env: Record<string, string | undefined>,
+): ServerSettings {
+  return {
     port: parsePort(flags.port),
     host: flags.host,
     path: flags.path.startsWith("/") ? flags.path : `/${flags.path}`,
     timeoutMs: parseDuration(flags.timeout ?? DEFAULT_ANSWER_TIMEOUT, "--timeout"),
     requestTimeoutMs: parseDuration(flags.requestTimeout, "--request-timeout"),
-    appKey: flags.appKey ?? env.DINGTALK_APP_KEY,
-    appSecret,
     baseUrl: flags.baseUrl ?? env.DINGTALK_BASE_URL,
     stream: flags.stream === true,
   };
+}
+
+/** One bot's credentials among several. */
+export interface BotCredentials {
+  appKey: string | undefined;
+  appSecret: string;
+  robotCode: string | undefined;
+}
+
+/**
+ * The env variables of bot NAME's credentials: `DINGTALK_<NAME>_APP_KEY` and `DINGTALK_<NAME>_APP_SECRET`,
+ * NAME upper-cased with every other character than a letter or digit made `_` (`sales-bot` → `SALES_BOT`).
+ */
+export function credentialVariables(name: string): { key: string; secret: string } {
+  const stem = `DINGTALK_${name.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`;
+  return { key: `${stem}_APP_KEY`, secret: `${stem}_APP_SECRET` };
+}
+
+/**
+ * Each bot's credentials: what its `Bots` entry says, else its own env variables ({@link credentialVariables}).
+ * `DINGTALK_APP_KEY`/`DINGTALK_APP_SECRET` name one app, so they are not used for several.
+ * @param bots - each bot's name and what its file declared
+ * @param flags - `--app-key`/`--app-secret` are refused: they would give every bot one app's credentials
+ * @param env - the variables
+ * @throws CliUsageError naming the bot and the variable to set
+ */
+export function resolveBotCredentials(
+  bots: readonly {
+    name: string;
+    options: { appKey?: string | undefined; appSecret?: string | undefined; robotCode?: string | undefined };
+  }[],
+  flags: TransportFlags,
+  env: Record<string, string | undefined>,
+): Map<string, BotCredentials> {
+  if (flags.appKey !== undefined || flags.appSecret !== undefined) {
+    throw new CliUsageError(
+      "--app-key and --app-secret name one app, and there are several bots",
+      `give each bot its own: ${bots.map((b) => credentialVariables(b.name).secret).join(", ")} (and …_APP_KEY)`,
+    );
+  }
+  const byVariable = new Map<string, string>();
+  const resolved = new Map<string, BotCredentials>();
+  for (const { name, options } of bots) {
+    const names = credentialVariables(name);
+    const other = byVariable.get(names.secret);
+    if (other !== undefined) {
+      throw new CliUsageError(
+        `bots ${other} and ${name} would both read ${names.secret}`,
+        "rename one of them so that their names differ in letters or digits",
+      );
+    }
+    byVariable.set(names.secret, name);
+    const appSecret = options.appSecret ?? env[names.secret];
+    const appKey = options.appKey ?? env[names.key];
+    if (!appSecret) {
+      throw new CliUsageError(
+        `no app secret for bot ${name}: DingTalk signs its callbacks with it`,
+        `export ${names.secret}=… (the AppSecret of bot ${name}'s app)`,
+      );
+    }
+    if (flags.stream && !appKey) {
+      throw new CliUsageError(
+        `no app key for bot ${name}: Stream mode opens its connection with the app's AppKey (clientId)`,
+        `export ${names.key}=… (the AppKey of bot ${name}'s app)`,
+      );
+    }
+    resolved.set(name, { appKey, appSecret, robotCode: options.robotCode ?? appKey });
+  }
+  return resolved;
 }
 
 /**
