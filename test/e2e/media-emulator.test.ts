@@ -91,7 +91,12 @@ async function startWorld(): Promise<World> {
 }
 
 /** Uploads a person's file through the control API (multipart). */
-async function personFile(world: World, fileName: string, bytes: Uint8Array<ArrayBuffer>, type: string): Promise<string> {
+async function personFile(
+  world: World,
+  fileName: string,
+  bytes: Uint8Array<ArrayBuffer>,
+  type: string,
+): Promise<string> {
   const form = new FormData();
   form.append("media", new Blob([bytes], { type }), fileName);
   const response = await fetch(`${world.base}/_emulator/media`, { method: "POST", body: form });
@@ -417,7 +422,12 @@ describe("media on the emulator", () => {
 
   it("uploads within DingTalk's limits and refuses the rest with its errcodes", async () => {
     const token = await oapiToken(world);
-    const upload = async (type: string, name: string | undefined, bytes: Uint8Array<ArrayBuffer>, field = "media") => {
+    const upload = async (
+      type: string,
+      name: string | undefined,
+      bytes: Uint8Array<ArrayBuffer>,
+      field = "media",
+    ) => {
       const form = new FormData();
       if (name !== undefined) form.append(field, new Blob([bytes]), name);
       else form.append("other", "x");
