@@ -48,11 +48,19 @@ for (const part of parts) {
   t.failures += part.failures;
   t.seconds += part.seconds;
   t.parts.push(`${part.part} ${part.cases.toLocaleString("en-US")}`);
-  t.classes.push(...part.classes.map((c) => ({ ...c, part: part.part })));
+  t.classes.push(...part.classes.map((c) => ({ ...c, part: part.part, seed: part.seed })));
   targets.set(part.target, t);
 }
 
 const when = `${started.toISOString().slice(0, 16).replace("T", " ")} UTC`;
+/** The message and the first stack frame of a detail, without the checkout's path. */
+const firstLines = (detail) =>
+  detail
+    .split("\n")
+    .slice(0, 2)
+    .map((line) => line.trim().replaceAll(`${process.cwd()}/`, ""))
+    .join(" ")
+    .slice(0, 400);
 const cell = (text) => String(text).replaceAll("|", "\\|").replaceAll("\n", " ");
 const lines = [
   HEADING,
@@ -72,10 +80,10 @@ const lines = [
 ];
 const classes = [...targets].flatMap(([name, t]) => t.classes.map((c) => ({ target: name, ...c })));
 if (classes.length > 0) {
-  lines.push("", "Distinct failures (first case of each; rerun the command to reproduce):", "");
+  lines.push("", "Distinct failures (first case of each; the command reproduces them):", "");
   for (const c of classes) {
     lines.push(
-      `- **${cell(c.target)}** (${c.part}), ${c.count}×: ${cell(c.signature)}. ${cell(c.detail).slice(0, 400)}`,
+      `- **${cell(c.target)}** (${c.part}, seed ${c.seed}), ${c.count}×: ${cell(c.signature)}. ${cell(firstLines(c.detail))}`,
       `  First case: \`${cell(c.example).slice(0, 600).replaceAll("`", "'")}\``,
     );
   }

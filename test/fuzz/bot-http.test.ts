@@ -48,7 +48,7 @@ let handler: HttpHandler;
 let server: RunningHttpServer;
 let socket: SocketClient;
 let validCount = 0;
-/** The bot's clock: every request gets a fresh timestamp, as real callbacks do. */
+/** The bot's clock: every request gets a fresh timestamp, as real callbacks do (see CASE_STEP_MS). */
 let clock = T0;
 const tally = new Tally();
 
@@ -146,9 +146,16 @@ const callback: fc.Arbitrary<CallbackCase> = fc
 
 const sent = new WeakMap<CallbackCase, HttpCase>();
 
-/** The request of a generated callback at the current clock (advanced by 1 ms per request). */
+/**
+ * Signatures are single-use (replay protection), so the clock moves on 10 hours per case: a case's own
+ * timestamps lie within ±2 h of its clock, its valid message 3 h after it, so the valid message never reuses
+ * a timestamp some earlier request signed.
+ */
+const CASE_STEP_MS = 10 * HOUR;
+
+/** The request of a generated callback at the current clock. */
 function materialize(g: CallbackCase): HttpCase {
-  clock += 1;
+  clock += CASE_STEP_MS - 3 * HOUR;
   const headers = { ...g.c.headers };
   const ts =
     g.timestamp === undefined
@@ -179,7 +186,7 @@ const describeCallback = (g: CallbackCase): string => describeCase(sent.get(g) ?
 
 function validCase(): HttpCase {
   validCount += 1;
-  clock += 1;
+  clock += 3 * HOUR;
   const body = {
     msgtype: "text",
     text: { content: "text" },

@@ -68,7 +68,8 @@ export async function runPart<T>(
   check: (value: T, index: number) => Promise<Failure[]>,
   describe: (value: T) => string,
 ): Promise<PartResult> {
-  const seed = fuzzSeed();
+  // Each part has its own seed (the socket part does not replay the bulk's first cases).
+  const seed = fuzzSeed() + (part === "in-process" ? 0 : 1);
   const classes = new Map<string, { count: number; detail: string; example: string }>();
   let failures = 0;
   let index = 0;
@@ -138,7 +139,7 @@ export function failureReport(result: PartResult): string {
   if (result.classes.length === 0) return "";
   const lines = [
     `${result.target} (${result.part}): ${result.failures} of ${result.cases} cases failed; ` +
-      `reproduce with FUZZ_SEED=${result.seed} FUZZ_RUNS=<same count>`,
+      `reproduce with FUZZ_SEED=${fuzzSeed()} FUZZ_RUNS=<same count> (this part ran with seed ${result.seed})`,
   ];
   for (const c of result.classes) {
     lines.push(`- ${c.signature} (${c.count}×): ${c.detail}`, `  first case: ${c.example}`);
