@@ -5,12 +5,19 @@
  * that serves the bytes. Also: a 20 MiB file goes up and comes back down, streamed.
  */
 import { createHash } from "node:crypto";
-import RobotClient, * as $Robot from "@alicloud/dingtalk/robot_1_0";
+import { createRequire } from "node:module";
 import * as $OpenApi from "@alicloud/openapi-client";
 import * as $Util from "@alicloud/tea-util";
 import { DWClient, TOPIC_ROBOT } from "dingtalk-stream";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type StreamWorld, startStreamWorld, waitUntil } from "./stream-helpers.js";
+
+// DingTalk's OpenAPI SDK is CommonJS without type entry points per product: load its robot_1_0 client as
+// node would, typed by its own declarations.
+const $Robot = createRequire(import.meta.url)(
+  "@alicloud/dingtalk/dist/robot_1_0/client.js",
+) as typeof import("@alicloud/dingtalk/dist/robot_1_0/client.js");
+type RobotClient = InstanceType<(typeof $Robot)["default"]>;
 
 /** The one change our docs tell SDK users to make: open the connection at the emulator. */
 function pointAtEmulator(client: DWClient, baseUrl: string): void {
@@ -61,7 +68,9 @@ async function upload(world: StreamWorld, fileName: string, bytes: Uint8Array<Ar
 
 function robotClient(baseUrl: string): RobotClient {
   const url = new URL(baseUrl);
-  return new RobotClient(new $OpenApi.Config({ protocol: "http", endpoint: url.host, regionId: "central" }));
+  return new $Robot.default(
+    new $OpenApi.Config({ protocol: "http", endpoint: url.host, regionId: "central" }),
+  );
 }
 
 describe("official clients and the emulator's media", () => {
