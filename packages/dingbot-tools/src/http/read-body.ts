@@ -22,15 +22,20 @@ export type BodyRead = { ok: true; bytes: Uint8Array } | { ok: false; tooLarge: 
  * @throws when the client ends the connection before the body did, or the body stream fails
  */
 export async function readCappedBody(source: Context | Request, limit: number): Promise<BodyRead> {
-  const found = isContext(source) ? incomingOf(source) : undefined;
-  // Only a real Node request can be read directly (a test may pass a bare `{ incoming: { socket } }` env).
-  const incoming = typeof found?.on === "function" && found.headers ? found : undefined;
-  const declared = Number(
-    incoming ? incoming.headers["content-length"] : requestOf(source).headers.get("content-length"),
-  );
-  if (Number.isFinite(declared) && declared > limit) return { ok: false, tooLarge: true };
-  if (incoming && !incoming.readableDidRead && !incoming.readableEnded) return readIncoming(incoming, limit);
-  return readWebBody(requestOf(source), limit);
+  const chunks: Uint8Array[] = [];
+  const read = await streamCappedBody(source, limit, (chunk) => {
+    chunks.push(chunk);
+    return undefined;
+  });
+  if (!read.ok) return read;
+  if (chunks.length === 1) return { ok: true, bytes: chunks[0] as Uint8Array };
+  const bytes = new Uint8Array(read.size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return { ok: true, bytes };
 }
 
 function isContext(source: Context | Request): source is Context {
@@ -39,72 +44,6 @@ function isContext(source: Context | Request): source is Context {
 
 function requestOf(source: Context | Request): Request {
   return isContext(source) ? source.req.raw : source;
-}
-
-function readIncoming(incoming: IncomingMessage, limit: number): Promise<BodyRead> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const cleanup = (): void => {
-      incoming.off("data", onData);
-      incoming.off("end", onEnd);
-      incoming.off("error", onError);
-      incoming.off("close", onClose);
-    };
-    const onData = (chunk: Buffer): void => {
-      size += chunk.byteLength;
-      if (size > limit) {
-        cleanup();
-        // Discard the rest instead of destroying the socket, so the refusal still reaches the client.
-        incoming.resume();
-        resolve({ ok: false, tooLarge: true });
-        return;
-      }
-      chunks.push(chunk);
-    };
-    const onEnd = (): void => {
-      cleanup();
-      resolve({ ok: true, bytes: chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size) });
-    };
-    const onError = (error: Error): void => {
-      cleanup();
-      reject(error);
-    };
-    // A client that hangs up mid-body may close without 'end' or 'error'; do not wait forever.
-    const onClose = (): void => {
-      cleanup();
-      reject(new Error("the client closed the connection before the body ended"));
-    };
-    incoming.on("data", onData);
-    incoming.on("end", onEnd);
-    incoming.on("error", onError);
-    incoming.on("close", onClose);
-  });
-}
-
-async function readWebBody(request: Request, limit: number): Promise<BodyRead> {
-  if (!request.body) return { ok: true, bytes: new Uint8Array(0) };
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel().catch(() => undefined);
-      return { ok: false, tooLarge: true };
-    }
-    chunks.push(value);
-  }
-  if (chunks.length === 1) return { ok: true, bytes: chunks[0] as Uint8Array };
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return { ok: true, bytes };
 }
 
 /** What a chunk consumer says: go on, or stop reading (the rest of the body is discarded). */
@@ -129,6 +68,7 @@ export async function streamCappedBody(
   onChunk: (chunk: Uint8Array) => ChunkVerdict,
 ): Promise<BodyStream> {
   const found = isContext(source) ? incomingOf(source) : undefined;
+  // Only a real Node request can be read directly (a test may pass a bare `{ incoming: { socket } }` env).
   const incoming = typeof found?.on === "function" && found.headers ? found : undefined;
   const declared = Number(
     incoming ? incoming.headers["content-length"] : requestOf(source).headers.get("content-length"),
