@@ -25,6 +25,10 @@ export async function runEmulator(flags: EmulatorFlags, io: CliIo): Promise<numb
     throw new CliUsageError("--errmsg-style must be current or legacy");
   }
   if (requestTimeoutMs < 100) throw new CliUsageError("--request-timeout must be at least 100 ms");
+  const cardQps = parseWholeNumber(flags.cardQps, "--card-qps");
+  if (cardQps < 1) throw new CliUsageError("--card-qps must be at least 1");
+  const cardDataMaxBytes = parseWholeNumber(flags.cardDataMaxBytes, "--card-data-max-bytes");
+  if (cardDataMaxBytes < 1) throw new CliUsageError("--card-data-max-bytes must be at least 1");
   const allowHosts = flags.allowHost ?? [];
   for (const name of allowHosts) {
     // A name, an IPv4 address or a bracketed IPv6 address, without port: what a Host header names.
@@ -45,6 +49,8 @@ export async function runEmulator(flags: EmulatorFlags, io: CliIo): Promise<numb
     redeliverCallbacks: flags.redeliverCallbacks === true,
     allowHosts,
     requestTimeoutMs,
+    cardQps,
+    cardDataMaxBytes,
     headersTimeoutMs: Math.min(20_000, requestTimeoutMs),
     log: (line) => io.stderr(`dingbot emulator: ${line}\n`),
   });

@@ -20,4 +20,6 @@ export interface EmulatorFlags {
   rateLimitErrcode: string;
   errmsgStyle: string;
   redeliverCallbacks?: boolean;
+  cardQps: string;
+  cardDataMaxBytes: string;
 }

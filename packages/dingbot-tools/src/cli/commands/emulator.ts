@@ -41,6 +41,12 @@ export const registerEmulator: RegisterCommand = (program, io, setExit) => {
       "--redeliver-callbacks",
       "Stream: redeliver unacked robot messages after 60 s (DingTalk's doc says it does not)",
     )
+    .option(
+      "--card-qps <n>",
+      "card calls (card_1_0) per app per API per second before 403 QpsLimitForAppkeyAndApi",
+      "20",
+    )
+    .option("--card-data-max-bytes <n>", "largest card data the card calls accept, in bytes", "262144")
     .action(async (flags: EmulatorFlags) => {
       const { runEmulator } = await import("./emulator-action.js");
       setExit(await runEmulator(flags, io));

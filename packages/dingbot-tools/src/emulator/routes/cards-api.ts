@@ -90,15 +90,14 @@ async function serve(
   caller.app = app;
   const scope = SCOPE_OF[name];
   if (!ctx.cards.granted(app.appKey).includes(scope)) throw permissionDenied(scope);
-  if (
-    ctx.webhook.faults.takeCard(app.appKey) ||
-    !ctx.cards.admit(app.appKey, name, ctx.options.cardQps, now)
-  ) {
+  // An injected card-qps fault, or the app's calls to this API in the last second, past cardQps.
+  const fault = ctx.webhook.faults.takeCard(app.appKey) !== undefined;
+  if (fault || !ctx.cards.admit(app.appKey, name, ctx.options.cardQps, now)) {
     throw newRefusal(
       403,
       "Forbidden.AccessDenied.QpsLimitForAppkeyAndApi",
       "应用调用该接口的频率超过限制 (too many calls of this app to this API per second)",
-      "rate-limit",
+      fault ? "fault" : "rate-limit",
     );
   }
   const body = await readBody(c);
