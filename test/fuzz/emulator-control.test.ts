@@ -219,6 +219,15 @@ const streamBody = fc
   })
   .map(clean);
 
+const mediaBody = fc
+  .record({
+    type: opt(str("image", "file", "voice", "video")),
+    fileName: opt(str("a.png", "../../etc/passwd", "")),
+    base64: opt(fc.oneof(fc.base64String({ maxLength: 64 }), str("iVBORw0KGgo=", "!!!"))),
+    contentType: opt(str("image/png", "text/html")),
+  })
+  .map(clean);
+
 /** Path templates; `:conv`, `:token`, `:app`, `:id` are filled from known or random values. */
 const routes: Array<{ method: string; path: string; body?: fc.Arbitrary<unknown> }> = [
   { method: "POST", path: "/_emulator/robots", body: robotBody },
@@ -250,6 +259,17 @@ const routes: Array<{ method: string; path: string; body?: fc.Arbitrary<unknown>
   { method: "GET", path: "/" },
   { method: "GET", path: "/_emulator/web/:asset" },
   { method: "GET", path: "/_emulator/nope" },
+  // Media and cards (issues 13, 14): generic JSON bodies, mutated.
+  { method: "POST", path: "/_emulator/media", body: mediaBody },
+  { method: "GET", path: "/_emulator/media/:id" },
+  { method: "GET", path: "/_emulator/card-templates" },
+  { method: "POST", path: "/_emulator/card-templates", body: fc.jsonValue({ maxDepth: 3 }) },
+  { method: "GET", path: "/_emulator/card-permissions" },
+  { method: "POST", path: "/_emulator/card-permissions", body: fc.jsonValue({ maxDepth: 3 }) },
+  { method: "GET", path: "/_emulator/card-permissions/:app" },
+  { method: "GET", path: "/_emulator/cards" },
+  { method: "GET", path: "/_emulator/cards/:id" },
+  { method: "POST", path: "/_emulator/cards/:id/actions", body: fc.jsonValue({ maxDepth: 3 }) },
 ];
 
 const segment = (...known: string[]) =>
