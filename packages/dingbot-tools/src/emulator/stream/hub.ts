@@ -317,7 +317,7 @@ export class StreamServer implements StreamHub {
     if (pending.type === "EVENT") {
       const status = parseStatus(ack.data);
       if (status) result.status = status;
-    } else if (ack.data !== undefined) {
+    } else if (pending.topic === CARD_CALLBACK_TOPIC && ack.data !== undefined) {
       result.ackData = ack.data;
     }
     if (ack.code !== 200) result.error = `client acknowledged with code ${ack.code}`;
