@@ -311,6 +311,79 @@ describe("media on the emulator", () => {
     expect(new Uint8Array(await served.arrayBuffer())).toEqual(new Uint8Array([1, 2]));
   });
 
+  it("takes a person's file as a form or as JSON, within its limit, from its own origin only", async () => {
+    const json64 = await json(world.base, "/_emulator/media", {
+      fileName: "note.txt",
+      base64: Buffer.from("你好").toString("base64"),
+    });
+    expect(json64.status).toBe(201);
+    expect(json64.json).toMatchObject({
+      fileName: "note.txt",
+      contentType: "text/plain; charset=utf-8",
+      size: 6,
+    });
+    const served = await fetch(`${world.base}${json64.json.downloadPath}`);
+    expect(await served.text()).toBe("你好");
+    expect(served.headers.get("content-security-policy")).toContain("sandbox");
+    expect(served.headers.get("content-disposition")).toMatch(/^inline;/);
+    const page = await json(world.base, "/_emulator/media", {
+      fileName: "x.html",
+      contentType: "text/html",
+      base64: "PGI+",
+    });
+    const html = await fetch(`${world.base}${page.json.downloadPath}`);
+    expect(html.headers.get("content-disposition")).toMatch(/^attachment;/);
+
+    const bad = [
+      [{ fileName: "a.txt", base64: "" }, 400, /empty/],
+      [{ fileName: "../a.txt", base64: "QQ==" }, 400, /fileName/],
+      [{ base64: "QQ==" }, 400, /fileName/],
+      [{ fileName: "a.txt", base64: "!!" }, 400, /base64/],
+    ] as const;
+    for (const [body, status, error] of bad) {
+      const answer = await json(world.base, "/_emulator/media", body);
+      expect(answer.status, JSON.stringify(body)).toBe(status);
+      expect(String(answer.json.error)).toMatch(error);
+    }
+    const noFile = new FormData();
+    noFile.append("other", "x");
+    const refused = await fetch(`${world.base}/_emulator/media`, { method: "POST", body: noFile });
+    expect(refused.status).toBe(400);
+
+    // A form is taken by this route only, and never from another origin.
+    const form = new FormData();
+    form.append("media", new Blob([PNG]), "a.png");
+    const foreign = await fetch(`${world.base}/_emulator/media`, {
+      method: "POST",
+      body: form,
+      headers: { origin: "http://evil.example" },
+    });
+    expect(foreign.status).toBe(403);
+    const elsewhere = await fetch(`${world.base}/_emulator/robots`, { method: "POST", body: form });
+    expect(elsewhere.status).toBe(415);
+  });
+
+  it("refuses a person's file over mediaMaxFileBytes with 413", async () => {
+    const small = createEmulator({ mediaMaxFileBytes: 10 });
+    const base = await small.listen(0);
+    try {
+      const form = new FormData();
+      form.append("media", new Blob([new Uint8Array(11)]), "a.bin");
+      const over = await fetch(`${base}/_emulator/media`, { method: "POST", body: form });
+      expect(over.status).toBe(413);
+      const json64 = await json(base, "/_emulator/media", {
+        fileName: "a.bin",
+        base64: Buffer.alloc(11).toString("base64"),
+      });
+      expect(json64.status).toBe(413);
+      const fits = new FormData();
+      fits.append("media", new Blob([new Uint8Array(10)]), "a.bin");
+      expect((await fetch(`${base}/_emulator/media`, { method: "POST", body: fits })).status).toBe(201);
+    } finally {
+      await small.close();
+    }
+  });
+
   it("refuses bad person messages with a reason", async () => {
     const cases: Array<[Record<string, unknown>, number, RegExp]> = [
       [{ msgtype: "picture", content: { mediaId: "emu-nope" } }, 404, /no file/],
