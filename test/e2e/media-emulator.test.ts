@@ -528,6 +528,8 @@ describe("media on the emulator", () => {
       errmsg: "不合法的文件大小",
     });
     expect(await upload("voice", "ok.mp3", new Uint8Array(2 * 1024 * 1024))).toMatchObject({ errcode: 0 });
+    // Declared far past the limit: refused before the body is read, and the answer still arrives.
+    expect(await upload("image", "huge.png", new Uint8Array(21 * 1024 * 1024))).toMatchObject({ errcode: 40006 });
     expect(await upload("image", "a.txt", PNG)).toEqual({ errcode: 40005, errmsg: "不合法的文件类型" });
     expect(await upload("video", "a.avi", PNG)).toMatchObject({ errcode: 40005 });
     expect(await upload("image", undefined, PNG)).toEqual({ errcode: 41005, errmsg: "缺少多媒体文件数据" });
