@@ -90,7 +90,7 @@ describe("official clients and the emulator's media", () => {
     console.warn = silence.warn;
   });
 
-  it("the Stream SDK receives picture, file and rich text; robot_1_0 downloads the file", async () => {
+  it("the Stream SDK receives picture, file, rich text, voice and a quoted reply; robot_1_0 downloads the file", async () => {
     const app = world.app;
     await post(world, "/_emulator/users", { userId: "lisi", name: "李四" });
     const chat = await post(world, "/_emulator/conversations", {
@@ -129,7 +129,30 @@ describe("official clients and the emulator's media", () => {
         content: { richText: [{ text: "这张" }, { type: "picture", mediaId: picture }] },
       }),
     ).toMatchObject({ delivered: true });
-    await waitUntil(() => received.length === 3, "three messages over Stream");
+    const voice = await upload(world, "v.amr", new Uint8Array([5, 5]), "audio/amr");
+    const said = await post(world, path, {
+      from: "lisi",
+      msgtype: "audio",
+      content: { mediaId: voice, duration: 2000, recognition: "好的" },
+    });
+    expect(
+      await post(world, path, { from: "lisi", content: "同意", quote: { msgId: said.msgId } }),
+    ).toMatchObject({
+      delivered: true,
+    });
+    await waitUntil(() => received.length === 5, "five messages over Stream");
+    expect(received[3]).toMatchObject({
+      msgtype: "audio",
+      content: { duration: 2000, downloadCode: expect.any(String), recognition: "好的" },
+    });
+    expect(received[4]).toMatchObject({
+      msgtype: "text",
+      text: {
+        content: "同意",
+        isReplyMsg: true,
+        repliedMsg: { msgType: "audio", msgId: said.msgId, content: { downloadCode: expect.any(String) } },
+      },
+    });
     expect(received[0]).toMatchObject({
       msgtype: "picture",
       conversationType: "1",
