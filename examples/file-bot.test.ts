@@ -7,7 +7,7 @@
  *
  *   npx vitest run examples/file-bot.test.ts
  */
-import { type Bot, httpTransport, type RunningHttpServer } from "dingbot-sdk";
+import { httpTransport, type RunningHttpServer } from "dingbot-sdk";
 import { createEmulator, type Emulator } from "dingbot-tools/emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import bot, { barChartPng, countPdfPages, imageSize } from "./file-bot.js";
