@@ -84,7 +84,7 @@ describe("dingbot robot recall", () => {
   it("exits 2 without a key, or with an empty one, and 1 when DingTalk refuses the credentials", async () => {
     const none = await runCli(["robot", "recall"], { env });
     expect(none.code).toBe(2);
-    expect(none.stderr).toMatch(/missing required argument 'processQueryKey'/);
+    expect(none.stderr).toMatch(/missing required argument 'keys'/);
     const empty = await runCli(["robot", "recall", ""], { env });
     expect(empty.code).toBe(2);
     expect(empty.stderr).toMatch(/error: a processQueryKey is empty\nhint: /);

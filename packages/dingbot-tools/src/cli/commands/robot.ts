@@ -14,9 +14,7 @@ export const registerRobot: RegisterCommand = (program, io, setExit) => {
   const robot = program.command("robot").description("the app robot's OpenAPI (api.dingtalk.com)");
   const send = robot
     .command("send")
-    .description(
-      "send a robot message, picture, file, voice note or video 1:1 to people (20 per call) or to a group, without a webhook",
-    )
+    .description("send a message, picture, file, voice note or video 1:1 or to a group, without a webhook")
     .option("--user-id <userId>", "a recipient's userid, repeatable", collect, [])
     .option("--conversation-id <id>", "the group's openConversationId")
     .option("--robot-code <code>", ROBOT_CODE_HELP)
@@ -62,8 +60,8 @@ DingTalk does not take (too large, wrong format; nothing sent).`,
 
   const recall = robot
     .command("recall")
-    .description("recall robot messages sent within 24 h, by the processQueryKey `robot send` printed")
-    .argument("<processQueryKey...>", "the keys of the messages, as `robot send` printed them")
+    .description("recall robot messages sent within 24 h")
+    .argument("<keys...>", "the messages' processQueryKeys, as `robot send` printed them")
     .option("--conversation-id <id>", "the group the messages went to (without it: 1:1 messages)")
     .option("--robot-code <code>", ROBOT_CODE_HELP);
   addAppFlags(recall, { agent: false })
