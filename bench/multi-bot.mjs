@@ -154,6 +154,7 @@ async function round(setup) {
   let ok = 0;
   let bad = 0;
   const cpuBefore = cpuTicks(pids);
+  const emulatorBefore = cpuTicks([emulatorChild.pid]);
   const started = performance.now();
   const until = started + SECONDS * 1000;
   const worker = async () => {
@@ -175,7 +176,14 @@ async function round(setup) {
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
   const seconds = (performance.now() - started) / 1000;
   const cpuMs = (cpuTicks(pids) - cpuBefore) * TICK_MS;
-  return { perSecond: ok / seconds, bad, cpuUsPerMessage: (cpuMs * 1000) / Math.max(ok, 1) };
+  const emulatorMs = (cpuTicks([emulatorChild.pid]) - emulatorBefore) * TICK_MS;
+  return {
+    perSecond: ok / seconds,
+    bad,
+    cpuUsPerMessage: (cpuMs * 1000) / Math.max(ok, 1),
+    // Near 100 %: the emulator (one event loop signing, delivering and recording every message) is the limit.
+    emulatorCpu: emulatorMs / (seconds * 10),
+  };
 }
 
 const idle = { one: rssMiB(setups.one.pids), ten: rssMiB(setups.ten.pids) };
@@ -213,16 +221,16 @@ console.log(
 console.log(`startup: one process ${oneStartMs} ms; ten processes (in parallel) ${tenStartMs} ms`);
 console.log(`rounds: ${ROUNDS} × ${SECONDS} s per setup, interleaved, ${CONCURRENCY} messages in flight`);
 console.log(
-  "| setup | RSS idle total / per robot | RSS after load total / per robot | peak RSS total | messages/s (median; rounds) | bot CPU / message | wrong replies |",
+  "| setup | RSS idle total / per robot | RSS after load total / per robot | peak RSS total | messages/s (median; rounds) | bot CPU / message | emulator CPU | wrong replies |",
 );
-console.log("|---|---|---|---|---|---|---|");
+console.log("|---|---|---|---|---|---|---|---|");
 for (const [setup, label] of [
   ["one", "10 robots, 1 process"],
   ["ten", "10 processes, 1 robot each"],
 ]) {
   const rounds = results[setup];
   console.log(
-    `| ${label} | ${fmt(idle[setup])} / ${fmt(idle[setup] / N, 1)} MiB | ${fmt(after[setup])} / ${fmt(after[setup] / N, 1)} MiB | ${fmt(peak[setup])} MiB | ${fmt(median(rounds.map((x) => x.perSecond)))} (${rounds.map((x) => fmt(x.perSecond)).join(", ")}) | ${fmt(median(rounds.map((x) => x.cpuUsPerMessage)))} µs | ${rounds.reduce((s, x) => s + x.bad, 0)} |`,
+    `| ${label} | ${fmt(idle[setup])} / ${fmt(idle[setup] / N, 1)} MiB | ${fmt(after[setup])} / ${fmt(after[setup] / N, 1)} MiB | ${fmt(peak[setup])} MiB | ${fmt(median(rounds.map((x) => x.perSecond)))} (${rounds.map((x) => fmt(x.perSecond)).join(", ")}) | ${fmt(median(rounds.map((x) => x.cpuUsPerMessage)))} µs | ${fmt(median(rounds.map((x) => x.emulatorCpu)))} % | ${rounds.reduce((s, x) => s + x.bad, 0)} |`,
   );
 }
 // What one more robot costs in the shared process: its RSS over one single-robot process's, per extra robot.
