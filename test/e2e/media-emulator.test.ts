@@ -529,7 +529,9 @@ describe("media on the emulator", () => {
     });
     expect(await upload("voice", "ok.mp3", new Uint8Array(2 * 1024 * 1024))).toMatchObject({ errcode: 0 });
     // Declared far past the limit: refused before the body is read, and the answer still arrives.
-    expect(await upload("image", "huge.png", new Uint8Array(21 * 1024 * 1024))).toMatchObject({ errcode: 40006 });
+    expect(await upload("image", "huge.png", new Uint8Array(21 * 1024 * 1024))).toMatchObject({
+      errcode: 40006,
+    });
     expect(await upload("image", "a.txt", PNG)).toEqual({ errcode: 40005, errmsg: "不合法的文件类型" });
     expect(await upload("video", "a.avi", PNG)).toMatchObject({ errcode: 40005 });
     expect(await upload("image", undefined, PNG)).toEqual({ errcode: 41005, errmsg: "缺少多媒体文件数据" });
@@ -626,5 +628,29 @@ describe("media on the emulator", () => {
     );
     expect(served.status).toBe(200);
     expect(served.headers.get("content-disposition")).toMatch(/^attachment;/);
+
+    // A person quotes the robot's image: the bot gets a picture quote with a code it can redeem.
+    const imageRecord = (list as unknown as Array<{ id: string; via: string }>).filter(
+      (m) => m.via === "openapi",
+    )[0]!;
+    const quoted = await say(world, world.group, {
+      content: "这图不错",
+      quote: { messageId: imageRecord.id },
+      atRobot: APP_KEY,
+    });
+    expect(quoted.json.delivered).toBe(true);
+    const replied = (world.bot.bodies.at(-1)!.text as { repliedMsg: Record<string, unknown> }).repliedMsg;
+    expect(replied).toMatchObject({
+      msgType: "picture",
+      senderNick: "媒体机器人",
+      content: { downloadCode: expect.any(String) },
+    });
+    const url = await json(
+      world.base,
+      "/v1.0/robot/messageFiles/download",
+      { downloadCode: (replied.content as { downloadCode: string }).downloadCode, robotCode: APP_KEY },
+      { "x-acs-dingtalk-access-token": api },
+    );
+    expect(new Uint8Array(await (await fetch(String(url.json.downloadUrl))).arrayBuffer())).toEqual(PNG);
   });
 });

@@ -274,7 +274,8 @@ function findQuote(ctx: EmulatorContext, value: unknown, conversation: Conversat
   if (message.meta?.msgId === undefined) message.meta = { ...message.meta, msgId: fakeId("msg", 16) };
   const quotedMsgId = String(message.meta.msgId);
   const body = message.body;
-  const quotedType = String(body.msgtype ?? "text");
+  // A robot's OpenAPI image is a picture to DingTalk's quote, as a person's is.
+  const quotedType = body.msgtype === "image" ? "picture" : String(body.msgtype ?? "text");
   const text = textOf(body);
   const sender = senderOf(ctx, message);
   const info: QuoteRecordInfo = {
