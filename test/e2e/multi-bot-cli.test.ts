@@ -73,6 +73,10 @@ export default new Bots()
 `,
   );
   write(
+    "pair.ts",
+    'import { makeSales, makeOps } from "./make.ts";\nexport const sales = makeSales();\nexport const ops = makeOps();\n',
+  );
+  write(
     "named.ts",
     `import { makeSales, makeOps, makeAlpha } from "./make.ts";
 export const sales = makeSales();
@@ -280,6 +284,54 @@ describe("dingbot serve with several bots over Stream", () => {
         expect(await serve.stop()).toBe(0);
       }
       expect(serve.stdout() + serve.stderr()).not.toContain(world.app.appSecret);
+    } finally {
+      await world.emulator.close();
+    }
+  });
+
+  it("a secret revoked while it runs stops that bot only; the command exits 1 once every bot has ended", async () => {
+    const world = await startStreamWorld();
+    try {
+      const ops = world.emulator.store.createApp({ mode: "stream", name: "运维机器人" });
+      const serve = await startCli(
+        ["serve", join(dir, "pair.ts"), "--stream"],
+        {
+          DINGTALK_SALES_APP_KEY: world.app.appKey,
+          DINGTALK_SALES_APP_SECRET: world.app.appSecret,
+          DINGTALK_OPS_APP_KEY: ops.appKey,
+          DINGTALK_OPS_APP_SECRET: ops.appSecret,
+          DINGTALK_BASE_URL: world.baseUrl,
+        },
+        /Stream mode[^\n]*\n(?:.*\n){2}/,
+      );
+      const revoke = async (appKey: string) => {
+        const app = world.emulator.store.apps.get(appKey);
+        if (app) app.appSecret = "rotated-in-the-console";
+        await post(world.baseUrl, "/_emulator/stream/disconnect", { appKey, how: "drop" });
+      };
+      await revoke(ops.appKey);
+      await waitUntil(() => serve.stderr().includes("bot ops stopped"), "ops to stop");
+      // The other bot still answers.
+      const user = await post(world.baseUrl, "/_emulator/users", { name: "赵六" });
+      const conversation = await post(world.baseUrl, "/_emulator/conversations", {
+        type: "single",
+        members: [user.userId],
+        robots: [world.app.robotCode],
+      });
+      const conversationId = conversation.conversationId as string;
+      const answer = await post(
+        world.baseUrl,
+        `/_emulator/conversations/${encodeURIComponent(conversationId)}/messages`,
+        { from: user.userId, text: "still there?" },
+      );
+      const replies = () =>
+        world.emulator.store.listMessages({ conversationId }).filter((m) => m.replyTo === answer.msgId);
+      await waitUntil(() => replies().length === 1, "sales's reply");
+      expect(replies()[0]?.body).toMatchObject({ text: { content: "Sales: still there?" } });
+      await revoke(world.app.appKey);
+      expect(await serve.exited).toBe(1);
+      expect(serve.stderr()).toContain("every bot's connection ended");
+      expect(serve.stderr()).not.toContain("rotated-in-the-console");
     } finally {
       await world.emulator.close();
     }

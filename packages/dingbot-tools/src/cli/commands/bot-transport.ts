@@ -124,18 +124,22 @@ export function resolveBotCredentials(
       `give each bot its own: ${bots.map((b) => credentialVariables(b.name).secret).join(", ")} (and …_APP_KEY)`,
     );
   }
+  // Two names that read one variable are a naming problem, whatever the environment holds: say that first.
   const byVariable = new Map<string, string>();
-  const resolved = new Map<string, BotCredentials>();
-  for (const { name, options } of bots) {
-    const names = credentialVariables(name);
-    const other = byVariable.get(names.secret);
+  for (const { name } of bots) {
+    const { secret } = credentialVariables(name);
+    const other = byVariable.get(secret);
     if (other !== undefined) {
       throw new CliUsageError(
-        `bots ${other} and ${name} would both read ${names.secret}`,
+        `bots ${other} and ${name} would both read ${secret}`,
         "rename one of them so that their names differ in letters or digits",
       );
     }
-    byVariable.set(names.secret, name);
+    byVariable.set(secret, name);
+  }
+  const resolved = new Map<string, BotCredentials>();
+  for (const { name, options } of bots) {
+    const names = credentialVariables(name);
     const appSecret = options.appSecret ?? env[names.secret];
     const appKey = options.appKey ?? env[names.key];
     if (!appSecret) {
