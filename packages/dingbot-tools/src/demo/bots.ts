@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import type { Logger } from "dingbot-sdk";
 import { type Bot, httpServerTransport, streamTransport } from "dingbot-sdk/bot";
 import type { AppRecord, EmulatorStore } from "../emulator/index.js";
-import { loadBot } from "../shared/load-bot.js";
+import { importBotModule, isBot, loadBot } from "../shared/load-bot.js";
 
 /** The repository's examples/ folder, from src/demo or dist/demo alike. */
 export const EXAMPLES_DIR = fileURLToPath(new URL("../../../../examples/", import.meta.url));
@@ -84,6 +84,76 @@ export async function startStreamBot(
     name: app.name,
     file: "examples/stream-bot.ts",
     describe: "Stream mode (WebSocket)",
+    stop: () => bot.stop(),
+  };
+}
+
+/** The feedback card template examples/ai-bot.ts exports, as `POST /_emulator/card-templates` takes it. */
+interface CardTemplateInput {
+  templateId: string;
+}
+
+/**
+ * Starts examples/ai-bot.ts over Stream mode against the emulator's gateway, after registering its feedback
+ * card's template (the 👍/👎 buttons) through the emulator's control API, as a user of `dingbot emulator`
+ * would with curl.
+ * @returns undefined when the example is not in this install
+ */
+export async function startAiBot(
+  app: AppRecord,
+  baseUrl: string,
+  logger: Logger,
+): Promise<(DemoBot & { feedbackTemplateId: string | undefined }) | undefined> {
+  const file = exampleFile("ai-bot.ts");
+  if (!file) return undefined;
+  // One import for the bot and the template (each import of a TypeScript file is a fresh module).
+  const module = await importBotModule(file, EXAMPLES_DIR);
+  const bot = module.default;
+  if (!isBot(bot)) throw new Error("examples/ai-bot.ts has no default export that is a Bot");
+  const template = module.FEEDBACK_CARD_TEMPLATE as CardTemplateInput | undefined;
+  if (template) {
+    const response = await fetch(`${baseUrl}/_emulator/card-templates`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(template),
+    });
+    // 409: registered already (a demo restarted against the same emulator); anything else is a bug.
+    if (!response.ok && response.status !== 409) {
+      throw new Error(
+        `registering the feedback card template: HTTP ${response.status} ${await response.text()}`,
+      );
+    }
+  }
+  configure(bot, app, baseUrl, logger);
+  await bot.start(streamTransport({ clientId: app.appKey, clientSecret: app.appSecret, baseUrl, logger }));
+  return {
+    name: app.name,
+    file: "examples/ai-bot.ts",
+    describe: "Stream mode, answers in a streamed AI card",
+    feedbackTemplateId: template?.templateId,
+    stop: () => bot.stop(),
+  };
+}
+
+/**
+ * Starts examples/file-bot.ts over Stream mode against the emulator's gateway: it reads the pictures, files
+ * and voice notes people send it, and answers "图表" with a picture.
+ * @returns undefined when the example is not in this install
+ */
+export async function startFileBot(
+  app: AppRecord,
+  baseUrl: string,
+  logger: Logger,
+): Promise<DemoBot | undefined> {
+  const file = exampleFile("file-bot.ts");
+  if (!file) return undefined;
+  const bot = await loadBot(file, EXAMPLES_DIR);
+  configure(bot, app, baseUrl, logger);
+  await bot.start(streamTransport({ clientId: app.appKey, clientSecret: app.appSecret, baseUrl, logger }));
+  return {
+    name: app.name,
+    file: "examples/file-bot.ts",
+    describe: "Stream mode, reads pictures, files and voice notes",
     stop: () => bot.stop(),
   };
 }

@@ -1,10 +1,12 @@
 /**
  * The demo's traffic: a few Alertmanager alerts and a GitHub event posted to the relay, and people talking
- * to the two bots through the emulator's control API. It runs once, then stops.
+ * to the bots through the emulator's control API (the AI bot's answer card, and a 👍 on its feedback card).
+ * It runs once, then stops.
  * @module
  */
 import { createHmac } from "node:crypto";
 import { AppClient, workMessages } from "dingbot-sdk/client";
+import { demoPicturePng } from "./picture.js";
 import type { DemoWorld } from "./world.js";
 
 /** Where the generator sends. */
@@ -18,6 +20,10 @@ export interface GeneratorTargets {
   /** Whether the answer bot and the stream bot run. */
   answerBot: boolean;
   streamBot: boolean;
+  /** Whether examples/file-bot.ts runs (the picture exchange). */
+  fileBot?: boolean;
+  /** Whether examples/ai-bot.ts runs, and its feedback card's template (to press 👍 on it). */
+  aiBot?: { feedbackTemplateId: string | undefined };
 }
 
 /** One step's outcome, for the banner and the tests. */
@@ -110,6 +116,44 @@ async function post(
   return { ok: response.ok, detail: `${response.status} ${answer.slice(0, 200)}` };
 }
 
+/**
+ * Waits (up to 20 s) for the feedback card the AI bot sends once its answer is finished, then presses its
+ * 👍 button through the emulator's control API as `userId`.
+ */
+async function pressFeedback(
+  emulatorUrl: string,
+  conversationId: string,
+  templateId: string,
+  userId: string,
+  signal?: AbortSignal,
+): Promise<{ ok: boolean; detail: string }> {
+  const deadline = Date.now() + 20_000;
+  const list = `${emulatorUrl}/_emulator/cards?conversationId=${encodeURIComponent(conversationId)}`;
+  for (;;) {
+    const response = await fetch(list, signal ? { signal } : {});
+    const cards = (await response.json()) as Array<{ outTrackId: string; cardTemplateId: string }>;
+    const card = cards.find((c) => c.cardTemplateId === templateId);
+    if (card) {
+      const pressed = await fetch(
+        `${emulatorUrl}/_emulator/cards/${encodeURIComponent(card.outTrackId)}/actions`,
+        {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ userId, actionId: "thumbs-up" }),
+          ...(signal ? { signal } : {}),
+        },
+      );
+      const text = await pressed.text();
+      const answer = (pressed.ok ? JSON.parse(text) : {}) as { applied?: boolean };
+      return { ok: answer.applied === true, detail: `${pressed.status} ${text.slice(0, 200)}` };
+    }
+    if (Date.now() > deadline || signal?.aborted) {
+      return { ok: false, detail: "no feedback card within 20 s (the AI card did not finish)" };
+    }
+    await sleep(200, signal);
+  }
+}
+
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(resolve, ms);
@@ -187,6 +231,43 @@ export async function runGenerator(
   if (targets.streamBot) {
     await step("王五 → @回声机器人 (Stream)", () =>
       say(ops, world.wang.userId, "今晚谁值班？", world.streamApp.robotCode),
+    );
+  }
+  if (targets.aiBot) {
+    const { feedbackTemplateId } = targets.aiBot;
+    await step("张三 → @AI 助手 (Stream): the answer streams into an AI card", () =>
+      say(ops, world.zhang.userId, "告警太多了，怎么做告警收敛？", world.aiApp.robotCode),
+    );
+    if (feedbackTemplateId) {
+      await step("李四 presses 👍 on the AI answer's feedback card → bot.action", () =>
+        pressFeedback(targets.emulatorUrl, ops, feedbackTemplateId, world.li.userId, signal),
+      );
+    }
+  }
+  if (targets.fileBot) {
+    // A picture exchange: 李四 sends a small PNG (drawn in code) and the bot answers with its type and size;
+    // 张三 asks for a chart and the bot answers with a picture (uploaded, then sent through the robot OpenAPI).
+    await step("李四 → @文件机器人 a picture (PNG) → its type, size and dimensions", async () => {
+      const upload = await fetch(`${targets.emulatorUrl}/_emulator/media`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          fileName: "机房.png",
+          base64: Buffer.from(demoPicturePng()).toString("base64"),
+        }),
+        ...(signal ? { signal } : {}),
+      });
+      if (!upload.ok) return { ok: false, detail: `${upload.status} ${(await upload.text()).slice(0, 200)}` };
+      const { mediaId } = (await upload.json()) as { mediaId: string };
+      return post(
+        `${targets.emulatorUrl}/_emulator/conversations/${encodeURIComponent(ops)}/messages`,
+        { from: world.li.userId, msgtype: "picture", content: { mediaId }, atRobot: world.fileApp.robotCode },
+        {},
+        signal,
+      );
+    });
+    await step("张三 → @文件机器人 图表 → a picture back (ctx.replyImage)", () =>
+      say(ops, world.zhang.userId, "图表", world.fileApp.robotCode),
     );
   }
   // A work notification (工作通知) to 张三 from the answer bot's app, through dingbot's own app client:

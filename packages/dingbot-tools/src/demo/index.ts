@@ -1,12 +1,13 @@
 /**
  * `dingbot demo` in one process: the emulator with a demo group, people and robots; the example answer bot
- * over HTTP; the example stream bot over Stream mode; the relay with a demo config; and a generator that
+ * over HTTP; the example stream bot and the example AI bot (answers in a streamed AI card) over Stream
+ * mode; the relay with a demo config; and a generator that
  * posts a few alerts, a GitHub event and some people's messages once. No credentials needed.
  * @module
  */
 import { type Logger, silentLogger } from "dingbot-sdk";
 import { createEmulator, type Emulator } from "../emulator/index.js";
-import { type DemoBot, startAnswerBot, startStreamBot } from "./bots.js";
+import { type DemoBot, startAiBot, startAnswerBot, startFileBot, startStreamBot } from "./bots.js";
 import { type GeneratorStep, runGenerator } from "./generator.js";
 import { DEMO_GITHUB_SECRET, startDemoRelay } from "./relay.js";
 import { createDemoWorld, type DemoWorld } from "./world.js";
@@ -96,6 +97,18 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
       "examples/stream-bot.ts is not in this install",
     );
     if (stream) bots.push(stream);
+    const fileBot = await optional(
+      "file bot",
+      () => startFileBot(world.fileApp, baseUrl, logger),
+      "examples/file-bot.ts is not in this install",
+    );
+    if (fileBot) bots.push(fileBot);
+    const ai = await optional(
+      "AI bot",
+      () => startAiBot(world.aiApp, baseUrl, logger),
+      "examples/ai-bot.ts is not in this install",
+    );
+    if (ai) bots.push(ai);
     const relay = await optional(
       "relay",
       () => startDemoRelay(baseUrl, world, host, logger),
@@ -115,6 +128,8 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
               githubSecret: DEMO_GITHUB_SECRET,
               answerBot: answer !== undefined,
               streamBot: stream !== undefined,
+              fileBot: fileBot !== undefined,
+              ...(ai ? { aiBot: { feedbackTemplateId: ai.feedbackTemplateId } } : {}),
             },
             abort.signal,
             options.pauseMs ?? 400,

@@ -24,6 +24,10 @@ export interface DemoWorld {
   answerApp: AppRecord;
   /** The Stream-mode app that runs examples/stream-bot.ts. */
   streamApp: AppRecord;
+  /** The Stream-mode app that runs examples/file-bot.ts (pictures, files, voice notes; answers "图表" with a picture). */
+  fileApp: AppRecord;
+  /** The Stream-mode app that runs examples/ai-bot.ts (answers in a streamed AI card). */
+  aiApp: AppRecord;
   /** "运维告警群": people, both app robots, and the relay's custom robots. */
   opsGroup: ConversationRecord;
   /** "研发群": where the relay posts GitHub events and the build robot posts. */
@@ -70,6 +74,20 @@ export const DEMO_STATE = {
       mode: "stream",
       agentId: 3000000002,
     },
+    {
+      appKey: "dingdemofilebot",
+      appSecret: "demo-file-bot-secret-not-a-real-one",
+      name: "文件机器人",
+      mode: "stream",
+      agentId: 3000000004,
+    },
+    {
+      appKey: "dingdemoaibot",
+      appSecret: "demo-ai-bot-secret-not-a-real-one",
+      name: "AI 助手",
+      mode: "stream",
+      agentId: 3000000013,
+    },
   ],
   conversations: [
     {
@@ -90,7 +108,7 @@ export const DEMO_STATE = {
       type: "group",
       title: DEMO_GROUP_TITLE,
       members: ["zhangsan", "lisi", "wangwu"],
-      robots: ["dingdemoanswerbot", "dingdemostreambot"],
+      robots: ["dingdemoanswerbot", "dingdemostreambot", "dingdemofilebot", "dingdemoaibot"],
     },
   ],
   robots: [
@@ -123,6 +141,8 @@ export function createDemoWorld(store: EmulatorStore): DemoWorld {
   applyState(store, structuredClone(DEMO_STATE), "demo world");
   const [zhang, li, wang] = DEMO_STATE.users.map((u) => required(store.users.get(u.userId)));
   const [answerApp, streamApp] = DEMO_STATE.apps.map((a) => required(store.apps.get(a.appKey)));
+  const fileApp = required(store.apps.get("dingdemofilebot"));
+  const aiApp = required(store.apps.get("dingdemoaibot"));
   const [devGroup, echoChat, opsGroup] = DEMO_STATE.conversations.map((c) =>
     required(store.conversations.get(c.conversationId)),
   );
@@ -135,6 +155,8 @@ export function createDemoWorld(store: EmulatorStore): DemoWorld {
     wang: wang!,
     answerApp: answerApp!,
     streamApp: streamApp!,
+    fileApp,
+    aiApp,
     opsGroup: opsGroup!,
     devGroup: devGroup!,
     echoChat: echoChat!,
