@@ -35,7 +35,13 @@ export function addTransportFlags(command: Command, options: { answer: boolean }
   command
     .option("--port <port>", "port to listen on", "3000")
     .option("--host <host>", "address to bind (0.0.0.0 to accept DingTalk from outside)", "127.0.0.1")
-    .option("--path <path>", "callback path DingTalk posts to", "/");
+    .option(
+      "--path <path>",
+      options.answer
+        ? "callback path DingTalk posts to (several bots: each answers on <path>/<name>)"
+        : "callback path DingTalk posts to",
+      "/",
+    );
   if (options.answer) {
     command.option(
       "--timeout <duration>",
