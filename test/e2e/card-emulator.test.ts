@@ -396,6 +396,78 @@ describe("card calls: the QPS limit", () => {
   });
 });
 
+describe("legacy robot interactive cards (im_1_0)", () => {
+  const standard = (extra: Json = {}) => ({
+    cardTemplateId: "StandardCard",
+    cardBizId: "biz-1",
+    robotCode: APP_KEY,
+    openConversationId: GROUP,
+    cardData: JSON.stringify({ header: { title: { type: "text", text: "告警" } }, contents: [] }),
+    ...extra,
+  });
+
+  it("sends to a group or a person and updates by cardBizId, answering processQueryKey", async () => {
+    const sent = await card("POST", "/v1.0/im/v1.0/robot/interactiveCards/send", standard());
+    expect(sent.status).toBe(200);
+    expect(typeof sent.json.processQueryKey).toBe("string");
+    const updated = await card("PUT", "/v1.0/im/robots/interactiveCards", {
+      cardBizId: "biz-1",
+      cardData: JSON.stringify({ contents: [{ type: "markdown", text: "已恢复" }] }),
+      updateOptions: { updateCardDataByKey: true },
+    });
+    expect(typeof updated.json.processQueryKey).toBe("string");
+    const state = (await call("GET", "/_emulator/cards/biz-1")).json;
+    expect(state).toMatchObject({
+      cardTemplateId: "StandardCard",
+      conversationId: GROUP,
+      legacy: true,
+      updates: 1,
+    });
+    expect(JSON.parse(state.cardParamMap.cardData)).toEqual({
+      header: { title: { type: "text", text: "告警" } },
+      contents: [{ type: "markdown", text: "已恢复" }],
+    });
+    const oto = await card(
+      "POST",
+      "/v1.0/im/v1.0/robot/interactiveCards/send",
+      standard({
+        cardBizId: "biz-2",
+        openConversationId: undefined,
+        singleChatReceiver: JSON.stringify({ userId: "manager1234" }),
+      }),
+    );
+    expect(oto.status).toBe(200);
+    const pressed = await call("POST", "/_emulator/cards/biz-1/actions", { userId: "manager1234" });
+    expect(pressed.json).toMatchObject({ delivered: false, error: expect.stringContaining("legacy") });
+  });
+
+  it("refuses with the codes of DingTalk's send page", async () => {
+    const send = (extra: Json) => {
+      clock += 1000; // a fresh QPS window for each call (cardQps is 5 here)
+      return card("POST", "/v1.0/im/v1.0/robot/interactiveCards/send", standard(extra));
+    };
+    expect((await send({ cardTemplateId: undefined })).json.code).toBe("card.templateEmpty");
+    expect((await send({ cardBizId: "" })).json.code).toBe("card.outTraceIdEmpty");
+    expect((await send({ robotCode: "nope" })).json.code).toBe("chatbot.notFound");
+    expect((await send({ cardTemplateId: "unknown.schema" })).json.code).toBe("cardInstance.wrong");
+    expect((await send({ openConversationId: undefined })).json.code).toBe("invalidParameter.cid.empty");
+    expect((await send({ openConversationId: undefined, singleChatReceiver: "not json" })).json.code).toBe(
+      "userInfo.convertError",
+    );
+    const outside = await send({ openConversationId: "cidNoRobot==" });
+    expect(outside.status).toBe(400);
+    expect(outside.json.code).toBe("sendCardMessageFailed");
+    expect((await send({ cardData: "{broken" })).json.code).toBe("param.invalid");
+    expect((await call("GET", "/_emulator/cards")).json).toEqual([]);
+    const update = await card("PUT", "/v1.0/im/robots/interactiveCards", {
+      cardBizId: "none",
+      cardData: "{}",
+    });
+    expect(update.status).toBe(400);
+    expect(update.json.code).toBe("param.invalid");
+  });
+});
+
 describe("card control API: templates, HTTP callbacks, events, reset", () => {
   let bot: Server | undefined;
   afterEach(async () => {

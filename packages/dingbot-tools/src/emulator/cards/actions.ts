@@ -61,6 +61,14 @@ export async function pressCard(
   params: Record<string, unknown>,
   fetchImpl: typeof fetch = globalThis.fetch,
 ): Promise<CardActionAnswer> {
+  if (card.legacy) {
+    return {
+      delivered: false,
+      response: null,
+      applied: false,
+      error: "presses on legacy interactive cards (interactiveCards/send) are not emulated",
+    };
+  }
   const app = ctx.store.apps.get(card.appKey);
   if (!app)
     return { delivered: false, response: null, applied: false, error: "the card's app no longer exists" };

@@ -52,6 +52,7 @@ export function cardChanged(ctx: EmulatorContext, card: CardInstance): void {
  * @param card - the card
  * @param openSpaceId - where
  * @param models - the deliver models (which robot posts it)
+ * @param options - `dryRun`: check every space, show the card nowhere
  */
 export function deliverCard(
   ctx: EmulatorContext,
@@ -59,7 +60,12 @@ export function deliverCard(
   card: CardInstance,
   openSpaceId: string,
   models: DeliverModels,
+  options: { dryRun?: boolean } = {},
 ): DeliverResult[] {
+  const placeIt = (robot: AppRecord, where: Parameters<typeof place>[3]): DeliverResult =>
+    options.dryRun
+      ? { spaceType: where.spaceType, spaceId: where.spaceId, success: true }
+      : place(ctx, robot, card, where);
   const spaces = openSpaceId
     .slice(OPEN_SPACE_ID_PREFIX.length)
     .split(";")
@@ -78,7 +84,7 @@ export function deliverCard(
       const conversation = ctx.store.conversations.get(spaceId);
       if (conversation?.type !== "group") return fail("group not exist");
       if (!conversation.robots.includes(robotCode)) return fail("robot is not in the group");
-      return place(ctx, robot, card, { spaceType, spaceId, conversationId: spaceId, robotCode });
+      return placeIt(robot, { spaceType, spaceId, conversationId: spaceId, robotCode });
     }
     if (spaceType === "IM_ROBOT") {
       if (!models.imRobotOpenDeliverModel) return fail("imRobotOpenDeliverModel is required");
@@ -86,8 +92,9 @@ export function deliverCard(
       const robot = robotOf(ctx, app, robotCode);
       if (typeof robot === "string") return fail(robot);
       if (!ctx.store.users.has(spaceId)) return fail("user not exist");
+      if (options.dryRun) return placeIt(robot, { spaceType, spaceId, conversationId: "", robotCode });
       const conversation = ctx.store.singleConversation(spaceId, robotCode, robot.name);
-      return place(ctx, robot, card, {
+      return placeIt(robot, {
         spaceType,
         spaceId,
         conversationId: conversation.conversationId,

@@ -35,6 +35,8 @@ export interface CardInstance {
   privateData: Record<string, Record<string, string>>;
   callbackType: "STREAM" | "HTTP";
   callbackRouteKey?: string;
+  /** A legacy robot interactive card (`interactiveCards/send`): its JSON-string `cardData` in `cardParamMap`. */
+  legacy?: boolean;
   /** Keys whose streaming was finalized (`isFinalize: true`). */
   finalizedKeys: Set<string>;
   /** guids of the streaming calls already applied (DingTalk's idempotency key). */
@@ -61,6 +63,8 @@ export interface CardView {
   finalized: boolean;
   finalizedKeys: string[];
   updates: number;
+  /** A legacy robot interactive card: the card's JSON document is the string `cardParamMap.cardData`. */
+  legacy?: boolean;
   createdAt: number;
   updatedAt: number;
 }
@@ -98,6 +102,7 @@ export function cardView(card: CardInstance): CardView {
     finalized: card.finalizedKeys.size > 0,
     finalizedKeys: [...card.finalizedKeys],
     updates: card.updates,
+    ...(card.legacy ? { legacy: true } : {}),
     createdAt: card.createdAt,
     updatedAt: card.updatedAt,
   };

@@ -71,7 +71,9 @@ export const installCardApi: RouteInstaller = (app: Hono, ctx: EmulatorContext) 
       try {
         return await serve(name, c, ctx, caller);
       } catch (error) {
-        if (error instanceof DingTalkRefusal) return refuse(c, ctx, name, error, caller.app);
+        if (error instanceof DingTalkRefusal) {
+          return refuseCardCall(c, ctx, `${spec.method} ${spec.path}`, error, caller.app);
+        }
         throw error;
       }
     });
@@ -86,7 +88,7 @@ async function serve(
 ): Promise<Response> {
   const spec = CARD_ENDPOINTS[name];
   const now = ctx.options.now();
-  const app = authenticate(c, ctx, now);
+  const app = authenticateCardCall(c, ctx, now);
   caller.app = app;
   const scope = SCOPE_OF[name];
   if (!ctx.cards.granted(app.appKey).includes(scope)) throw permissionDenied(scope);
@@ -100,7 +102,7 @@ async function serve(
       fault ? "fault" : "rate-limit",
     );
   }
-  const body = await readBody(c);
+  const body = await readCardBody(c);
   precheck(name, body);
   const checked = check(LENIENT[name], body);
   if (!checked.ok) throw bad("param.invalid", `参数错误: ${formatIssues(checked.issues)}`);
@@ -118,7 +120,7 @@ async function serve(
 }
 
 /** The app whose token is in the header, as the rest of the new API checks it. */
-function authenticate(c: Context, ctx: EmulatorContext, now: number): AppRecord {
+export function authenticateCardCall(c: Context, ctx: EmulatorContext, now: number): AppRecord {
   const result = ctx.appApi.tokens.verify(c.req.header(ACCESS_TOKEN_HEADER), now);
   const app = result.ok ? ctx.store.apps.get(result.record.appKey) : undefined;
   if (result.ok && app) return app;
@@ -141,7 +143,7 @@ function permissionDenied(scope: CardScope): DingTalkRefusal {
 }
 
 /** Reads the JSON body: capped, nesting capped; an empty or non-object body is DingTalk's `param.empty`. */
-async function readBody(c: Context): Promise<Record<string, unknown>> {
+export async function readCardBody(c: Context): Promise<Record<string, unknown>> {
   const read = await readCappedBody(c, MAX_BODY_BYTES).catch(() => undefined);
   if (!read) throw bad("param.invalid", "the request body could not be read", "body");
   if (!read.ok) throw bad("param.invalid", `body larger than ${MAX_BODY_BYTES} bytes`, "body");
@@ -325,16 +327,16 @@ const HANDLERS: Handlers = {
   },
 };
 
-function refuse(
+/** Answers a refusal with DingTalk's body and records it (never a token or secret: code and message only). */
+export function refuseCardCall(
   c: Context,
   ctx: EmulatorContext,
-  name: CardEndpointName,
+  endpoint: string,
   refusal: DingTalkRefusal,
   app: AppRecord | undefined,
 ): Response {
-  const spec = CARD_ENDPOINTS[name];
   ctx.store.recordRejection({
-    endpoint: `${spec.method} ${spec.path}`,
+    endpoint,
     ...(app ? { subject: app.name } : {}),
     errcode: String(refusal.body.code),
     errmsg: String(refusal.body.message ?? ""),

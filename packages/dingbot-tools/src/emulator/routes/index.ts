@@ -9,6 +9,7 @@ import { streamListenHook } from "../stream/listen-hook.js";
 import { installAppApi } from "./app-api.js";
 import { installCardApi } from "./cards-api.js";
 import { installCardControl } from "./cards-control.js";
+import { installLegacyCards } from "./cards-legacy.js";
 import { installControl } from "./control.js";
 import { installControlChat } from "./control-chat.js";
 import { installControlGuard } from "./control-guard.js";
@@ -41,6 +42,7 @@ export const ROUTES: RouteInstaller[] = [
   installCardControl,
   // Before the app API: its `/v1.0/*` catch-all answers every path not served earlier.
   installCardApi,
+  installLegacyCards,
   // Before the app API: its `/v1.0/*` catch-all would answer messageFiles/download.
   installMedia,
   installAppApi,
