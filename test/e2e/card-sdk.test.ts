@@ -7,7 +7,7 @@
 import * as $Card from "@alicloud/dingtalk/dist/card_1_0/client.js";
 import * as $OpenApi from "@alicloud/openapi-client";
 import * as $Util from "@alicloud/tea-util";
-import { AppClient, Bot, streamAiCardTo, streamTransport } from "dingbot-sdk";
+import { AppClient, Bot, httpServerTransport, streamAiCardTo, streamTransport } from "dingbot-sdk";
 import { AI_CARD_TEMPLATE_ID } from "dingbot-sdk/protocol";
 import { DWClient, TOPIC_CARD } from "dingtalk-stream";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -377,6 +377,69 @@ describe("dingbot against the emulator's cards", () => {
       .listMessages({ conversationId: group })
       .filter((m) => m.via === "card");
     expect(messages).toHaveLength(2);
+  });
+});
+
+describe("dingbot over HTTP takes a signed card callback", () => {
+  let bot: Bot | undefined;
+  afterEach(async () => {
+    await bot?.stop();
+    bot = undefined;
+  });
+
+  it("registers its card path with an apiSecret, and bot.action answers a press the emulator signed", async () => {
+    const client = new AppClient({
+      appKey: world.app.appKey,
+      appSecret: world.app.appSecret,
+      baseUrl: world.baseUrl,
+    });
+    await control("POST", "/_emulator/card-templates", {
+      templateId: "oncall.schema",
+      fields: ["who"],
+      buttons: [{ actionId: "take", title: "我来" }],
+    });
+    bot = new Bot({ appKey: world.app.appKey, appSecret: world.app.appSecret, baseUrl: world.baseUrl });
+    bot.action("take", (ctx) => ctx.updateCard({ who: ctx.card.userId }));
+    const transport = httpServerTransport({
+      appSecret: world.app.appSecret,
+      port: 0,
+      cardApiSecret: "card-secret-for-http",
+    });
+    await bot.start(transport);
+    await client.cards.registerCallback({
+      callbackRouteKey: "oncall",
+      callbackUrl: `${transport.url}/card-callback`,
+      apiSecret: "card-secret-for-http",
+      forceUpdate: true,
+    });
+    const card = await client.cards.send({
+      templateId: "oncall.schema",
+      data: { who: "" },
+      to: { group },
+      callbackType: "HTTP",
+      callbackRouteKey: "oncall",
+    });
+    const pressed = await control("POST", `/_emulator/cards/${card.outTrackId}/actions`, {
+      userId: "manager1234",
+      actionId: "take",
+    });
+    expect(pressed).toMatchObject({ delivered: true, applied: true });
+    expect((await control("GET", `/_emulator/cards/${card.outTrackId}`)).cardParamMap).toEqual({
+      who: "manager1234",
+    });
+
+    // A route registered with another secret: the bot refuses the signature, nothing is applied.
+    await client.cards.registerCallback({
+      callbackRouteKey: "oncall",
+      callbackUrl: `${transport.url}/card-callback`,
+      apiSecret: "some-other-secret",
+      forceUpdate: true,
+    });
+    const refused = await control("POST", `/_emulator/cards/${card.outTrackId}/actions`, {
+      userId: "manager1234",
+      actionId: "take",
+    });
+    expect(refused).toMatchObject({ delivered: false, applied: false, error: "the bot answered HTTP 403" });
   });
 });
 
