@@ -380,6 +380,65 @@ describe("dingbot against the emulator's cards", () => {
   });
 });
 
+describe("dingbot when the emulator refuses cards", () => {
+  let bot: Bot | undefined;
+  afterEach(async () => {
+    await bot?.stop();
+    bot = undefined;
+  });
+
+  it("ctx.replyStream retries a QPS refusal, then falls back to markdown; a missing permission falls back at once", async () => {
+    bot = new Bot({ appKey: world.app.appKey, appSecret: world.app.appSecret, baseUrl: world.baseUrl });
+    const results: Array<{ via: string }> = [];
+    bot.on("text", async (ctx) => {
+      results.push(
+        await ctx.replyStream(["拒绝", "之后"], {
+          minIntervalMs: 0,
+          retry: { retries: 1, baseDelayMs: 20, maxDelayMs: 20 },
+        }),
+      );
+    });
+    await bot.start(
+      streamTransport({
+        clientId: world.app.appKey,
+        clientSecret: world.app.appSecret,
+        baseUrl: world.baseUrl,
+      }),
+    );
+    const say = (text: string) =>
+      control("POST", `/_emulator/conversations/${encodeURIComponent(group)}/messages`, {
+        from: "manager1234",
+        text,
+        atRobot: world.app.robotCode,
+      });
+    const markdowns = () =>
+      world.emulator.store
+        .listMessages({ conversationId: group })
+        .filter((m) => m.via === "session-webhook" && m.body.msgtype === "markdown");
+
+    await control("POST", "/_emulator/faults", { kind: "card-qps", appKey: world.app.appKey, count: 100 });
+    await say("第一问");
+    await waitUntil(() => results.length === 1, "the first answer");
+    expect(results[0]?.via).toBe("markdown");
+    expect(markdowns()[0]?.body).toMatchObject({ markdown: { text: expect.stringContaining("拒绝之后") } });
+    const faults = (await control("GET", "/_emulator/faults")) as unknown as Json[];
+    expect(faults[0]?.hits).toBeGreaterThan(1); // retried before giving up
+    await fetch(`${world.baseUrl}/_emulator/faults`, { method: "DELETE" });
+
+    await control("POST", "/_emulator/card-permissions", { appKey: world.app.appKey, granted: [] });
+    const rejectionsBefore = world.emulator.store.rejections.filter((r) => r.reason === "permission").length;
+    await say("第二问");
+    await waitUntil(() => results.length === 2, "the second answer");
+    expect(results[1]?.via).toBe("markdown");
+    expect(markdowns()).toHaveLength(2);
+    // Refused once: a missing permission is not retried.
+    expect(
+      world.emulator.store.rejections.filter((r) => r.reason === "permission").length - rejectionsBefore,
+    ).toBe(1);
+    expect((await control("GET", "/_emulator/cards")) as unknown as Json[]).toEqual([]);
+  });
+});
+
 describe("dingbot over HTTP takes a signed card callback", () => {
   let bot: Bot | undefined;
   afterEach(async () => {
