@@ -627,24 +627,45 @@ describe("card control API: templates, HTTP callbacks, events, reset", () => {
     await card("POST", "/v1.0/card/instances/createAndDeliver", aiCard("live"));
     await streaming("live", "g", "流");
     await until("event: card-updated");
-    controller.abort();
     const events = text.split("\n\n").filter((f) => f.startsWith("event:"));
     const names = events.map((f) => f.split("\n")[0]);
-    expect(names).toEqual([
-      "event: card-created",
+    const data = (i: number) => JSON.parse(events[i]?.split("\ndata: ")[1] ?? "{}") as Json;
+    // The card's message, then the card itself (announced once it shows where it was delivered).
+    expect(names.slice(0, 4)).toEqual([
       "event: message",
+      "event: card-created",
       "event: message-updated",
       "event: card-updated",
     ]);
-    const created = JSON.parse(events[0]?.split("\ndata: ")[1] ?? "{}") as Json;
-    expect(created).toMatchObject({ outTrackId: "live", conversationId: null, updates: 0 });
-    const updated = JSON.parse(events[3]?.split("\ndata: ")[1] ?? "{}") as Json;
+    expect(data(0)).toMatchObject({ via: "card", body: { msgtype: "interactiveCard", outTrackId: "live" } });
+    expect(data(1)).toMatchObject({ outTrackId: "live", conversationId: GROUP, updates: 0 });
+    const updated = data(3);
     expect(updated).toMatchObject({
       outTrackId: "live",
       conversationId: GROUP,
       updates: 1,
       cardParamMap: { msgContent: "流" },
     });
+
+    // Created first, delivered later: card-created (shown nowhere), then card-updated when it shows.
+    const { openSpaceId, imGroupOpenDeliverModel, imGroupOpenSpaceModel: _s, ...create } = aiCard("later");
+    text = "";
+    await card("POST", "/v1.0/card/instances", create);
+    await card("POST", "/v1.0/card/instances/deliver", {
+      outTrackId: "later",
+      openSpaceId,
+      imGroupOpenDeliverModel,
+    });
+    await until("event: card-updated");
+    const later = text.split("\n\n").filter((f) => f.startsWith("event:"));
+    expect(later.map((f) => f.split("\n")[0])).toEqual([
+      "event: card-created",
+      "event: message",
+      "event: card-updated",
+    ]);
+    expect(JSON.parse(later[0]?.split("\ndata: ")[1] ?? "{}")).toMatchObject({ conversationId: null });
+    expect(JSON.parse(later[2]?.split("\ndata: ")[1] ?? "{}")).toMatchObject({ conversationId: GROUP });
+    controller.abort();
 
     await call("POST", "/_emulator/reset");
     expect((await call("GET", "/_emulator/cards")).json).toEqual([]);

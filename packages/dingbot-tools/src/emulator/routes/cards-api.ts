@@ -223,7 +223,6 @@ function createCard(call: CardCall<"card.create" | "card.createAndDeliver">): Ca
   };
   checkSize(ctx, card);
   ctx.cards.instances.set(card.outTrackId, card);
-  ctx.cards.created(card);
   return card;
 }
 
@@ -233,6 +232,7 @@ function deliver(
   app: AppRecord,
   card: CardInstance,
   args: CardEndpointRequest<"card.deliver">,
+  announce: boolean,
 ): DeliverResult[] {
   const before = card.deliveries.length;
   const results = deliverCard(ctx, app, card, args.openSpaceId, args);
@@ -241,6 +241,8 @@ function deliver(
       ctx.store.replaceMessageBody(delivery.messageId, cardMessageBody(ctx, card));
     }
   }
+  // A card created earlier now shows somewhere new (a card created by this call is announced as created).
+  if (announce && card.deliveries.length > before) ctx.cards.updated(card);
   return results.map(({ errorMsg, carrierId, ...rest }) => ({
     ...rest,
     ...(errorMsg !== undefined ? { errorMsg } : {}),
@@ -254,15 +256,18 @@ type Handlers = { [K in CardEndpointName]: (call: CardCall<K>) => unknown };
 const HANDLERS: Handlers = {
   "card.create": (call) => {
     const card = createCard(call);
+    call.ctx.cards.created(card);
     return { success: true, result: card.outTrackId };
   },
   "card.deliver": ({ args, app, ctx }) => {
     const card = findCard(ctx, app, args.outTrackId);
-    return { success: true, result: deliver(ctx, app, card, args) };
+    return { success: true, result: deliver(ctx, app, card, args, true) };
   },
   "card.createAndDeliver": (call) => {
     const card = createCard(call);
-    const deliverResults = deliver(call.ctx, call.app, card, call.args);
+    const deliverResults = deliver(call.ctx, call.app, card, call.args, false);
+    // Announced once it shows where it was delivered.
+    call.ctx.cards.created(card);
     return { success: true, result: { outTrackId: card.outTrackId, deliverResults } };
   },
   "card.update": ({ args, app, ctx, now }) => {

@@ -110,8 +110,8 @@ function send(ctx: EmulatorContext, app: AppRecord, body: Record<string, unknown
   if (!result?.success)
     throw bad("sendCardMessageFailed", `发送卡片失败: ${result?.errorMsg ?? "unknown"}`, "space");
   ctx.cards.instances.set(card.outTrackId, card);
-  ctx.cards.created(card);
   deliverCard(ctx, app, card, `dtv1.card//${space}`, models);
+  ctx.cards.created(card);
   return { processQueryKey: randomBytes(16).toString("base64") };
 }
 
