@@ -1,0 +1,17 @@
+// Child process of bench/media.mjs: an emulator on a loopback port with room for every file the bench
+// stores, so its CPU and memory are not charged to the client being measured. Prints {"base"} on stdout;
+// exits when stdin closes.
+import { createEmulator } from "dingbot-tools/emulator";
+
+const emulator = createEmulator({
+  rateLimit: 1e9,
+  callbackAttempts: 1,
+  mediaMaxStoredBytes: 4 * 1024 * 1024 * 1024,
+});
+const base = await emulator.listen(0);
+process.stdout.write(`${JSON.stringify({ base })}\n`);
+process.stdin.resume();
+process.stdin.on("end", async () => {
+  await emulator.close();
+  process.exit(0);
+});
