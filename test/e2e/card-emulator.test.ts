@@ -605,6 +605,33 @@ describe("card control API: templates, HTTP callbacks, events, reset", () => {
     expect(forced.json.result.apiSecret).toBe(first.json.result.apiSecret);
   });
 
+  it("keeps @-mentions and recipients on the card's message; only a recipient can press it", async () => {
+    emulator.store.conversations.get(GROUP)?.members.push("outsider");
+    await card(
+      "POST",
+      "/v1.0/card/instances/createAndDeliver",
+      aiCard("private", {
+        imGroupOpenDeliverModel: {
+          robotCode: APP_KEY,
+          atUserIds: { manager1234: "张三" },
+          recipients: ["manager1234"],
+        },
+      }),
+    );
+    const message = emulator.store.listMessages({ conversationId: GROUP }).find((m) => m.via === "card");
+    expect(message?.meta).toEqual({
+      outTrackId: "private",
+      atUserIds: { manager1234: "张三" },
+      recipients: ["manager1234"],
+    });
+    const outsider = await call("POST", "/_emulator/cards/private/actions", { userId: "outsider" });
+    expect(outsider.status).toBe(400);
+    expect(outsider.json.error).toContain("does not see the card");
+    expect((await call("POST", "/_emulator/cards/private/actions", { userId: "manager1234" })).status).toBe(
+      200,
+    );
+  });
+
   it("tells a press that reaches no bot, and a Stream card without a connection", async () => {
     await card("POST", "/v1.0/card/instances/createAndDeliver", aiCard("lonely"));
     const pressed = await call("POST", "/_emulator/cards/lonely/actions", {

@@ -20,7 +20,13 @@ export interface DeliverResult {
 
 /** The delivery models of a deliver call. */
 export interface DeliverModels {
-  imGroupOpenDeliverModel?: { robotCode: string } | undefined;
+  imGroupOpenDeliverModel?:
+    | {
+        robotCode: string;
+        atUserIds?: Record<string, string> | undefined;
+        recipients?: string[] | undefined;
+      }
+    | undefined;
   imRobotOpenDeliverModel?: { robotCode?: string | undefined } | undefined;
 }
 
@@ -84,7 +90,15 @@ export function deliverCard(
       const conversation = ctx.store.conversations.get(spaceId);
       if (conversation?.type !== "group") return fail("group not exist");
       if (!conversation.robots.includes(robotCode)) return fail("robot is not in the group");
-      return placeIt(robot, { spaceType, spaceId, conversationId: spaceId, robotCode });
+      const { atUserIds, recipients } = models.imGroupOpenDeliverModel ?? {};
+      return placeIt(robot, {
+        spaceType,
+        spaceId,
+        conversationId: spaceId,
+        robotCode,
+        ...(atUserIds && Object.keys(atUserIds).length > 0 ? { atUserIds } : {}),
+        ...(recipients && recipients.length > 0 ? { recipients } : {}),
+      });
     }
     if (spaceType === "IM_ROBOT") {
       if (!models.imRobotOpenDeliverModel) return fail("imRobotOpenDeliverModel is required");
@@ -137,7 +151,11 @@ function place(
     sender: { kind: "app", id: robot.robotCode, name: robot.name },
     via: "card",
     body: cardMessageBody(ctx, card),
-    meta: { outTrackId: card.outTrackId },
+    meta: {
+      outTrackId: card.outTrackId,
+      ...(where.atUserIds ? { atUserIds: where.atUserIds } : {}),
+      ...(where.recipients ? { recipients: where.recipients } : {}),
+    },
   });
   delivery.messageId = message.id;
   return { spaceType: where.spaceType, spaceId: where.spaceId, success: true, carrierId: message.id };

@@ -22,6 +22,10 @@ export interface CardDelivery {
   robotCode: string;
   /** The id of the message that shows the card (`GET /_emulator/messages`). */
   messageId: string;
+  /** Groups: the people @-mentioned with the card, userId → name (`{"@ALL": "@ALL"}` for everyone). */
+  atUserIds?: Record<string, string>;
+  /** Groups: only these userIds see the card. */
+  recipients?: string[];
 }
 
 /** A card instance, as the emulator keeps it. */

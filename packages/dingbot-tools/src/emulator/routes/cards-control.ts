@@ -59,9 +59,17 @@ export function cardControlRoutes(fetchImpl?: typeof fetch): RouteInstaller {
         if (userId === undefined) throw new ControlError(400, "userId is required");
         const user = ctx.store.users.get(userId);
         if (!user) throw new ControlError(404, `no user ${userId}`);
-        const conversations = card.deliveries.map((d) => ctx.store.conversations.get(d.conversationId));
-        if (conversations.length > 0 && !conversations.some((conv) => conv?.members.includes(userId))) {
-          throw new ControlError(400, `user ${userId} is in none of the conversations the card shows in`);
+        // Only someone who sees the card can press it: a member where it shows, and one of its recipients.
+        const sees = card.deliveries.some(
+          (d) =>
+            ctx.store.conversations.get(d.conversationId)?.members.includes(userId) &&
+            (d.recipients === undefined || d.recipients.includes(userId)),
+        );
+        if (card.deliveries.length > 0 && !sees) {
+          throw new ControlError(
+            400,
+            `user ${userId} does not see the card (not a member, or not a recipient)`,
+          );
         }
         const actionId = optionalString(input, "actionId", 256);
         const params = input.params === undefined ? {} : asObject(input.params, "params");
