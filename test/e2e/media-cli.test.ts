@@ -419,6 +419,9 @@ describe.each([
         limitBytes: 2 * 1024 * 1024,
       });
       expect(big.stderr).toContain("DingTalk takes at most 2097152 bytes for voice (nothing was sent)");
+      const format = await cli(["media", "upload", f("notes.txt"), "--type", "image"]);
+      expect(format.code).toBe(2);
+      expect(format.stderr).toContain("or send it as a file (--type file)");
       expect(backend.uploads()).toEqual([]);
     });
   });
@@ -490,7 +493,11 @@ describe.each([
         /error: DingTalk refused the downloadCode .*unknown, expired, or was sent to another robot/,
       );
       expect(result.stderr).toMatch(/hint: .*--robot-code/);
-      expect(JSON.parse(result.stdout)).toMatchObject({ ok: false, reason: "download-code" });
+      expect(JSON.parse(result.stdout)).toMatchObject({
+        ok: false,
+        reason: "download-code",
+        code: expect.stringMatching(/downloadCode/),
+      });
       expect(existsSync(join(dir, "x.bin"))).toBe(false);
     });
 

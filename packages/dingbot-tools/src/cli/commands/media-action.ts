@@ -52,7 +52,7 @@ export async function runMediaUpload(file: string, flags: MediaUploadFlags, io: 
     return EXIT.OK;
   } catch (error) {
     // A file the library refused before uploading it (too large, not a format DingTalk takes) is bad input.
-    const code = reportError(error, print, describeMediaError("upload"), describeAppError);
+    const code = reportError(error, print, describeMediaError("upload", "--type file"), describeAppError);
     return isUploadRefusal(error) ? EXIT.USAGE : code;
   }
 }

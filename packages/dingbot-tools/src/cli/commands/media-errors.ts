@@ -4,7 +4,7 @@
  * file was refused before anything was sent) rather than DingTalk's answer (exit 1).
  * @module
  */
-import { MediaError } from "dingbot-sdk/client";
+import { ApiError, MediaError } from "dingbot-sdk/client";
 import { MEDIA_MAX_BYTES, MEDIA_TYPES } from "dingbot-sdk/protocol";
 import { type DescribeError, jsonReport } from "../report-error.js";
 
@@ -39,10 +39,14 @@ export function isUploadRefusal(error: unknown): boolean {
 /**
  * Describes the library's MediaError; undefined for anything else.
  * @param when - `upload` (a too-large file is DingTalk's limit) or `download` (it is `--max-bytes`)
+ * @param asFile - how this command sends a file of any format (`--file`, `--type file`)
  */
-export function describeMediaError(when: "upload" | "download"): DescribeError {
+export function describeMediaError(when: "upload" | "download", asFile = "--file"): DescribeError {
   return (error) => {
     if (!(error instanceof MediaError)) return undefined;
+    // DingTalk's own code of a refused downloadCode, for programs reading the JSON line.
+    const cause = error.cause instanceof ApiError ? error.cause : undefined;
+    const code = cause?.apiCode ?? cause?.errcode;
     const report = (message: string, hint: string) => ({
       message,
       hint,
@@ -50,6 +54,7 @@ export function describeMediaError(when: "upload" | "download"): DescribeError {
         reason: error.reason,
         ...(error.limitBytes !== undefined ? { limitBytes: error.limitBytes } : {}),
         ...(error.status !== undefined ? { status: error.status } : {}),
+        ...(code !== undefined ? { code } : {}),
       }),
     });
     switch (error.reason) {
@@ -63,7 +68,7 @@ export function describeMediaError(when: "upload" | "download"): DescribeError {
       case "unsupported-type":
         return report(
           `${error.message} (nothing was sent)`,
-          "convert it to one of those formats, or send it as a file (--file), which takes any format",
+          `convert it to one of those formats, or send it as a file (${asFile}), which takes any format`,
         );
       case "empty":
         return report(
