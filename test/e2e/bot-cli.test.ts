@@ -135,6 +135,50 @@ describe("dingbot serve", () => {
     }
   });
 
+  it("takes signed card button presses on --card-path with DINGTALK_CARD_API_SECRET, never printing it", async () => {
+    const cardSecret = "cli-card-api-secret-0123456789";
+    mkdirSync(join(REPO_ROOT, ".tmp"), { recursive: true });
+    const dir = mkdtempSync(join(REPO_ROOT, ".tmp", "bot-cli-"));
+    const file = join(dir, "card-bot.mjs");
+    writeFileSync(
+      file,
+      'import { Bot } from "dingbot-sdk/bot";\nconst bot = new Bot();\nbot.action("like", (ctx) => ctx.updateCard({ votes: "1" }));\nexport default bot;\n',
+    );
+    const serve = await start(["serve", file, "--port", "0", "--card-path", "/cards"], {
+      DINGTALK_APP_SECRET: APP_SECRET,
+      DINGTALK_CARD_API_SECRET: cardSecret,
+    });
+    try {
+      const ts = String(Date.now());
+      const press = (signature: string) =>
+        fetch(`${serve.url}/cards`, {
+          method: "POST",
+          headers: {
+            "content-type": "application/json",
+            "x-ddpaas-signature-timestamp": ts,
+            "x-ddpaas-signature": signature,
+          },
+          body: JSON.stringify({
+            corpId: "dingcorp",
+            userId: "u1",
+            outTrackId: "track-cli",
+            type: "actionCallback",
+            spaceType: "IM_GROUP",
+            spaceId: "cidCli==",
+            content: JSON.stringify({ cardPrivateData: { actionIds: ["like"], params: {} } }),
+          }),
+        });
+      const good = await press(createHmac("sha256", cardSecret).update(ts).digest("base64"));
+      expect(good.status).toBe(200);
+      expect(await good.json()).toMatchObject({ cardData: { cardParamMap: { votes: "1" } } });
+      expect((await press(createHmac("sha256", "another").update(ts).digest("base64"))).status).toBe(403);
+    } finally {
+      expect(await serve.stop()).toBe(0);
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(serve.stdout() + serve.stderr()).not.toContain(cardSecret);
+  });
+
   it("logs a signature mismatch with a hint to check DINGTALK_APP_SECRET, and answers a trickled request 408 after --request-timeout", async () => {
     const serve = await start(
       ["serve", "examples/answer-bot.ts", "--port", "0", "--request-timeout", "300ms"],

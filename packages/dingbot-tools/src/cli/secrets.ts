@@ -5,9 +5,9 @@
  */
 
 /** Flags whose values are credentials. */
-const SECRET_FLAG = /^--(?:secret|app-secret|client-secret|webhook|token|session)(?:=|$)/;
+const SECRET_FLAG = /^--(?:secret|app-secret|client-secret|card-api-secret|webhook|token|session)(?:=|$)/;
 /** Variables whose values are credentials. */
-const SECRET_ENV = ["DINGTALK_SECRET", "DINGTALK_APP_SECRET", "DINGTALK_WEBHOOK"];
+const SECRET_ENV = ["DINGTALK_SECRET", "DINGTALK_APP_SECRET", "DINGTALK_CARD_API_SECRET", "DINGTALK_WEBHOOK"];
 /** The credential inside a webhook URL. */
 const URL_CREDENTIAL = /[?&](?:access_token|session)=([^&\s]+)/;
 

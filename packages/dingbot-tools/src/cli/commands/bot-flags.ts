@@ -20,6 +20,10 @@ export interface TransportFlags {
   stream?: boolean;
   /** serve only: how long a handler may take to answer inline, a duration (`2500ms`). */
   timeout?: string;
+  /** serve only: the path card button callbacks are posted to (HTTP mode). */
+  cardPath?: string;
+  /** serve only: the `apiSecret` registered with `callbacks/register`, which signs card callbacks. */
+  cardApiSecret?: string;
 }
 
 /** The inline-answer window's default, as the flag shows it. */
@@ -43,11 +47,17 @@ export function addTransportFlags(command: Command, options: { answer: boolean }
       "/",
     );
   if (options.answer) {
-    command.option(
-      "--timeout <duration>",
-      "how long a handler may take to answer inline, e.g. 2500ms or 2.5s (a number alone is ms)",
-      DEFAULT_ANSWER_TIMEOUT,
-    );
+    command
+      .option(
+        "--timeout <duration>",
+        "how long a handler may take to answer inline, e.g. 2500ms or 2.5s (a number alone is ms)",
+        DEFAULT_ANSWER_TIMEOUT,
+      )
+      .option(
+        "--card-api-secret <secret>",
+        "HTTP mode: the apiSecret given to card callbacks/register, to take signed card button presses on --card-path (default: env DINGTALK_CARD_API_SECRET)",
+      )
+      .option("--card-path <path>", "HTTP mode: the path card callbacks are posted to", "/card-callback");
   }
   return command
     .option(

@@ -25,6 +25,9 @@ export interface TransportSettings {
   baseUrl: string | undefined;
   /** Stream mode instead of HTTP callbacks. */
   stream: boolean;
+  /** HTTP mode: where signed card callbacks arrive, and the secret that signs them (none: not served). */
+  cardPath?: string;
+  cardApiSecret?: string | undefined;
 }
 
 /** A started-or-startable transport and a human description of where it listens. */
@@ -83,6 +86,8 @@ export function resolveServerSettings(
     requestTimeoutMs: parseDuration(flags.requestTimeout, "--request-timeout"),
     baseUrl: flags.baseUrl ?? env.DINGTALK_BASE_URL,
     stream: flags.stream === true,
+    ...(flags.cardPath === undefined ? {} : { cardPath: flags.cardPath }),
+    cardApiSecret: flags.cardApiSecret ?? env.DINGTALK_CARD_API_SECRET,
   };
 }
 
@@ -185,6 +190,8 @@ export function chooseTransport(settings: TransportSettings, logger: Logger): Ch
     path: settings.path,
     timeoutMs: settings.timeoutMs,
     requestTimeoutMs: settings.requestTimeoutMs,
+    ...(settings.cardPath === undefined ? {} : { cardPath: settings.cardPath }),
+    ...(settings.cardApiSecret ? { cardApiSecret: settings.cardApiSecret } : {}),
     logger,
   });
   return { transport, describe: () => `${transport.url ?? "(not started)"}${settings.path}` };
