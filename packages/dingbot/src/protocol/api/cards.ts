@@ -4,9 +4,8 @@
  * callback DingTalk sends when someone presses a button on a card.
  *
  * The card endpoints are kept in their own table, {@link CARD_ENDPOINTS}, rather than in the main
- * `ENDPOINTS` that the emulator must implement completely: the emulator does not speak cards yet, and
- * two of the calls are `PUT`s, which `EndpointSpec` does not name. When the emulator learns cards the two
- * tables can merge.
+ * `ENDPOINTS`: two of the calls are `PUT`s, which `EndpointSpec` does not name. The emulator's card routes
+ * are typed over this table, so they must implement every entry of it.
  *
  * Field names follow the generated official SDK (aliyun/dingtalk-sdk `card_1_0/client.ts`), the official
  * Python Stream SDK (`card_replier.py`, `card_instance.py`, `card_callback.py`) and the Go Stream SDK
