@@ -148,15 +148,17 @@ console.log(
   `\nmedians of ${ROUNDS} rounds (MiB/s counts the file twice: down and up; "× file" is the peak / ${MIB} MiB):`,
 );
 console.log(
-  "| contender | ms (down + up) | MiB/s | throughput vs bare | peak RSS above baseline | × file | peak arrayBuffers above baseline | × file | download phase: RSS / arrayBuffers | upload phase: RSS / arrayBuffers |",
+  "| contender | ms (down + up) | MiB/s | throughput vs bare (of medians; paired per round) | peak RSS above baseline | × file | peak arrayBuffers above baseline | × file | download phase: RSS / arrayBuffers | upload phase: RSS / arrayBuffers |",
 );
 console.log("|---|---|---|---|---|---|---|---|---|---|");
 for (const mode of CONTENDERS) {
   const rs = results[mode];
   const m = (pick) => median(rs.map(pick));
   const ms = m((r) => r.ms);
+  // Paired: each round's bare time over this contender's time in the same round, then the median.
+  const paired = median(rs.map((r, i) => results.bare[i].ms / r.ms));
   console.log(
-    `| ${mode} | ${ms.toFixed(0)} (${m((r) => r.download.ms).toFixed(0)} + ${m((r) => r.upload.ms).toFixed(0)}) | ${((2 * MIB) / (ms / 1000)).toFixed(0)} | ${(bareMs / ms).toFixed(2)}× | ${mib(m((r) => r.rss))} | ${times(m((r) => r.rss))} | ${mib(m((r) => r.arrayBuffers))} | ${times(m((r) => r.arrayBuffers))} | ${mib(m((r) => r.download.rss))} / ${mib(m((r) => r.download.arrayBuffers))} | ${mib(m((r) => r.upload.rss))} / ${mib(m((r) => r.upload.arrayBuffers))} |`,
+    `| ${mode} | ${ms.toFixed(0)} (${m((r) => r.download.ms).toFixed(0)} + ${m((r) => r.upload.ms).toFixed(0)}) | ${((2 * MIB) / (ms / 1000)).toFixed(0)} | ${(bareMs / ms).toFixed(2)}×; ${paired.toFixed(2)}× | ${mib(m((r) => r.rss))} | ${times(m((r) => r.rss))} | ${mib(m((r) => r.arrayBuffers))} | ${times(m((r) => r.arrayBuffers))} | ${mib(m((r) => r.download.rss))} / ${mib(m((r) => r.download.arrayBuffers))} | ${mib(m((r) => r.upload.rss))} / ${mib(m((r) => r.upload.arrayBuffers))} |`,
   );
 }
 
