@@ -218,12 +218,19 @@ describe.skipIf(!RUN)("Chat page", () => {
     await page.keyboard.press("Enter");
     await expect.poll(active).toBe("composer-text");
     const order: string[] = [];
-    for (const key of ["Tab", "Shift+Tab", "Shift+Tab", "Shift+Tab"]) {
+    for (const key of ["Tab", "Shift+Tab", "Shift+Tab", "Shift+Tab", "Shift+Tab", "Shift+Tab"]) {
       await page.keyboard.press(key);
       order.push(await active());
       expect(await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle)).toBe("solid");
     }
-    expect(order).toEqual(["composer-send", "composer-text", "composer-robot", "composer-from"]);
+    expect(order).toEqual([
+      "composer-send",
+      "composer-text",
+      "composer-attach",
+      "composer-picture",
+      "composer-robot",
+      "composer-from",
+    ]);
     // Every form control has an accessible name.
     const unnamed = await page.evaluate(() =>
       [...document.querySelectorAll("select, textarea, input, button")]

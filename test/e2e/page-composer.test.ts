@@ -48,8 +48,13 @@ describe.skipIf(!RUN)("Chat page composer", () => {
     await page.goto(`${baseUrl}/#c=${encodeURIComponent(groupId)}`);
     await page.waitForSelector("body[data-ready=true]");
     await page.selectOption("#composer-from", "lisi");
-    // Keyboard only from here: Tab from the robot picker into the text box, with a visible focus ring.
+    // Keyboard only from here: Tab from the robot picker over the picture and file buttons into the text
+    // box, with a visible focus ring.
     await page.focus("#composer-robot");
+    await page.keyboard.press("Tab");
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe("composer-picture");
+    await page.keyboard.press("Tab");
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe("composer-attach");
     await page.keyboard.press("Tab");
     expect(await page.evaluate(() => document.activeElement?.id)).toBe("composer-text");
     expect(await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle)).toBe("solid");

@@ -16,11 +16,14 @@ const WEB_DIR = new URL("../web/", import.meta.url);
 /** The page's own scripts (ES modules in `../web/`, entry `app.js`). A new module of the page goes here. */
 const PAGE_SCRIPTS = [
   "app.js",
+  "card.js",
   "chat.js",
   "composer.js",
   "conversation-list.js",
   "dom.js",
   "events.js",
+  "markdown.js",
+  "media.js",
   "message-item.js",
   "message-list.js",
   "messages.js",

@@ -7,10 +7,14 @@
 //   message-item.js  one message                      message-list.js  the open conversation's messages
 //   messages.js    new and updated messages, delivery outcomes, marking read
 //   conversation-list.js  the conversation list       chat.js     opening a conversation
-//   composer.js    speaking as a person               rejections.js  the rejection panel
+//   composer.js    speaking as a person: text, quotes, pictures and files
+//   markdown.js    DingTalk markdown and mentions     card.js     AI and interactive cards, button presses
+//   media.js       pictures, files, voice, video, rich text, quotes
+//   rejections.js  the rejection panel
 //   events.js      the snapshot and the live events   nav.js      the drawer on narrow screens
+import { pressCardButton } from "./card.js";
 import { conversationFromHash, select } from "./chat.js";
-import { sendFromComposer } from "./composer.js";
+import { chooseAttachment, sendAttachment, sendFromComposer, setQuote } from "./composer.js";
 import { connect } from "./events.js";
 import { renderMessages, showEarlier } from "./message-list.js";
 import { markRead } from "./messages.js";
@@ -54,6 +58,17 @@ ui.messages.addEventListener("click", (event) => {
   const id = target.closest("button.mark-read")?.getAttribute("data-id");
   if (id) void markRead(id);
   if (target.closest("button.show-earlier")) showEarlier();
+  const quoted = target.closest("button.quote-action")?.getAttribute("data-id");
+  if (quoted) setQuote(quoted);
+  const press = /** @type {HTMLButtonElement | null} */ (target.closest("button.card-action"));
+  if (press && press.getAttribute("aria-disabled") !== "true") void pressCardButton(press);
+});
+ui.attachPicture.addEventListener("click", () => chooseAttachment("picture"));
+ui.attachFile.addEventListener("click", () => chooseAttachment("file"));
+ui.fileInput.addEventListener("change", () => void sendAttachment());
+ui.quoteCancel.addEventListener("click", () => {
+  setQuote(null);
+  ui.text.focus();
 });
 ui.showRaw.addEventListener("change", () => document.body.classList.toggle("show-raw", ui.showRaw.checked));
 window.addEventListener("hashchange", () => {

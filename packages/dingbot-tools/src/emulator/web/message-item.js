@@ -1,7 +1,10 @@
 // @ts-check
 // One message of the message list: avatar, sender, channel, time, delivery and read state, the bubble, and
 // the raw body for "显示 JSON".
+
+import { cardBusy } from "./card.js";
 import { h } from "./dom.js";
+import { quoteBlock } from "./media.js";
 import { avatar, bodyOf, formatTime, renderBody, robotName } from "./render.js";
 import { state } from "./state.js";
 import { ui } from "./ui.js";
@@ -16,6 +19,7 @@ const VIA_LABEL = {
   "session-webhook": "sessionWebhook",
   "work-notification": "工作通知",
   openapi: "OpenAPI",
+  card: "卡片",
 };
 
 /**
@@ -26,7 +30,7 @@ export function messageItem(record) {
   const sender = record.sender ?? { kind: "user", id: "?", name: "?" };
   const isBot = sender.kind !== "user";
   const mine = !isBot && sender.id === ui.from.value;
-  const bubble = h("div", { class: "bubble" }, renderBody(record));
+  const bubble = h("div", { class: "bubble" }, quoteBlock(record), renderBody(record, ui.from.value));
   const via = (Object.hasOwn(VIA_LABEL, record.via) ? VIA_LABEL[record.via] : record.via) ?? "";
   const meta = h(
     "div",
@@ -39,6 +43,19 @@ export function messageItem(record) {
     h("time", { datetime: new Date(record.time).toISOString() }, formatTime(record.time)),
     deliveryBadge(record),
     ...readState(record),
+    // DingTalk's 引用 (quote): the composer then sends a quoted reply to this message.
+    canQuote(record)
+      ? h(
+          "button",
+          {
+            type: "button",
+            class: "quote-action",
+            "data-id": record.id,
+            "aria-label": `引用 ${sender.name || sender.id} 的消息`,
+          },
+          "引用",
+        )
+      : null,
   );
   // The body exactly as it was posted, for bot authors (as a mail catcher shows a mail's source).
   // Hidden unless "显示 JSON" is ticked: one switch, not a tab stop per message.
@@ -50,10 +67,20 @@ export function messageItem(record) {
       "data-id": record.id,
       "data-msgtype": String(bodyOf(record).msgtype ?? ""),
       "data-via": record.via,
+      "aria-busy": record.via === "card" && cardBusy(bodyOf(record)) ? "true" : null,
     },
     avatar(sender),
     h("div", { class: "message-main" }, meta, bubble, raw),
   );
+}
+
+/**
+ * Whether the composer can quote this message: one of the open conversation's messages, when someone can
+ * speak there.
+ * @param {Message} record
+ */
+function canQuote(record) {
+  return record.conversationId === state.selected && !ui.text.disabled;
 }
 
 /**

@@ -89,7 +89,22 @@ export function redrawMessage(record) {
   const shown = shownItem(record.id);
   if (!shown) return null;
   const item = messageItem(record);
+  // Keep a keyboard user's place: a card redrawn after its button was pressed keeps that button focused.
+  const focused =
+    document.activeElement instanceof HTMLElement && shown.contains(document.activeElement)
+      ? document.activeElement
+      : null;
   shown.replaceWith(item);
+  if (focused) {
+    const action = focused.dataset.actionId;
+    /** @type {HTMLElement | null} */
+    const again = action
+      ? item.querySelector(`button.card-action[data-action-id="${CSS.escape(action)}"]`)
+      : item.querySelector(
+          focused.classList.contains("quote-action") ? "button.quote-action" : "[data-none]",
+        );
+    (again ?? ui.messages).focus();
+  }
   return item;
 }
 

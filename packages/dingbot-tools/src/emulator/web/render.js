@@ -1,14 +1,18 @@
 // @ts-check
 // Renders DingTalk message bodies as DingTalk shows them, with DOM nodes only (markdown through
 // markdown-it with html:false is the one exception).
-import { h, image, link, safeImageUrl, safeUrl, str } from "./dom.js";
+
+import { cardPreview, renderCard } from "./card.js";
+import { h, image, link, str } from "./dom.js";
+import { markdown, plainText } from "./markdown.js";
+import { renderMedia } from "./media.js";
 import { state } from "./state.js";
 
 /** @typedef {import("./state.js").Message} Message */
 /** @typedef {import("./state.js").Rejection} Rejection */
 /** @typedef {import("./state.js").Sender} Sender */
 /** A message body or a part of one, as posted: any shape, read defensively. @typedef {Record<string, any>} Body */
-/** What literally appears in a text → what DingTalk shows (`@13800000000` → `@张三`). @typedef {Map<string, string>} Mentions */
+/** @typedef {import("./markdown.js").Mentions} Mentions */
 
 // ---------------------------------------------------------------- people, robots, avatars
 
@@ -116,104 +120,6 @@ function mentionsOf(body) {
   for (const user of state.users.values()) map.set(`@${user.name}`, `@${user.name}`);
   for (const app of state.apps.values()) map.set(`@${app.name}`, `@${app.name}`);
   return map;
-}
-
-/** @param {string} text */
-function escapeRegExp(text) {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}
-
-/**
- * Wraps every mention inside `root`'s text nodes in a highlighted span (DOM only, no HTML strings).
- * @param {Node} root
- * @param {Mentions} mentions
- */
-function highlightMentions(root, mentions) {
-  const keys = [...mentions.keys()].filter((k) => k.length > 1).sort((a, b) => b.length - a.length);
-  if (keys.length === 0) return;
-  const pattern = new RegExp(keys.map(escapeRegExp).join("|"), "g");
-  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
-  /** @type {Text[]} */
-  const nodes = [];
-  while (walker.nextNode()) nodes.push(/** @type {Text} */ (walker.currentNode));
-  for (const node of nodes) {
-    if (node.parentElement?.closest("a, code, .mention")) continue;
-    const text = node.data;
-    pattern.lastIndex = 0;
-    if (!pattern.test(text)) continue;
-    pattern.lastIndex = 0;
-    const fragment = document.createDocumentFragment();
-    let last = 0;
-    for (const match of text.matchAll(pattern)) {
-      fragment.append(text.slice(last, match.index));
-      fragment.append(h("span", { class: "mention" }, mentions.get(match[0]) ?? match[0]));
-      last = (match.index ?? 0) + match[0].length;
-    }
-    fragment.append(text.slice(last));
-    node.replaceWith(fragment);
-  }
-}
-
-// ---------------------------------------------------------------- markdown
-
-/** markdown-it configured for DingTalk's subset; null if the library failed to load. */
-const md = (() => {
-  // The global of markdown-it's browser build (index.html loads it before this module runs).
-  const factory = /** @type {{ markdownit?: typeof import("markdown-it").default }} */ (
-    /** @type {unknown} */ (window)
-  ).markdownit;
-  if (typeof factory !== "function") return null;
-  // breaks: DingTalk turns a single newline into a line break. Tables and strikethrough are not in its subset.
-  return factory({ html: false, linkify: false, breaks: true, typographer: false }).disable([
-    "table",
-    "strikethrough",
-  ]);
-})();
-
-/**
- * Renders DingTalk markdown into a container element.
- * @param {string} text
- * @param {Mentions} [mentions]
- */
-function markdown(text, mentions) {
-  const box = h("div", { class: "markdown" });
-  if (md) {
-    // The only innerHTML in this file: markdown-it's output with html:false (raw HTML arrives escaped).
-    const template = document.createElement("template");
-    template.innerHTML = md.render(String(text ?? ""));
-    for (const a of template.content.querySelectorAll("a")) {
-      const href = safeUrl(a.getAttribute("href"));
-      if (href) {
-        a.setAttribute("href", href);
-        a.setAttribute("target", "_blank");
-        a.setAttribute("rel", "noopener noreferrer");
-      } else a.removeAttribute("href");
-    }
-    for (const img of template.content.querySelectorAll("img")) {
-      const src = safeImageUrl(img.getAttribute("src"));
-      if (src) {
-        img.setAttribute("loading", "lazy");
-        img.setAttribute("referrerpolicy", "no-referrer");
-      } else img.replaceWith(image(img.getAttribute("src"), img.getAttribute("alt") ?? ""));
-    }
-    box.append(template.content);
-  } else {
-    box.classList.add("plain");
-    box.textContent = String(text ?? "");
-  }
-  if (mentions) highlightMentions(box, mentions);
-  return box;
-}
-
-/**
- * Plain text with line breaks and highlighted mentions.
- * @param {string} text
- * @param {Mentions} [mentions]
- */
-function plainText(text, mentions) {
-  const box = h("div", { class: "text" }, String(text ?? ""));
-  if (mentions) highlightMentions(box, mentions);
-  return box;
 }
 
 // ---------------------------------------------------------------- message bodies
@@ -463,27 +369,12 @@ function oaCard(oa) {
 }
 
 /**
- * @param {unknown} parts
- * @param {Mentions} mentions
- */
-function richText(parts, mentions) {
-  const box = h("div", { class: "text" });
-  for (const part of Array.isArray(parts) ? parts : []) {
-    if (part && typeof part.text === "string") box.append(part.text);
-    else if (part && (part.type === "picture" || part.pictureDownloadCode || part.downloadCode)) {
-      box.append(h("span", { class: "media-placeholder" }, "🖼 [图片]"));
-    }
-  }
-  if (mentions) highlightMentions(box, mentions);
-  return box;
-}
-
-/**
  * Builds the content of one message bubble from its DingTalk body.
  * @param {Message} record
+ * @param {string} [viewer] the userId the page speaks as (a card shows them their private data)
  * @returns {HTMLElement}
  */
-export function renderBody(record) {
+export function renderBody(record, viewer = "") {
   const body = bodyOf(record);
   const mentions = mentionsOf(body);
   const type = String(body.msgtype ?? "");
@@ -508,22 +399,17 @@ export function renderBody(record) {
     case "oa":
       return oaCard(body.oa ?? {});
     case "image":
-      return image(str(body.image, "picURL") || str(body.image, "media_id"), "图片", "message-image");
     case "picture":
-      return h("span", { class: "media-placeholder" }, "🖼 [图片]");
     case "richText":
-      return richText(content.richText ?? body.richText?.richText, mentions);
     case "voice":
     case "audio":
-      return h("span", { class: "media-placeholder" }, `🎤 [语音] ${str(content, "recognition")}`.trim());
     case "video":
-      return h("span", { class: "media-placeholder" }, "🎬 [视频]");
     case "file":
-      return h(
-        "span",
-        { class: "media-placeholder" },
-        `📎 [文件] ${str(content, "fileName") || str(body.file, "media_id")}`.trim(),
-      );
+      return renderMedia(record, body, mentions) ?? h("span", { class: "media-placeholder" }, `[${type}]`);
+    case "interactiveCard":
+      // A card's message (`via: "card"`) holds the card's current state; a person's interactiveCard is shown raw.
+      if (record.via === "card") return renderCard(body, viewer, record.sender?.name ?? "");
+      return h("pre", { class: "unknown-body" }, `[${type}] ${JSON.stringify(body, null, 2)}`);
     case "unknownMsgType":
       return h("span", { class: "media-placeholder" }, str(content, "unknownMsgType") || "[暂不支持的消息]");
     case "placeholder":
@@ -581,6 +467,17 @@ export function preview(record) {
     case "image":
     case "picture":
       return "[图片]";
+    case "audio":
+    case "voice":
+      return "[语音]";
+    case "video":
+      return "[视频]";
+    case "file":
+      return `[文件] ${str(body.content, "fileName") || str(body.file, "fileName")}`.trim();
+    case "richText":
+      return "[富文本]";
+    case "interactiveCard":
+      return record.via === "card" ? cardPreview(body) : "[卡片]";
     default:
       return `[${type}]`;
   }

@@ -121,4 +121,6 @@ export const state = {
   buffered: null,
   /** How many of the selected conversation's newest messages are drawn. */
   shown: PAGE_SIZE,
+  /** The record id of the message the composer's next text quotes (引用), or null. @type {string | null} */
+  quote: null,
 };
