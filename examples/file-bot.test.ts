@@ -130,6 +130,22 @@ describe("examples/file-bot.ts", () => {
     ]);
   });
 
+  it("reads each picture of a rich text (a group's @robot + pictures)", async () => {
+    const small = barChartPng([1], 10, 10);
+    const wide = barChartPng([1, 2], 200, 20);
+    const [a, b] = [await upload("a.png", small), await upload("b.png", wide)];
+    const content = {
+      richText: [
+        { text: "看看这两张" },
+        { type: "picture", mediaId: a.mediaId },
+        { type: "picture", mediaId: b.mediaId },
+      ],
+    };
+    expect(await send("richText", content)).toEqual([
+      `收到 2 张图片：\n1. image/png，${small.byteLength} 字节，10×10 像素\n2. image/png，${wide.byteLength} 字节，200×20 像素`,
+    ]);
+  });
+
   it("answers a PDF with its page count, another file with its size", async () => {
     const report = pdf(3);
     const { mediaId } = await upload("周报.pdf", report);

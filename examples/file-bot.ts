@@ -1,5 +1,6 @@
 /**
- * A bot that reads what people send it: a picture is answered with its type, size and dimensions, a PDF with
+ * A bot that reads what people send it: a picture (alone, or in a rich text: what a group's "@robot + picture"
+ * is) is answered with its type, size and dimensions, a PDF with
  * its page count, any other file with its size, a voice note with DingTalk's own recognition of it; and
  * "图表" (or "chart") is answered with a picture, a small bar chart drawn in code and sent with
  * `ctx.replyImage` (uploaded to `/media/upload`, then sent through the robot OpenAPI).
@@ -21,9 +22,19 @@ const MAX_BYTES = 20 * 1024 * 1024;
 
 bot.on("picture", async (ctx) => {
   const { data, contentType } = await ctx.download(undefined, { maxBytes: MAX_BYTES });
-  const size = imageSize(data);
-  const dimensions = size ? `，${size.width}×${size.height} 像素` : "";
-  await ctx.replyText(`收到图片：${contentType ?? "未知类型"}，${formatBytes(data.byteLength)}${dimensions}`);
+  await ctx.replyText(`收到图片：${describePicture(data, contentType)}`);
+});
+
+// In a group, "@robot" and a picture arrive as one rich text (text parts and pictures): read each picture.
+bot.on("richText", async (ctx) => {
+  const pictures = ctx.media.filter((part) => part.kind === "picture");
+  if (pictures.length === 0) return ctx.replyText(`收到文字：${ctx.text}`);
+  const lines: string[] = [];
+  for (const [i, part] of pictures.entries()) {
+    const { data, contentType } = await ctx.download(part, { maxBytes: MAX_BYTES });
+    lines.push(`${i + 1}. ${describePicture(data, contentType)}`);
+  }
+  return ctx.replyText(`收到 ${pictures.length} 张图片：\n${lines.join("\n")}`);
 });
 
 bot.on("file", async (ctx) => {
@@ -55,6 +66,13 @@ bot.on("text", (ctx) => ctx.replyText("发一张图片、一个文件或一条�
 bot.use((ctx) => ctx.replyText(`收到一条 ${ctx.message.msgtype} 消息`));
 
 export default bot;
+
+/** `image/png，407 字节，64×40 像素`. */
+function describePicture(data: Uint8Array, contentType: string | undefined): string {
+  const size = imageSize(data);
+  const dimensions = size ? `，${size.width}×${size.height} 像素` : "";
+  return `${contentType ?? "未知类型"}，${formatBytes(data.byteLength)}${dimensions}`;
+}
 
 /** `1.5 KB`, `2.0 MB`. */
 export function formatBytes(bytes: number): string {
