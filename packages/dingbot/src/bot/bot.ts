@@ -59,6 +59,11 @@ export interface BotOptions<C extends Context = Context> {
    * cache). Default: built on first use from appKey and appSecret.
    */
   cards?: Cards;
+  /**
+   * Card calls allowed per API per second for the card client the bot builds (default 20, DingTalk's figure
+   * for standard organisations); with the `cards` option, that client's own setting applies.
+   */
+  cardQps?: number;
   /** Clock and timers of streamed card replies (default the process's; tests pass a manual one). */
   streamTimer?: StreamTimer;
   /**
@@ -360,9 +365,9 @@ export class Bot<C extends Context = Context> extends Composer<C> {
       ...(o.fetch ? { fetch: o.fetch } : {}),
       ...(o.now ? { now: o.now } : {}),
       ...(o.logger ? { logger: o.logger } : {}),
-      // One quick retry of a throttled call here; the card streamer has its own budget above it, and a
-      // person waiting for an answer should get the markdown fallback in seconds, not after a minute.
-      throttleRetry: { retries: 1 },
+      // Card calls are paced per app and API by the client (shared with any AppClient of the same app) and
+      // never resent underneath; the card streamer's budget decides about a refusal, with the latest text.
+      ...(o.cardQps === undefined ? {} : { cardQps: o.cardQps }),
     });
     this.#cards = client.cards;
     return this.#cards;

@@ -30,13 +30,29 @@ export interface ApiRequest {
   query?: Record<string, string>;
   /** JSON body. */
   body?: unknown;
-  /** A body sent as it is instead of JSON (a multipart upload, see client/media.ts). */
-  rawBody?: { bytes: Uint8Array<ArrayBuffer>; contentType: string };
+  /**
+   * A body sent as it is instead of JSON (a multipart upload, see client/media.ts): a Blob, streamed and
+   * never copied whole; each attempt (throttling retry, fresh token) reads it again from the start.
+   */
+  rawBody?: RawBody;
   /** The access token and where it goes. */
   token?: { in: "query" | "header"; value: string };
   signal?: AbortSignal;
   /** Literal secrets to mask wherever they might appear (app secret). */
   secrets?: readonly (string | undefined)[];
+  /**
+   * `false`: a throttling answer is thrown at once, not resent. Card calls: their pacer holds the API
+   * instead, and the card streamer resends with the latest text (a resend here would carry a stale one and
+   * bypass the pacer).
+   */
+  retryThrottled?: false;
+}
+
+/** A body sent as it is: the Blob (e.g. a multipart body whose file part is backed by the file) and its type. */
+export interface RawBody {
+  blob: Blob;
+  /** e.g. `multipart/form-data; boundary=…` */
+  contentType: string;
 }
 
 /** How throttled calls are retried. */
@@ -80,8 +96,9 @@ export class ApiHttp {
    */
   async call(request: ApiRequest): Promise<unknown> {
     const { throttle } = this.config;
+    const retries = request.retryThrottled === false ? 0 : throttle.retries;
     return withRetry(() => this.#once(request), {
-      policy: { ...throttle, retryRateLimited: true },
+      policy: { ...throttle, retries, retryRateLimited: true },
       sleep: this.config.sleep,
       ...(request.signal ? { signal: request.signal } : {}),
       // Only throttling: any other refusal of an app-API call is not known to be safe to repeat.
@@ -114,10 +131,10 @@ export class ApiHttp {
     const headers: Record<string, string> = { accept: "application/json" };
     if (request.token?.in === "query") url.searchParams.set("access_token", request.token.value);
     if (request.token?.in === "header") headers[ACCESS_TOKEN_HEADER] = request.token.value;
-    let body: string | Uint8Array<ArrayBuffer> | undefined;
+    let body: string | Blob | undefined;
     if (request.rawBody !== undefined) {
       headers["content-type"] = request.rawBody.contentType;
-      body = request.rawBody.bytes;
+      body = request.rawBody.blob;
     } else if (request.body !== undefined) {
       headers["content-type"] = "application/json";
       body = JSON.stringify(request.body);

@@ -35,6 +35,7 @@ import {
   type ThrottleRetry,
 } from "./api-http.js";
 import { resolveBaseUrls } from "./base-url.js";
+import { type CardPacer, sharedCardPacer } from "./card-pacer.js";
 import { type CardEndpointCaller, Cards } from "./cards.js";
 import type { CallOptions, EndpointCaller } from "./endpoint-caller.js";
 import { Media, type MediaCaller } from "./media.js";
@@ -74,8 +75,13 @@ export interface AppClientOptions {
   earlyRefreshMs?: number;
   /** Share tokens beyond this process. */
   tokenStore?: TokenStore;
-  /** Retries of throttled calls (90018, 90002, Forbidden.AccessDenied.Qps*). */
+  /** Retries of throttled calls (90018, 90002, Forbidden.AccessDenied.Qps*); card calls are paced instead. */
   throttleRetry?: Partial<ThrottleRetry>;
+  /**
+   * Card calls allowed per API per second (default 20, DingTalk's figure for standard organisations). Every
+   * AppClient of the same app and host in the process shares one {@link CardPacer}.
+   */
+  cardQps?: number;
 }
 
 export type { CallOptions } from "./endpoint-caller.js";
@@ -115,6 +121,7 @@ export class AppClient implements EndpointCaller, CardEndpointCaller, MediaCalle
   readonly #logger: Logger;
   readonly #sleep: Sleep;
   readonly #now: () => number;
+  readonly #cardPacer: CardPacer;
 
   constructor(options: AppClientOptions) {
     if (!options.appKey) throw new TypeError("appKey is required (env DINGTALK_APP_KEY)");
@@ -163,6 +170,18 @@ export class AppClient implements EndpointCaller, CardEndpointCaller, MediaCalle
     });
     this.robot = new RobotApi(this, this.robotCode, this.media);
     this.cards = new Cards(this, { robotCode: this.robotCode });
+    // Shared by app and host: a bot's own card client and an AppClient of the same app count as one caller,
+    // as DingTalk counts them.
+    this.#cardPacer = sharedCardPacer(
+      `${baseUrl.api}|${options.appKey}`,
+      options.cardQps === undefined ? {} : { qps: options.cardQps },
+      { now: this.#now, sleep: this.#sleep },
+    );
+  }
+
+  /** The pacer of this app's card calls (shared with every AppClient of the same app and host). */
+  get cardPacer(): CardPacer {
+    return this.#cardPacer;
   }
 
   /** Tokens fetched from DingTalk so far, per style (for tests and the benchmark). */
@@ -208,7 +227,13 @@ export class AppClient implements EndpointCaller, CardEndpointCaller, MediaCalle
     args: CardEndpointRequest<K>,
     options: CallOptions = {},
   ): Promise<CardEndpointResponse<K>> {
-    return (await this.#invoke(name, CARD_ENDPOINTS[name], args, options)) as CardEndpointResponse<K>;
+    // Paced per API, and never resent underneath: the pacer holds the API after a refusal, and the caller
+    // (the card streamer) resends with the latest text.
+    return (await this.#cardPacer.run(
+      name,
+      () => this.#invoke(name, CARD_ENDPOINTS[name], args, options, false),
+      options.signal,
+    )) as CardEndpointResponse<K>;
   }
 
   /**
@@ -252,6 +277,7 @@ export class AppClient implements EndpointCaller, CardEndpointCaller, MediaCalle
     spec: Omit<EndpointSpec, "method"> & { method: ApiRequest["method"] },
     args: unknown,
     options: CallOptions,
+    retryThrottled?: false,
   ): Promise<unknown> {
     const checked = check(spec.request, args);
     if (!checked.ok) {
@@ -264,6 +290,7 @@ export class AppClient implements EndpointCaller, CardEndpointCaller, MediaCalle
       path: spec.path,
       ...(spec.params === "query" ? { query: stringify(params) } : { body: params }),
       ...(options.signal ? { signal: options.signal } : {}),
+      ...(retryThrottled === false ? { retryThrottled } : {}),
     };
     const body =
       spec.auth === "none" ? await this.#http.call(request) : await this.#withToken(spec.auth, request);

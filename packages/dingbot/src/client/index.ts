@@ -24,6 +24,13 @@ export {
 } from "./app-client.js";
 export { type BaseUrls, rebaseUrl, resolveBaseUrls } from "./base-url.js";
 export {
+  CARD_QPS_WINDOW_MS,
+  CardPacer,
+  type CardPacerOptions,
+  DEFAULT_CARD_QPS,
+  sharedCardPacer,
+} from "./card-pacer.js";
+export {
   type CardData,
   CardDeliveryError,
   type CardEndpointCaller,
