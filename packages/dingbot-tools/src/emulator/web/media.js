@@ -42,7 +42,7 @@ export function mediaOf(record) {
  */
 export function mediaUrl(info, { download = false } = {}) {
   const path = str(info, "downloadPath");
-  if (!/^\/_emulator\/media\/[A-Za-z0-9_@.-]+$/.test(path)) return null;
+  if (!/^\/_emulator\/media\/[A-Za-z0-9_@.%-]+$/.test(path)) return null;
   return download ? `${path}?download` : path;
 }
 
