@@ -42,6 +42,8 @@ export function updateMessage(record) {
   if (index < 0) return;
   state.messages[index] = record;
   redrawMessage(record);
+  // A card's new state changes its conversation's preview line.
+  if (record.via === "card") scheduleConversations();
 }
 
 /**
