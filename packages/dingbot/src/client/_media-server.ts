@@ -4,6 +4,7 @@
  * silent, expired), `/media/upload` (multipart, parsed) and the robot send endpoints. Not shipped.
  * @module
  */
+import { createHash } from "node:crypto";
 import { createServer, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
@@ -27,6 +28,10 @@ export interface RecordedUpload {
   fileName: string;
   size: number;
   formType: string | null;
+  /** sha256 (hex) of the file's bytes as received. */
+  sha256: string;
+  /** The request's Content-Length header (undefined when it came chunked). */
+  contentLength: string | undefined;
 }
 
 /** The fake. */
@@ -39,6 +44,8 @@ export interface MediaServer {
   readonly sends: { path: string; body: Record<string, unknown> }[];
   /** Bodies of `messageFiles/download`. */
   readonly downloadCalls: Record<string, unknown>[];
+  /** Answer this many coming uploads with DingTalk's throttling errcode 90018 (after reading them whole). */
+  throttleUploads: number;
   /** Bytes written for the last endless file before the client went away. */
   endlessWritten(): number;
   close(): Promise<void>;
@@ -103,7 +110,14 @@ export async function startMediaServer(): Promise<MediaServer> {
           fileName: (media as File).name,
           size: media.size,
           formType: form.get("type") as string | null,
+          // Hashed from its stream: a test spies on arrayBuffer() to show the client never calls it.
+          sha256: await sha256Of(media),
+          contentLength: req.headers["content-length"],
         });
+        if (fake.throttleUploads > 0) {
+          fake.throttleUploads -= 1;
+          return json(200, { errcode: 90018, errmsg: "请求太频繁" });
+        }
         return json(200, {
           errcode: 0,
           errmsg: "ok",
@@ -131,8 +145,9 @@ export async function startMediaServer(): Promise<MediaServer> {
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return {
+  const fake: MediaServer = {
     base,
+    throttleUploads: 0,
     files,
     uploads,
     sends,
@@ -144,6 +159,13 @@ export async function startMediaServer(): Promise<MediaServer> {
         server.close(() => resolve());
       }),
   };
+  return fake;
+}
+
+async function sha256Of(blob: Blob): Promise<string> {
+  const hash = createHash("sha256");
+  for await (const chunk of blob.stream()) hash.update(chunk);
+  return hash.digest("hex");
 }
 
 function serveFile(

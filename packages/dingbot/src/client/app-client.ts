@@ -32,6 +32,7 @@ import {
   type ApiRequest,
   DEFAULT_THROTTLE_RETRY,
   isInvalidTokenError,
+  type RawBody,
   type ThrottleRetry,
 } from "./api-http.js";
 import { resolveBaseUrls } from "./base-url.js";
@@ -258,7 +259,7 @@ export class AppClient implements EndpointCaller, CardEndpointCaller, MediaCalle
   async postMultipart(
     path: string,
     query: Record<string, string>,
-    body: { bytes: Uint8Array<ArrayBuffer>; contentType: string },
+    body: RawBody,
     options: CallOptions = {},
   ): Promise<unknown> {
     return this.#withToken("query", {

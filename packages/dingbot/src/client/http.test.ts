@@ -1,5 +1,10 @@
+import { createHash } from "node:crypto";
+import { openAsBlob } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { HttpError, RequestError } from "../errors.js";
 import { requestJson } from "./http.js";
@@ -84,5 +89,58 @@ describe("requestJson()", () => {
     const url = await serve((res, nth, socket) => (nth === 1 ? res.end('{"errcode":0}') : socket.destroy()));
     expect((await requestJson(undefined, { ...base, url })).body).toEqual({ errcode: 0 });
     expect((await requestJson(undefined, { ...base, url })).body).toEqual({ errcode: 0 });
+  });
+
+  it("streams a Blob body over node:http with its length, whole again on the retry after a reset", async () => {
+    // Each body's length header, size and hash; the second request on a socket is dropped unanswered.
+    const received: { length: string | undefined; size: number; sha256: string }[] = [];
+    const counts = new WeakMap<Socket, number>();
+    const server = createServer((req, res) => {
+      const hash = createHash("sha256");
+      let size = 0;
+      req.on("data", (chunk: Buffer) => {
+        hash.update(chunk);
+        size += chunk.byteLength;
+      });
+      req.on("end", () => {
+        const nth = (counts.get(req.socket) ?? 0) + 1;
+        counts.set(req.socket, nth);
+        received.push({ length: req.headers["content-length"], size, sha256: hash.digest("hex") });
+        if (nth === 1) res.end('{"errcode":0}');
+        else req.socket.destroy();
+      });
+    });
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/media/upload`;
+    const dir = await mkdtemp(join(tmpdir(), "dingbot-http-"));
+    try {
+      const data = new Uint8Array(2 * 1024 * 1024).map((_, i) => i % 253);
+      await writeFile(join(dir, "f"), data);
+      // A file-backed part between two strings, as client/media.ts builds a multipart body.
+      const body = new Blob(["head", await openAsBlob(join(dir, "f")), "tail"]);
+      const whole = createHash("sha256").update("head").update(data).update("tail").digest("hex");
+      expect((await requestJson(undefined, { ...base, url, body })).body).toEqual({ errcode: 0 });
+      expect((await requestJson(undefined, { ...base, url, body })).body).toEqual({ errcode: 0 });
+      const expected = { length: String(body.size), size: body.size, sha256: whole };
+      // The first call, the second (dropped on the kept-alive socket), and its retry on a fresh one.
+      expect(received).toEqual([expected, expected, expected]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("fails with a RequestError when a file-backed body cannot be read (the file changed)", async () => {
+    const url = await serve((res) => res.end('{"errcode":0}'));
+    const dir = await mkdtemp(join(tmpdir(), "dingbot-http-"));
+    try {
+      await writeFile(join(dir, "f"), new Uint8Array(1000));
+      const body = await openAsBlob(join(dir, "f"));
+      await writeFile(join(dir, "f"), new Uint8Array(10));
+      const error = await requestJson(undefined, { ...base, url, body }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(RequestError);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

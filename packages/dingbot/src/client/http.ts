@@ -8,6 +8,8 @@
  */
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
+import { pipeline, Readable } from "node:stream";
+import type { ReadableStream as NodeReadableStream } from "node:stream/web";
 import { HttpError, RequestError } from "../errors.js";
 
 /** One JSON request. */
@@ -15,8 +17,12 @@ export interface JsonRequest {
   method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
   /** Full URL; it may carry secrets, which never reach an error message. */
   url: string;
-  /** Request body, already serialised (bytes for a multipart upload). */
-  body?: string | Uint8Array<ArrayBuffer>;
+  /**
+   * Request body, already serialised. A multipart upload is a `Blob` (see client/media.ts): it is streamed,
+   * never copied into one buffer (a file-backed Blob is read from disk as it is sent), and each attempt
+   * reads it again from the start, so a retry resends the whole body.
+   */
+  body?: string | Blob;
   headers?: Record<string, string>;
   /** Gives up after this many ms (RequestError). */
   timeoutMs: number;
@@ -48,7 +54,10 @@ const httpsAgent = new HttpsAgent({ keepAlive: true });
 function nodeAttempt(request: JsonRequest, signal: AbortSignal): Promise<RawAnswer & { reused: boolean }> {
   const https = request.url.startsWith("https:");
   const headers: Record<string, string | number> = { ...request.headers };
-  if (request.body !== undefined) headers["content-length"] = Buffer.byteLength(request.body);
+  const { body } = request;
+  if (body !== undefined) {
+    headers["content-length"] = typeof body === "string" ? Buffer.byteLength(body) : body.size;
+  }
   return new Promise((resolve, reject) => {
     const req = (https ? httpsRequest : httpRequest)(
       request.url,
@@ -64,7 +73,14 @@ function nodeAttempt(request: JsonRequest, signal: AbortSignal): Promise<RawAnsw
       },
     );
     req.on("error", (error) => reject(Object.assign(error, { reused: req.reusedSocket })));
-    req.end(request.body);
+    if (typeof body === "string" || body === undefined) {
+      req.end(body);
+      return;
+    }
+    // Piped with backpressure: a chunk or two of the Blob is in memory at a time. Either side failing (a
+    // file-backed Blob whose file changed, a reset socket, an abort) destroys both, and the request's
+    // "error" above rejects; the callback has nothing left to do.
+    pipeline(Readable.fromWeb(body.stream() as NodeReadableStream<Uint8Array>), req, () => {});
   });
 }
 

@@ -1,7 +1,8 @@
+import { createHash } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { MediaError, RequestError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { MEDIA_MAX_BYTES } from "../protocol/api/media.js";
@@ -16,14 +17,39 @@ function memoryLogger(): Logger {
   return { debug: write, info: write, warn: write, error: write };
 }
 
-function client(): AppClient {
+function client(options: { fetch?: typeof fetch; sleep?: (ms: number) => Promise<void> } = {}): AppClient {
   return new AppClient({
     appKey: "dingapp",
     appSecret: "app-secret-value-0123456789",
     baseUrl: server.base,
     logger: memoryLogger(),
+    ...options,
   });
 }
+
+/** What kind of body a fetch was handed: the upload must be a Blob (streamed), never bytes. */
+function bodyKind(body: unknown): string {
+  if (body === undefined || body === null) return "none";
+  if (typeof body === "string") return "string";
+  if (body instanceof Blob) return "Blob";
+  if (body instanceof FormData) return "FormData";
+  if (body instanceof ReadableStream) return "ReadableStream";
+  if (ArrayBuffer.isView(body) || body instanceof ArrayBuffer) return "bytes";
+  return typeof body;
+}
+
+/** The global fetch, recording each upload's body kind and size. */
+function recordingFetch(bodies: { kind: string; size?: number }[]): typeof fetch {
+  return (input, init) => {
+    if (String(input).includes("/media/upload")) {
+      const body = init?.body;
+      bodies.push({ kind: bodyKind(body), ...(body instanceof Blob ? { size: body.size } : {}) });
+    }
+    return fetch(input, init);
+  };
+}
+
+const sha256 = (data: Uint8Array) => createHash("sha256").update(data).digest("hex");
 
 const bytes = (n: number, fill = 7) => new Uint8Array(n).fill(fill);
 
@@ -137,8 +163,75 @@ describe("media upload and send", () => {
     const uploaded = await client().media.upload("image", bytes(2048), { fileName: "chart.png" });
     expect(uploaded).toEqual({ mediaId: "@media1", type: "image", fileName: "chart.png", size: 2048 });
     expect(server.uploads).toEqual([
-      { type: "image", field: "media", fileName: "chart.png", size: 2048, formType: "image" },
+      {
+        type: "image",
+        field: "media",
+        fileName: "chart.png",
+        size: 2048,
+        formType: "image",
+        sha256: sha256(bytes(2048)),
+        contentLength: expect.stringMatching(/^\d+$/),
+      },
     ]);
+  });
+
+  it("streams a path's file to DingTalk as a Blob, never reading it whole (no copy of the file)", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "dingbot-media-"));
+    const arrayBuffers = [
+      vi.spyOn(Blob.prototype, "arrayBuffer"),
+      vi.spyOn(Response.prototype, "arrayBuffer"),
+      vi.spyOn(Request.prototype, "arrayBuffer"),
+    ];
+    try {
+      const path = join(dir, "big.zip");
+      const data = new Uint8Array(3 * 1024 * 1024).map((_, i) => (i * 31) % 251);
+      await writeFile(path, data);
+      const bodies: { kind: string; size?: number }[] = [];
+      const uploaded = await client({ fetch: recordingFetch(bodies) }).media.upload("file", path);
+      expect(uploaded).toMatchObject({ fileName: "big.zip", size: data.byteLength });
+      // fetch got the Blob itself: it streams it (a file-backed part from disk) and sets its length.
+      expect(bodies).toEqual([{ kind: "Blob", size: expect.any(Number) }]);
+      expect(server.uploads).toEqual([
+        expect.objectContaining({
+          fileName: "big.zip",
+          size: data.byteLength,
+          sha256: sha256(data),
+          contentLength: String(bodies[0]?.size),
+        }),
+      ]);
+      // Nobody turned a body or the file into one buffer (the old path: new Response(form).arrayBuffer()).
+      for (const spy of arrayBuffers) expect(spy).not.toHaveBeenCalled();
+    } finally {
+      for (const spy of arrayBuffers) spy.mockRestore();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("sends the whole body again when DingTalk throttles the upload", async () => {
+    server.throttleUploads = 1;
+    const bodies: { kind: string; size?: number }[] = [];
+    const sleeps: number[] = [];
+    const data = bytes(5000, 3);
+    const uploaded = await client({
+      fetch: recordingFetch(bodies),
+      sleep: async (ms) => void sleeps.push(ms),
+    }).media.upload("file", new Blob([data]), { fileName: "a.pdf" });
+    expect(uploaded.mediaId).toBe("@media2");
+    expect(sleeps).toHaveLength(1);
+    expect(bodies.map((b) => b.kind)).toEqual(["Blob", "Blob"]);
+    // Both attempts arrived whole: a Blob is read again from its start, unlike a stream body.
+    expect(server.uploads.map((u) => [u.size, u.sha256])).toEqual([
+      [5000, sha256(data)],
+      [5000, sha256(data)],
+    ]);
+  });
+
+  it("escapes a file name's quotes and line breaks, so it cannot end its header line", async () => {
+    // Percent-escaped on the wire as the HTML standard's form encoder does; the parser (Node's, as a
+    // browser's) unescapes them, so the name arrives whole and no header was injected.
+    const fileName = '周"报\r\nX-Evil: 1.pdf';
+    await client().media.upload("file", bytes(10), { fileName });
+    expect(server.uploads[0]).toMatchObject({ fileName, size: 10, formType: "file" });
   });
 
   it("checks DingTalk's limits before sending anything", async () => {
