@@ -119,6 +119,26 @@ describe("Replier (ctx.reply delivery)", () => {
     expect(calls[0]?.robotCode).toBe("dingxxxxr3xc0b");
   });
 
+  it("treats a sessionWebhook that is not a URL as unusable: apiFallback, or a clear ReplyUnavailableError", async () => {
+    // Found by the fuzz campaign: "not a url" passed the schema and the reply died on a bare TypeError.
+    const broken = groupText("x", { sessionWebhook: "not a url" });
+    const calls: ApiFallbackRequest[] = [];
+    const { result } = await handle(broken, (ctx) => ctx.replyText("via api"), {
+      inline: false,
+      baseUrl: session.url,
+      apiFallback: async (request) => {
+        calls.push(request);
+      },
+    });
+    expect(result).toEqual({ via: "api" });
+    expect(calls).toHaveLength(1);
+    const rejection = await handle(broken, (ctx) => ctx.replyText("hi"), { inline: false }).catch(
+      (e: unknown) => e,
+    );
+    expect((rejection as { error: Error }).error).toBeInstanceOf(ReplyUnavailableError);
+    expect((rejection as { error: Error }).error.message).toMatch(/sessionWebhook is not a URL/);
+  });
+
   it("treats errcode 300001 from the sessionWebhook as expired", async () => {
     session.answer = { status: 200, body: '{"errcode":300001,"errmsg":"session 不存在"}' };
     const calls: unknown[] = [];

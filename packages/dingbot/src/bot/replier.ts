@@ -110,14 +110,18 @@ export class Replier {
     if (tryInline && (await this.responder.replyInline?.(body))) return this.#chose("inline");
     const webhook = this.update.message.sessionWebhook;
     const expiresAt = this.update.message.sessionWebhookExpiredTime;
-    if (webhook && (expiresAt === undefined || this.config.now() <= expiresAt)) {
+    // A sessionWebhook that is not an http(s) URL is unusable, like an expired one: the OpenAPI still works.
+    const usable = webhook !== undefined && isHttpUrl(webhook);
+    if (usable && (expiresAt === undefined || this.config.now() <= expiresAt)) {
       if (await this.#postSession(webhook, body)) return this.#chose("session-webhook");
     }
     if (!this.config.apiFallback) {
       throw new ReplyUnavailableError(
-        webhook
-          ? "the sessionWebhook expired; pass apiFallback (see docs) to reply through the robot OpenAPI"
-          : "the message has no sessionWebhook; pass apiFallback (see docs) to reply through the robot OpenAPI",
+        !webhook
+          ? "the message has no sessionWebhook; pass apiFallback (see docs) to reply through the robot OpenAPI"
+          : usable
+            ? "the sessionWebhook expired; pass apiFallback (see docs) to reply through the robot OpenAPI"
+            : "the message's sessionWebhook is not a URL; pass apiFallback (see docs) to reply through the robot OpenAPI",
       );
     }
     const robotCode = this.update.message.robotCode ?? this.config.robotCode;
@@ -168,6 +172,11 @@ export class Replier {
       secrets,
     });
   }
+}
+
+/** Whether a text is an absolute http(s) URL. */
+function isHttpUrl(text: string): boolean {
+  return URL.canParse(text) && /^https?:$/.test(new URL(text).protocol);
 }
 
 /** The `session` query value of a sessionWebhook URL. */
