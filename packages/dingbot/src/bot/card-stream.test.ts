@@ -8,9 +8,12 @@ import type { InboundMessage } from "../protocol/inbound/robot-message.js";
 import { groupText, recordingResponder, T0, updateOf } from "./_fixtures.js";
 import { Bot, type BotOptions } from "./bot.js";
 import {
+  AI_CARD_FALLBACK_NOTE,
+  AI_CARD_OVERFLOW_NOTE,
   CardStreamer,
   CardStreamRefusedError,
   DEFAULT_STREAM_ERROR_LINE,
+  MARKDOWN_PART_MAX_BYTES,
   type StreamTimer,
   streamAiCard,
   streamAiCardTo,
@@ -324,7 +327,7 @@ describe("streamAiCard()", () => {
     const { timer, card, fallbacks, deps, refuseOpen } = setup();
     refuseOpen([qps(), qps(), qps()]);
     const result = await timer.runUntil(streamAiCard(tokens(timer, 10, 5), deps));
-    expect(result).toEqual({ via: "markdown", outTrackId: undefined, requests: 0 });
+    expect(result).toEqual({ via: "markdown", outTrackId: undefined, requests: 0, messages: 1 });
     expect(card.calls).toHaveLength(0);
     expect(fallbacks).toEqual([{ title: "回复", text: whole(10) }]);
 
@@ -406,6 +409,73 @@ describe("streamAiCard() over HTTP", () => {
     expect(result.via).toBe("markdown");
     expect(server.callsTo("PUT /v1.0/card/streaming")).toHaveLength(3);
     expect(fallbacks).toEqual(["the whole answer"]);
+  });
+
+  it("a card whose streaming was refused is marked failed (flowStatus 5) beside the fallback", async () => {
+    server.script.set("PUT /v1.0/card/streaming", [QPS_REFUSAL, QPS_REFUSAL]);
+    const fallbacks: string[] = [];
+    const result = await streamAiCard("the whole answer", deps(fallbacks), {
+      minIntervalMs: 1,
+      retry: { retries: 1, baseDelayMs: 1, maxDelayMs: 2 },
+    });
+    expect(result).toMatchObject({ via: "markdown", messages: 1 });
+    expect(fallbacks).toEqual(["the whole answer"]);
+    expect(server.callsTo("PUT /v1.0/card/instances").at(-1)?.body).toMatchObject({
+      cardData: { cardParamMap: { flowStatus: "5", msgContent: AI_CARD_FALLBACK_NOTE } },
+      cardUpdateOptions: { updateCardDataByKey: true },
+    });
+  });
+
+  it("a refused 'failed' update never fails the fallback", async () => {
+    server.script.set("PUT /v1.0/card/streaming", [PERMISSION_REFUSAL]);
+    server.script.set("PUT /v1.0/card/instances", [
+      { status: 200, body: { success: true, result: true } },
+      PERMISSION_REFUSAL,
+    ]);
+    const fallbacks: string[] = [];
+    const result = await streamAiCard("answer", deps(fallbacks), { minIntervalMs: 1 });
+    expect(result.via).toBe("markdown");
+    expect(fallbacks).toEqual(["answer"]);
+    expect(server.callsTo("PUT /v1.0/card/instances")).toHaveLength(2);
+  });
+
+  it("a text longer than the card holds: the card gets its head and a note, messages the rest", async () => {
+    const paragraph = (i: number) => `第${i}段 ${"字".repeat(200)}\n\n`;
+    const whole = Array.from({ length: 60 }, (_, i) => paragraph(i)).join("");
+    const fallbacks: string[] = [];
+    const result = await streamAiCard(
+      Array.from({ length: Math.ceil(whole.length / 500) }, (_, i) => whole.slice(i * 500, (i + 1) * 500)),
+      deps(fallbacks),
+      {
+        minIntervalMs: 1,
+        cardMaxBytes: 5000,
+      },
+    );
+    expect(result.via).toBe("card");
+    const last = server.callsTo("PUT /v1.0/card/streaming").at(-1)?.body;
+    expect(last).toMatchObject({ isFinalize: true });
+    const content = String(last?.content);
+    expect(Buffer.byteLength(JSON.stringify(content)) - 2).toBeLessThanOrEqual(5000);
+    expect(content.endsWith(AI_CARD_OVERFLOW_NOTE)).toBe(true);
+    const head = content.slice(0, -AI_CARD_OVERFLOW_NOTE.length);
+    expect(head.endsWith("\n\n")).toBe(true);
+    expect(result.messages).toBe(fallbacks.length);
+    expect(head + fallbacks.join("")).toBe(whole);
+    // Once full, the card was not sent the same head again for every new chunk.
+    const streams = server.callsTo("PUT /v1.0/card/streaming").map((c) => String(c.body.content));
+    expect(streams.filter((c) => c.endsWith(AI_CARD_OVERFLOW_NOTE)).length).toBeLessThanOrEqual(2);
+  });
+
+  it("a fallback longer than one message goes out in parts within MARKDOWN_PART_MAX_BYTES", async () => {
+    server.script.set("POST /v1.0/card/instances/createAndDeliver", [PERMISSION_REFUSAL]);
+    const whole = Array.from({ length: 400 }, (_, i) => `line ${i} ${"x".repeat(100)}\n`).join("");
+    const fallbacks: string[] = [];
+    const result = await streamAiCard(whole, deps(fallbacks));
+    expect(result).toMatchObject({ via: "markdown", messages: fallbacks.length });
+    expect(fallbacks.length).toBeGreaterThan(2);
+    expect(fallbacks.join("")).toBe(whole);
+    for (const part of fallbacks)
+      expect(Buffer.byteLength(part)).toBeLessThanOrEqual(MARKDOWN_PART_MAX_BYTES);
   });
 
   it("a missing card permission at creation falls back at once", async () => {

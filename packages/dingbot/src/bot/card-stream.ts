@@ -17,7 +17,9 @@ import {
   type CardData,
   type CardHandle,
   type CardTarget,
+  jsonStringCost,
   type RetryPolicy,
+  splitText,
   withRetry,
 } from "../client/index.js";
 import {
@@ -31,6 +33,7 @@ import {
 import { type Logger, silentLogger } from "../logger.js";
 import { AI_CARD_FLOW_STATUS, AI_CARD_KEYS, AI_CARD_TEMPLATE_ID } from "../protocol/api/cards.js";
 import { robotMessage } from "../protocol/api/msg-keys.js";
+import { ROBOT_MSG_PARAM_MAX_BYTES } from "../protocol/api/robot.js";
 
 /** The clock and timers of a streamer (the real ones by default; tests pass a manual one). */
 export interface StreamTimer {
@@ -283,7 +286,30 @@ export interface ReplyStreamOptions {
   retry?: Partial<CardRetryBudget>;
   /** The line appended when the source throws (default a short bilingual notice; never the error's text). */
   errorLine?: string;
+  /**
+   * Most bytes of text the card holds (JSON-escaped UTF-8, as the card's data is counted; default
+   * {@link AI_CARD_TEXT_MAX_BYTES}). A longer answer fills the card up to a paragraph or line boundary,
+   * ends it with {@link AI_CARD_OVERFLOW_NOTE}, and the rest follows as markdown messages.
+   */
+  cardMaxBytes?: number;
 }
+
+/**
+ * Default {@link ReplyStreamOptions.cardMaxBytes}: 200,000 bytes, below the 256 KiB of card data the emulator
+ * allows (DingTalk publishes no figure; docs/protocol-decisions.md, "Card data size"), leaving room for the
+ * title and the other variables.
+ */
+export const AI_CARD_TEXT_MAX_BYTES = 200_000;
+/** Ends the card's text when the answer is longer than the card holds. */
+export const AI_CARD_OVERFLOW_NOTE = "\n\n…（全文较长，余下内容见后续消息）";
+/** The card's text once it failed and the answer went out as markdown messages. */
+export const AI_CARD_FALLBACK_NOTE = "⚠️ 回答已作为消息发送 (the answer was sent as messages)";
+/**
+ * Most bytes of one markdown message's text (JSON-escaped): the robot OpenAPI takes a `msgParam` of at most
+ * 15,000 bytes ({@link ROBOT_MSG_PARAM_MAX_BYTES}, the tighter of its limit and the sessionWebhook's 20,000-byte
+ * body), less room for the title and the JSON around the text.
+ */
+export const MARKDOWN_PART_MAX_BYTES = ROBOT_MSG_PARAM_MAX_BYTES - 1000;
 
 /** How a streamed reply reached the person. */
 export interface ReplyStreamResult {
@@ -293,6 +319,11 @@ export interface ReplyStreamResult {
   outTrackId: string | undefined;
   /** Streaming requests started (retries included). */
   requests: number;
+  /**
+   * Markdown messages sent: with `via: "markdown"` the whole text; with `via: "card"` the rest of an answer
+   * longer than the card holds (0 when the card holds it all).
+   */
+  messages: number;
 }
 
 /** What {@link streamAiCard} needs around the streamer. */
@@ -303,7 +334,10 @@ export interface AiCardDeps {
    * not shown twice.
    */
   open(data: CardData): Promise<CardHandle>;
-  /** Sends the whole text as one markdown reply (when the card is refused). */
+  /**
+   * Sends one markdown message (the card was refused, or the answer is longer than the card holds). Called
+   * once per part, in order, each part within {@link MARKDOWN_PART_MAX_BYTES}.
+   */
   fallback(title: string, text: string): Promise<unknown>;
   timer?: StreamTimer;
   logger?: Logger;
@@ -338,14 +372,20 @@ export async function streamAiCard(
   const errorLine = `\n\n${options.errorLine ?? DEFAULT_STREAM_ERROR_LINE}`;
   let handle: CardHandle | undefined;
   let inputting = false;
+  const cap = new CardTextCap(options.cardMaxBytes ?? AI_CARD_TEXT_MAX_BYTES);
+  let sentFull = false;
   const streamer = new CardStreamer(
     async (content, flags) => {
       if (!handle) throw new Error("the card is not open");
+      const view = cap.view(content);
+      // Once the card is full, growing text no longer changes it: only the finalizing request goes out.
+      if (view.cut !== undefined && sentFull && !flags.isFinalize) return;
       if (!inputting) {
         await handle.update({ [AI_CARD_KEYS.flowStatus]: AI_CARD_FLOW_STATUS.inputting });
         inputting = true;
       }
-      await handle.streamContent(AI_CARD_KEYS.content, content, flags);
+      await handle.streamContent(AI_CARD_KEYS.content, view.content, flags);
+      sentFull = view.cut !== undefined;
     },
     {
       timer,
@@ -394,10 +434,28 @@ export async function streamAiCard(
   sourceDone = true;
   await opening;
 
-  const fallBack = async (outTrackId: string | undefined): Promise<ReplyStreamResult> => {
-    await deps.fallback(title, failed ? streamer.text + errorLine : streamer.text);
-    if (failed) throw sourceError;
-    return { via: "markdown", outTrackId, requests: streamer.requests };
+  const sendParts = (text: string) => sendMarkdownParts(deps, title, text);
+  const fallBack = async (card: CardHandle | undefined): Promise<ReplyStreamResult> => {
+    // The card would otherwise stay at "inputting" next to the answer: one best-effort update marks it
+    // failed. It runs beside the messages and its failure is only logged: the answer must not wait for it.
+    const marking = card
+      ?.update({
+        [AI_CARD_KEYS.content]: AI_CARD_FALLBACK_NOTE,
+        [AI_CARD_KEYS.flowStatus]: AI_CARD_FLOW_STATUS.failed,
+      })
+      .catch((error: unknown) =>
+        logger.warn(
+          { err: errorText(error), outTrackId: card.outTrackId },
+          "could not mark the refused AI card failed",
+        ),
+      );
+    try {
+      const messages = await sendParts(failed ? streamer.text + errorLine : streamer.text);
+      if (failed) throw sourceError;
+      return { via: "markdown", outTrackId: card?.outTrackId, requests: streamer.requests, messages };
+    } finally {
+      await marking;
+    }
   };
   if (!handle) return fallBack(undefined);
   const card = handle;
@@ -408,7 +466,7 @@ export async function streamAiCard(
       { err: errorText(error), outTrackId: card.outTrackId },
       "card streaming refused; sending markdown",
     );
-    return fallBack(card.outTrackId);
+    return fallBack(card);
   }
   const status = failed ? AI_CARD_FLOW_STATUS.failed : AI_CARD_FLOW_STATUS.finished;
   try {
@@ -420,8 +478,73 @@ export async function streamAiCard(
       "could not set the AI card's final status",
     );
   }
+  // What the card could not hold follows as messages, so the person still gets the whole answer.
+  const whole = streamer.text;
+  const { cut } = cap.view(whole);
+  const messages = cut === undefined ? 0 : await sendParts(whole.slice(cut));
   if (failed) throw sourceError;
-  return { via: "card", outTrackId: card.outTrackId, requests: streamer.requests };
+  return { via: "card", outTrackId: card.outTrackId, requests: streamer.requests, messages };
+}
+
+/**
+ * Sends a text as markdown messages of at most {@link MARKDOWN_PART_MAX_BYTES} each, cut at paragraph or line
+ * boundaries (client/split.ts), titled `title (i/n)` when there are several. One at a time, in order.
+ * @returns how many messages were sent
+ */
+async function sendMarkdownParts(deps: AiCardDeps, title: string, text: string): Promise<number> {
+  const budget = MARKDOWN_PART_MAX_BYTES - jsonBytes(title);
+  const parts = splitText(text, { maxBytes: Math.max(1000, budget), cost: jsonStringCost });
+  for (const [i, part] of parts.entries()) {
+    await deps.fallback(parts.length > 1 ? `${title} (${i + 1}/${parts.length})` : title, part);
+  }
+  return parts.length;
+}
+
+function jsonBytes(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i += 1)
+    bytes += jsonStringCost(text.charCodeAt(i), text.charCodeAt(i + 1));
+  return bytes;
+}
+
+/**
+ * What of a growing text the AI card shows: all of it while it fits in `maxBytes`, else the longest head that
+ * fits with {@link AI_CARD_OVERFLOW_NOTE}, cut at a paragraph or line boundary. The text only grows, so the cut,
+ * once found, never moves and is computed once (a 1 MiB answer is not measured again on every snapshot).
+ */
+class CardTextCap {
+  readonly #maxBytes: number;
+  #cut: number | undefined;
+
+  constructor(maxBytes: number) {
+    if (!(maxBytes >= 1000)) throw new TypeError("cardMaxBytes must be at least 1000");
+    this.#maxBytes = maxBytes;
+  }
+
+  /** The card's content for `text`, and where the rest starts (undefined when the card holds it all). */
+  view(text: string): { content: string; cut: number | undefined } {
+    if (this.#cut === undefined) this.#cut = this.#findCut(text);
+    if (this.#cut === undefined) return { content: text, cut: undefined };
+    return { content: text.slice(0, this.#cut) + AI_CARD_OVERFLOW_NOTE, cut: this.#cut };
+  }
+
+  #findCut(text: string): number | undefined {
+    // No JSON-escaped code unit costs more than 6 bytes: a text this short fits without measuring.
+    if (text.length * 6 <= this.#maxBytes) return undefined;
+    let bytes = 0;
+    let over = -1;
+    for (let i = 0; i < text.length; i += 1) {
+      bytes += jsonStringCost(text.charCodeAt(i), text.charCodeAt(i + 1));
+      if (bytes > this.#maxBytes) {
+        over = i;
+        break;
+      }
+    }
+    if (over === -1) return undefined;
+    // Only the head is split (never the whole answer): the first part is the card's text.
+    const budget = this.#maxBytes - jsonBytes(AI_CARD_OVERFLOW_NOTE);
+    return splitText(text.slice(0, over), { maxBytes: budget, cost: jsonStringCost })[0]!.length;
+  }
 }
 
 /** The chunks of a source, whatever its kind. */

@@ -232,8 +232,10 @@ export class Context {
    * Streams an answer into DingTalk's AI card: tokens or chunks from an async iterable, a `ReadableStream`
    * or a string. Requests are coalesced (one in flight, one per 300 ms, always the whole text so far); the
    * card ends "finished", or "failed" with a short line when the source throws (the error is rethrown). When
-   * DingTalk refuses the card (QPS, permission) beyond a small retry budget, the whole text goes out as one
-   * markdown reply instead, so the person always gets the answer.
+   * DingTalk refuses the card (QPS, permission) beyond a small retry budget, the whole text goes out as
+   * markdown replies instead (the card, if opened, is marked failed), so the person always gets the answer;
+   * an answer longer than the card holds (200 KB) ends the card with a note and the rest follows as markdown.
+   * Card calls are paced per app and API (20 per second by default, the bot's `cardQps`).
    * @param source - the answer, in chunks
    * @param options - the card's title, interval, retry budget, error line
    * @returns how the answer went out

@@ -25,6 +25,9 @@ export {
   matchesAction,
 } from "./card-action.js";
 export {
+  AI_CARD_FALLBACK_NOTE,
+  AI_CARD_OVERFLOW_NOTE,
+  AI_CARD_TEXT_MAX_BYTES,
   type AiCardDeps,
   type CardRetryBudget,
   CardStreamer,
@@ -36,6 +39,7 @@ export {
   DEFAULT_STREAM_INTERVAL_MS,
   DEFAULT_STREAM_TITLE,
   isWorthRetrying,
+  MARKDOWN_PART_MAX_BYTES,
   type ReplyStreamOptions,
   type ReplyStreamResult,
   realStreamTimer,
