@@ -80,6 +80,14 @@ describe.skipIf(!RUN)("Chat page: cards", () => {
     bot.command("/deploy", (ctx) =>
       ctx.replyCard({ templateId: "deploy.schema", data: { service: "<b>api</b>", status: "待批准" } }),
     );
+    // A model that fails half-way: the library finishes the card as failed (flowStatus 5).
+    bot.hears("出错", async (ctx) => {
+      async function* failing(): AsyncGenerator<string> {
+        yield "部分回答…";
+        throw new Error("模型超时");
+      }
+      await ctx.replyStream(failing(), { title: "AI 助手", minIntervalMs: 0 }).catch(() => undefined);
+    });
     bot.on("text", async (ctx) => {
       tokens = new Tokens();
       await ctx.replyStream(tokens, { title: "AI 助手", minIntervalMs: 0 });
@@ -138,6 +146,19 @@ describe.skipIf(!RUN)("Chat page: cards", () => {
     expect(await page.locator("#messages li.message[data-via=card]").getAttribute("aria-busy")).toBeNull();
     // One message for the card, redrawn in place, never a new one per update.
     expect(await page.locator("#messages li.message[data-via=card]").count()).toBe(1);
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+
+  it("shows an AI card the library failed (its source threw) as failed, with the text it had", async () => {
+    const { page, errors } = await open();
+    await page.selectOption("#composer-from", "lisi");
+    await page.fill("#composer-text", "出错");
+    await page.keyboard.press("Enter");
+    const card = page.locator('#messages li.message[data-via=card] .ai-card[data-state="failed"]');
+    await expect.poll(() => card.count(), { timeout: 10_000 }).toBe(1);
+    expect(await card.locator(".markdown").textContent()).toContain("部分回答…");
+    expect(await card.locator(".ai-card-foot.failed").textContent()).toContain("生成失败");
     expect(errors).toEqual([]);
     await page.context().close();
   });
@@ -244,6 +265,46 @@ describe.skipIf(!RUN)("Chat page: cards", () => {
     expect(view.find((c) => c.cardTemplateId === "deploy.schema")?.cardParamMap.status).toBe(
       "已批准（lisi）",
     );
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+
+  it("says so when a press does not reach the bot (a Stream bot that is not connected)", async () => {
+    const { store } = emulator;
+    const offline = store.createApp({ name: "离线机器人", mode: "stream" });
+    const conversation = store.createConversation({
+      type: "group",
+      title: "离线卡片群",
+      members: ["lisi"],
+      robots: [offline.robotCode],
+    });
+    const { accessToken } = (await (
+      await fetch(`${baseUrl}/v1.0/oauth2/accessToken`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ appKey: offline.appKey, appSecret: offline.appSecret }),
+      })
+    ).json()) as { accessToken: string };
+    const created = await fetch(`${baseUrl}/v1.0/card/instances/createAndDeliver`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-acs-dingtalk-access-token": accessToken },
+      body: JSON.stringify({
+        cardTemplateId: "deploy.schema",
+        outTrackId: "page-offline-1",
+        cardData: { cardParamMap: { service: "web", status: "待批准" } },
+        openSpaceId: `dtv1.card//IM_GROUP.${conversation.conversationId}`,
+        imGroupOpenDeliverModel: { robotCode: offline.robotCode },
+      }),
+    });
+    expect(created.status).toBe(200);
+    const opened = await openPage(browser, baseUrl);
+    const { page, errors } = opened;
+    await page.goto(`${baseUrl}/#c=${encodeURIComponent(conversation.conversationId)}`);
+    await page.waitForSelector("body[data-ready=true]");
+    await page.click('#messages .interactive-card button[data-action-id="reject"]');
+    await expect.poll(() => page.getAttribute("#composer-status", "data-kind")).toBe("error");
+    expect(await page.textContent("#composer-status")).toContain("机器人没有收到「驳回」");
+    expect(await page.locator('#messages dd[data-key="status"]').textContent()).toBe("待批准");
     expect(errors).toEqual([]);
     await page.context().close();
   });
