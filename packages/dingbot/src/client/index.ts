@@ -12,6 +12,7 @@ export {
   type ApiRequest,
   DEFAULT_THROTTLE_RETRY,
   isInvalidTokenError,
+  type RawBody,
   type ThrottleRetry,
   toApiError,
 } from "./api-http.js";

@@ -207,6 +207,26 @@ describe("media upload and send", () => {
     }
   });
 
+  it("fails with a RequestError when the file changes between the check and the upload", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "dingbot-media-"));
+    try {
+      const path = join(dir, "report.pdf");
+      await writeFile(path, bytes(4096));
+      // The file is read only as it is sent, so a change after the size check is found then, not sent.
+      const rewriting: typeof fetch = async (input, init) => {
+        if (String(input).includes("/media/upload")) await writeFile(path, bytes(10));
+        return fetch(input, init);
+      };
+      const error = await client({ fetch: rewriting })
+        .media.upload("file", path)
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(RequestError);
+      expect(server.uploads).toEqual([]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it("sends the whole body again when DingTalk throttles the upload", async () => {
     server.throttleUploads = 1;
     const bodies: { kind: string; size?: number }[] = [];

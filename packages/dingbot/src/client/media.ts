@@ -376,7 +376,7 @@ async function toBlob(
  * @param file - the file
  * @param fileName - the name in its Content-Disposition
  */
-export function multipartBody(
+function multipartBody(
   fields: readonly (readonly [string, string])[],
   field: string,
   file: Blob,
