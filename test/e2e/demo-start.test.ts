@@ -90,7 +90,8 @@ describe("dingbot demo", () => {
   });
 
   it("sends its sample traffic once; the bots answer and the page shows the demo group", async () => {
-    const deadline = Date.now() + 30_000;
+    // The traffic now includes an AI card streamed for ~3 s, a button press and a picture exchange.
+    const deadline = Date.now() + 60_000;
     while (!stderr.includes("demo: sample traffic sent")) {
       if (Date.now() > deadline) throw new Error(`no traffic:\n${stderr}`);
       await new Promise((r) => setTimeout(r, 100));
@@ -144,7 +145,7 @@ describe("dingbot demo", () => {
     } finally {
       await browser.close();
     }
-  });
+  }, 90_000);
 
   it("stops everything on Ctrl-C and leaves no process or port behind", async () => {
     const answerUrl = /HTTP callback at (http:\S+)/.exec(stdout)?.[1];
