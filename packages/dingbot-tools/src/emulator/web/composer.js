@@ -179,5 +179,9 @@ export async function sendAttachment() {
   } finally {
     ui.fileInput.value = "";
     for (const el of [ui.attachPicture, ui.attachFile]) el.disabled = ui.text.disabled;
+    // The button lost the focus while it was disabled: give it back, for the keyboard user who chose it.
+    if (!document.activeElement || document.activeElement === document.body) {
+      (kind === "picture" ? ui.attachPicture : ui.attachFile).focus();
+    }
   }
 }

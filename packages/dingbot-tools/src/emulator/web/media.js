@@ -10,19 +10,7 @@ import { highlightMentions } from "./markdown.js";
 /** A message body or a part of one, as posted: any shape, read defensively. @typedef {Record<string, any>} Body */
 /** @typedef {import("./markdown.js").Mentions} Mentions */
 
-/**
- * @typedef {object} MediaInfo One file of a message, as the emulator records it.
- * @property {string} [kind] picture, audio, video or file
- * @property {string} mediaId
- * @property {string} fileName
- * @property {string} [contentType]
- * @property {number} [size]
- * @property {string} downloadPath `/_emulator/media/<mediaId>`
- * @property {string | number} [duration]
- * @property {string} [recognition]
- * @property {string} [videoType]
- * @property {MediaInfo} [cover]
- */
+/** @typedef {import("./state.js").MediaInfo} MediaInfo */
 
 /**
  * The files of a record, in the order they appear.

@@ -51,10 +51,28 @@
  */
 
 /**
+ * @typedef {object} MediaInfo One file of a message, as the emulator records it.
+ * @property {string} [kind] picture, audio, video or file
+ * @property {string} mediaId
+ * @property {string} fileName
+ * @property {string} [contentType]
+ * @property {number} [size]
+ * @property {string} downloadPath `/_emulator/media/<mediaId>`
+ * @property {string | number} [duration]
+ * @property {string} [recognition]
+ * @property {string} [videoType]
+ * @property {MediaInfo} [cover]
+ */
+
+/**
  * @typedef {object} MessageMeta Extras of a message (free-form; these are the ones the page reads).
  * @property {string} [msgId] a person's message: the DingTalk msgId that replies name in `replyTo`
  * @property {Delivery} [delivery] a person's message: the delivery outcome
  * @property {string} [atRobot] a person's message: the robot it was addressed to
+ * @property {MediaInfo[]} [media] the message's files (pictures, voice, video, files)
+ * @property {{ msgId: string; messageId: string; msgtype: string; senderName: string; text?: string }} [quote]
+ *   a quoted reply: the message it quotes
+ * @property {string} [outTrackId] a card's message: the card
  */
 
 /**
