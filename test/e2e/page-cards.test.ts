@@ -269,6 +269,50 @@ describe.skipIf(!RUN)("Chat page: cards", () => {
     await page.context().close();
   });
 
+  it("shows a legacy robot interactive card (interactiveCards/send) and its update", async () => {
+    const { page, errors } = await open();
+    const { accessToken } = (await (
+      await fetch(`${baseUrl}/v1.0/oauth2/accessToken`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ appKey: app.appKey, appSecret: app.appSecret }),
+      })
+    ).json()) as { accessToken: string };
+    const call = (method: string, path: string, body: unknown) =>
+      fetch(`${baseUrl}${path}`, {
+        method,
+        headers: { "content-type": "application/json", "x-acs-dingtalk-access-token": accessToken },
+        body: JSON.stringify(body),
+      });
+    const sent = await call("POST", "/v1.0/im/v1.0/robot/interactiveCards/send", {
+      cardTemplateId: "StandardCard",
+      cardBizId: "page-legacy-1",
+      robotCode: app.robotCode,
+      openConversationId: groupId,
+      cardData: JSON.stringify({
+        header: { title: { type: "text", text: "磁盘告警<b>!</b>" } },
+        contents: [{ type: "markdown", text: "**web-01** 磁盘 91%<script>window.pwned=1</script>" }],
+      }),
+    });
+    expect(sent.status).toBe(200);
+    const card = page.locator("#messages .legacy-card");
+    await expect.poll(() => card.count()).toBe(1);
+    expect(await card.locator(".card-title").textContent()).toBe("磁盘告警<b>!</b>");
+    expect(await card.locator(".markdown strong").textContent()).toBe("web-01");
+    expect(await card.locator("b, script").count()).toBe(0);
+    const updated = await call("PUT", "/v1.0/im/robots/interactiveCards", {
+      cardBizId: "page-legacy-1",
+      cardData: JSON.stringify({ contents: [{ type: "markdown", text: "已恢复" }] }),
+      updateOptions: { updateCardDataByKey: true },
+    });
+    expect(updated.status).toBe(200);
+    await expect.poll(async () => (await card.locator(".markdown").textContent())?.trim()).toBe("已恢复");
+    expect(await card.locator(".card-title").textContent()).toBe("磁盘告警<b>!</b>");
+    expect(await page.evaluate(() => (window as { pwned?: number }).pwned)).toBeUndefined();
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+
   it("says so when a press does not reach the bot (a Stream bot that is not connected)", async () => {
     const { store } = emulator;
     const offline = store.createApp({ name: "离线机器人", mode: "stream" });
