@@ -10,13 +10,22 @@
 //    emulator whose cardQps is DingTalk's documented 20 calls per app per API per second: lost answers (each
 //    must be a finished card or the markdown fallback) and, per answer, the 403s the emulator answered after
 //    that answer's first refusal.
-// 3. Memory: a 1 MiB answer streamed (child process with --expose-gc): heap and RSS over the baseline, in MiB.
+// 3. Memory: a 1 MiB answer streamed (child process with --expose-gc): heap and RSS over the baseline, in MiB;
+//    and the same answer against the emulator (request bodies capped at 1,000,000 bytes, card data at 262,144):
+//    the card's head plus the markdown messages must give back the whole answer.
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { createInterface } from "node:readline";
-import { AppClient, Bot, DEFAULT_STREAM_INTERVAL_MS, streamAiCardTo, streamTransport } from "dingbot-sdk";
+import {
+  AI_CARD_OVERFLOW_NOTE,
+  AppClient,
+  Bot,
+  DEFAULT_STREAM_INTERVAL_MS,
+  streamAiCardTo,
+  streamTransport,
+} from "dingbot-sdk";
 import { startCardServer } from "../packages/dingbot/src/client/_card-server.ts";
 
 const CARD_QPS = 20; // DingTalk: 20 QPS per app per API for standard organisations (docs/cards.md, Limits)
@@ -273,6 +282,27 @@ async function throttled(world) {
     answersWithMore: after.filter((n) => n > 0).length,
     sameGuidRepeats: sameBodyRepeats,
     afterSameGuid,
+    refusedAfterFirst403Anywhere: (() => {
+      // 403s after the app's very first refusal, whichever answer: what the pacer should bring to 0.
+      const sorted = cardCalls.slice().sort((a, b) => a.start - b.start);
+      const first = sorted.findIndex((c) => c.status === 403);
+      return first < 0 ? 0 : sorted.slice(first + 1).filter((c) => c.status === 403).length;
+    })(),
+    busiestSecond: (() => {
+      // The most card calls of one API answered within any one second (the emulator counts arrivals).
+      let most = 0;
+      for (const api of new Set(cardCalls.map((c) => c.path))) {
+        const ends = cardCalls
+          .filter((c) => c.path === api && c.status !== 403)
+          .map((c) => c.end)
+          .sort((a, b) => a - b);
+        for (let i = 0, j = 0; i < ends.length; i += 1) {
+          while (ends[i] - ends[j] >= 1000) j += 1;
+          most = Math.max(most, i - j + 1);
+        }
+      }
+      return most;
+    })(),
     cardStates: cards.reduce((acc, c) => {
       acc[c.flowStatus ?? "?"] = (acc[c.flowStatus ?? "?"] ?? 0) + 1;
       return acc;
@@ -317,8 +347,21 @@ async function memory() {
     .filter((c) => c.body.outTrackId === result.outTrackId)
     .at(-1);
   const content = String(last?.body.content ?? "");
+  // The card holds the head (with a note when the answer is longer); the rest went out as markdown messages.
+  const head = content.endsWith(AI_CARD_OVERFLOW_NOTE)
+    ? content.slice(0, -AI_CARD_OVERFLOW_NOTE.length)
+    : content;
+  const rest = fake
+    .callsTo("POST /v1.0/robot/groupMessages/send")
+    .map((c) => JSON.parse(String(c.body.msgParam)).text)
+    .join("");
   result.textEqual =
-    last?.body.isFinalize === true && createHash("sha256").update(content).digest("hex") === result.sha256;
+    last?.body.isFinalize === true &&
+    createHash("sha256")
+      .update(head + rest)
+      .digest("hex") === result.sha256;
+  result.cardChars = head.length;
+  result.messages = fake.callsTo("POST /v1.0/robot/groupMessages/send").length;
   result.finalBytes = last?.bytes;
   await fake.close();
   return result;
@@ -329,6 +372,17 @@ async function oneMibAgainstEmulator(world) {
   const log = [];
   const client = new AppClient({ ...world.app, baseUrl: world.base, fetch: recordingFetch(log) });
   const whole = "x".repeat(1024 * 1024);
+  const calls = () => {
+    // Consecutive calls of the same route and status are counted, not listed one by one.
+    const out = [];
+    for (const e of log) {
+      const name = `${e.method} ${e.path} ${e.status}`;
+      const lastOne = out.at(-1);
+      if (lastOne?.name === name) lastOne.n += 1;
+      else out.push({ name, n: 1 });
+    }
+    return out.map((c) => (c.n > 1 ? `${c.name} ×${c.n}` : c.name));
+  };
   try {
     const result = await streamAiCardTo(
       client,
@@ -338,11 +392,28 @@ async function oneMibAgainstEmulator(world) {
         retry: { retries: 0 },
       },
     );
-    return { outcome: `via ${result.via}`, calls: log.map((e) => `${e.method} ${e.path} ${e.status}`) };
+    const card = await control(world.base, "GET", `/_emulator/cards/${result.outTrackId}`);
+    const content = card.cardParamMap.msgContent;
+    const head = content.endsWith(AI_CARD_OVERFLOW_NOTE)
+      ? content.slice(0, -AI_CARD_OVERFLOW_NOTE.length)
+      : content;
+    const messages = await control(
+      world.base,
+      "GET",
+      `/_emulator/messages?conversationId=${encodeURIComponent(world.group)}`,
+    );
+    const rest = messages
+      .filter((m) => m.body?.msgtype === "markdown" && m.body.markdown?.title?.startsWith("回复"))
+      .map((m) => m.body.markdown.text)
+      .join("");
+    return {
+      outcome: `via ${result.via}, card flowStatus ${card.flowStatus} holding ${head.length} characters, ${result.messages} markdown messages; card + messages = the whole answer: ${head + rest === whole}`,
+      calls: calls(),
+    };
   } catch (error) {
     return {
       outcome: `threw: ${error instanceof Error ? error.message : String(error)}`,
-      calls: log.map((e) => `${e.method} ${e.path} ${e.status}`),
+      calls: calls(),
     };
   }
 }
@@ -375,7 +446,9 @@ try {
 
   const m = await memory();
   console.log("\n3. a 1 MiB answer (1,024 chunks of 1 KiB, 1 ms apart)");
-  console.log(`   answered via ${m.via}, ${m.requests} streaming requests, text equal: ${m.textEqual}`);
+  console.log(
+    `   answered via ${m.via}, ${m.requests} streaming requests; the card holds ${m.cardChars} characters, ${m.messages} markdown messages the rest; card + messages = the source: ${m.textEqual}`,
+  );
   console.log(
     `   peak over baseline: heapUsed ${m.heapPeak.toFixed(2)} MiB, heap+external ${m.heapExtPeak.toFixed(2)} MiB, rss ${m.rssPeak.toFixed(2)} MiB`,
   );
@@ -413,6 +486,10 @@ try {
   );
   console.log(
     `   streaming calls repeated with the same guid (the app client's own throttle retry): ${r.sameGuidRepeats}; of the 403s after a first refusal, ${r.afterSameGuid} were such repeats`,
+  );
+  console.log(`   403s after the app's first refusal (any answer): ${r.refusedAfterFirst403Anywhere}`);
+  console.log(
+    `   most accepted calls of one API answered within one second: ${r.busiestSecond} (cardQps ${CARD_QPS})`,
   );
   console.log(`   cards in the emulator by flowStatus: ${JSON.stringify(r.cardStates)}`);
   for (const [api, v] of Object.entries(r.byApi))

@@ -492,12 +492,35 @@ export async function streamAiCard(
  * @returns how many messages were sent
  */
 async function sendMarkdownParts(deps: AiCardDeps, title: string, text: string): Promise<number> {
-  const budget = MARKDOWN_PART_MAX_BYTES - jsonBytes(title);
-  const parts = splitText(text, { maxBytes: Math.max(1000, budget), cost: jsonStringCost });
+  const budget = Math.max(1000, MARKDOWN_PART_MAX_BYTES - jsonBytes(title));
+  const parts = splitInWindows(text, budget);
   for (const [i, part] of parts.entries()) {
     await deps.fallback(parts.length > 1 ? `${title} (${i + 1}/${parts.length})` : title, part);
   }
   return parts.length;
+}
+
+/**
+ * {@link splitText} over windows of a few parts at a time: splitText keeps 9 bytes per character of its input
+ * while it works, which for a 1 MiB answer would be ten times the answer. Each window's last part may be cut
+ * short by the window's end, so it is split again with the next window. The parts still join to the text.
+ */
+function splitInWindows(text: string, maxBytes: number): string[] {
+  const parts: string[] = [];
+  // Every character costs at least one byte, so a window of 4 × maxBytes characters holds at least 4 parts.
+  const windowChars = maxBytes * 4;
+  for (let start = 0; start < text.length; ) {
+    const window = text.slice(start, start + windowChars);
+    const chunks = splitText(window, { maxBytes, cost: jsonStringCost });
+    if (start + window.length >= text.length) {
+      parts.push(...chunks);
+      break;
+    }
+    const whole = chunks.length > 1 ? chunks.slice(0, -1) : chunks;
+    parts.push(...whole);
+    for (const chunk of whole) start += chunk.length;
+  }
+  return parts;
 }
 
 function jsonBytes(text: string): number {
