@@ -23,7 +23,25 @@ function nearBottom() {
 
 function scrollToBottom() {
   ui.messages.scrollTop = ui.messages.scrollHeight;
+  following = true;
 }
+
+/** Whether the reader is at the end of the list (updated as they scroll). */
+let following = true;
+ui.messages.addEventListener("scroll", () => (following = nearBottom()), { passive: true });
+// Pictures and video covers load after their message is drawn and push the list down: keep a reader who was
+// at the end there. (`load` does not bubble; listen in the capture phase.)
+ui.messages.addEventListener(
+  "load",
+  (event) => {
+    if (following && event.target instanceof HTMLImageElement) scrollToBottom();
+  },
+  true,
+);
+// The list gets shorter when the composer grows (a quote above the input, a taller text box): same rule.
+new ResizeObserver(() => {
+  if (following) scrollToBottom();
+}).observe(ui.messages);
 
 /** Draws the selected conversation's messages. */
 export function renderMessages() {
