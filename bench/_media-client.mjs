@@ -1,13 +1,14 @@
 // Child process of bench/media.mjs: one download + re-upload of a person's file, in a fresh process so that
 // its memory is its own. argv[2] is the contender:
 //   dingbot-file   client.media.download(code, {as: "stream"}) piped to a temporary file, then
-//                  client.media.upload("file", path) (a Blob backed by the file: fs.openAsBlob)
+//                  client.media.upload("file", path) (a Blob backed by the file: fs.openAsBlob, inside the
+//                  multipart Blob [head, file, tail] that fetch streams)
 //   dingbot-blob   the same stream collected into a Blob (new Response(stream).blob()), then uploaded
 //   bare           fetch: messageFiles/download, GET the URL into a Blob (response.blob()), POST a FormData
 //                  with it to /media/upload (the baseline of the goals)
 //   bare-streamed  fetch, streamed both ways: the GET piped to a temporary file, then a FormData holding
-//                  fs.openAsBlob(path) given to fetch as the body (undici streams it): what a streamed
-//                  upload in the library would cost
+//                  fs.openAsBlob(path) given to fetch as the body (undici streams it): the floor of a
+//                  streamed download + upload
 // Tokens are fetched before the clock starts. Each phase (download, upload) is measured on its own: its
 // time, the peak RSS above the RSS at its start (VmHWM after `echo 5 > /proc/self/clear_refs`: the kernel's
 // own high-water mark, no sampling), and the peak of process.memoryUsage().arrayBuffers above its start
