@@ -1,8 +1,8 @@
 /**
  * `dingbot card send | update | stream` end to end: the real CLI (spawned from source) against an in-test
  * DingTalk that plays the token and card endpoints and keeps each card's state (template, space, data,
- * streamed text). The emulator does not implement cards yet; the assertions read the state through the
- * small {@link CardBackend} interface, so the same tests can run against the emulator once it does.
+ * streamed text) and can script refusals; test/e2e/card-cli-emulator.test.ts runs the commands against the
+ * emulator. The assertions read the state through the small {@link CardBackend} interface.
  */
 import { spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
