@@ -7,7 +7,7 @@
  * Fetch handler in-process, a share through `handler.listen()` (node:http, what serve runs) over a socket.
  */
 import { createHmac } from "node:crypto";
-import { type HttpHandler, httpTransport, type RunningHttpServer } from "dingbot-sdk/bot";
+import { type HttpCallbackHandler, httpTransport, type RunningHttpServer } from "dingbot-sdk/bot";
 import { InboundMessageSchema } from "dingbot-sdk/protocol";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -44,7 +44,7 @@ const PATH = "/dd_robot";
 const SECRETS = [APP_SECRET, SESSION, FAKE_ACCESS_TOKEN];
 
 const log = new LogTap(['"msg":"callback"']);
-let handler: HttpHandler;
+let handler: HttpCallbackHandler;
 let server: RunningHttpServer;
 let socket: SocketClient;
 let validCount = 0;

@@ -8,7 +8,7 @@
 import type { Logger } from "../logger.js";
 import { verifySignature } from "../protocol/signing.js";
 import type { ApiFallback } from "./replier.js";
-import { httpTransport, type UpdateHandler } from "./transports/http.js";
+import { type BotLike, httpTransport } from "./transports/http.js";
 import {
   CALL_HANDLER,
   HEALTH_PATH,
@@ -30,7 +30,7 @@ import type { Transport } from "./transports/transport.js";
  * What {@link Bots} needs from a bot: a `Bot` fits, also one loaded from another copy of dingbot (a bot
  * file run by `dingbot serve` may import its own), which is why this is a shape and not the class.
  */
-export interface BotsMember extends UpdateHandler {
+export interface BotsMember extends BotLike {
   /** Fills options the bot was built without (a `Bot`'s `configure`). */
   configure(defaults: {
     appKey?: string | undefined;

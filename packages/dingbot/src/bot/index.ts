@@ -102,15 +102,30 @@ export {
 } from "./replier.js";
 // HTTP callback transport.
 export {
+  type BotLike,
   createHttpHandler,
-  type HttpHandler,
+  type HttpCallbackHandler,
   type HttpServerTransport,
   type HttpServerTransportOptions,
   httpServerTransport,
-  type UpdateHandler,
 } from "./transports/http.js";
 
-import { httpTransport as makeHttpCallbackHandler } from "./transports/http.js";
+import {
+  type BotLike,
+  type HttpCallbackHandler,
+  httpTransport as makeHttpCallbackHandler,
+} from "./transports/http.js";
+
+/**
+ * The old name of {@link HttpCallbackHandler}.
+ * @deprecated use `HttpCallbackHandler`
+ */
+export type HttpHandler = HttpCallbackHandler;
+/**
+ * The old name of {@link BotLike}.
+ * @deprecated use `BotLike`
+ */
+export type UpdateHandler = BotLike;
 
 /**
  * Answers DingTalk's signed HTTP callbacks for a bot: a request handler to mount or `listen()` with, not a

@@ -16,7 +16,7 @@ import { listenHttp, type RunningHttpServer } from "./http-node.js";
 import type { Dispatch, Responder, Transport, TransportHooks, Update } from "./transport.js";
 
 /** The handler {@link httpTransport} returns. */
-export interface HttpHandler {
+export interface HttpCallbackHandler {
   (request: Request): Promise<Response>;
   /** The server-independent core (used by toNodeListener). */
   readonly [CALL_HANDLER]: HttpCallHandler;
@@ -29,7 +29,7 @@ export interface HttpHandler {
 }
 
 /** Anything with the Bot's entry point (a Bot, possibly loaded from another copy of dingbot). */
-export interface UpdateHandler {
+export interface BotLike {
   handleUpdate(update: Update, responder: Responder): Promise<void>;
   /** Card callbacks (a Bot's `bot.action` handlers), served on `cardPath` when `cardApiSecret` is set. */
   handleCardCallback?(body: unknown): Promise<unknown>;
@@ -48,7 +48,7 @@ export interface UpdateHandler {
  * const handler = httpTransport(bot, { appSecret: process.env.DINGTALK_APP_SECRET!, path: "/dd_robot" });
  * const server = await handler.listen(3000);
  */
-export function httpTransport(bot: UpdateHandler, options: HttpTransportOptions): HttpHandler {
+export function httpTransport(bot: BotLike, options: HttpTransportOptions): HttpCallbackHandler {
   const hooks: TransportHooks = bot.handleCardCallback
     ? { cardCallback: (body) => bot.handleCardCallback?.(body) ?? Promise.resolve(undefined) }
     : {};
@@ -64,7 +64,7 @@ export function createHttpHandler(
   dispatch: Dispatch,
   options: HttpTransportOptions,
   hooks?: TransportHooks,
-): HttpHandler {
+): HttpCallbackHandler {
   const core = createCallHandler(dispatch, options, hooks);
   const handler = async (request: Request): Promise<Response> => toResponse(await core(fromRequest(request)));
   return Object.assign(handler, {

@@ -8,6 +8,7 @@ import { WebSocket as WsWebSocket } from "ws";
 import { resolveBaseUrls } from "../../../client/base-url.js";
 import { type Logger, silentLogger } from "../../../logger.js";
 import { CARD_CALLBACK_TOPIC, ROBOT_MESSAGE_TOPIC } from "../../../protocol/index.js";
+import { VERSION } from "../../../version.js";
 import { MsgIdCache } from "../../middleware/dedupe.js";
 import type { CardCallbackHandler, Transport } from "../transport.js";
 import { Backoff, type BackoffOptions } from "./backoff.js";
@@ -31,9 +32,9 @@ export type { EventStatus, StreamAckPolicy, StreamEvent, StreamStats } from "./f
 /**
  * The `ua` the transport sends to the gateway unless told otherwise, in the `name-sdk-lang/version` form
  * DingTalk suggests (its SDKs send `dingtalk-sdk-go/v0.9.2`, `dingtalk-sdk-python/…`). The version is the
- * library's; a test keeps it equal to package.json.
+ * library's one version string.
  */
-export const STREAM_DEFAULT_UA = "dingbot-sdk-nodejs/0.1.0";
+export const STREAM_DEFAULT_UA = `dingbot-sdk-nodejs/${VERSION}`;
 
 /** Settings of {@link streamTransport}. */
 export interface StreamTransportOptions {
