@@ -6,7 +6,7 @@
  *
  * Copy this file next to your bot and replace the bot below with your own (`import bot from "./my-bot.js"`).
  */
-import { Bot, httpTransport, type RunningHttpServer } from "dingbot-sdk";
+import { Bot, httpCallbackHandler, type RunningHttpServer } from "dingbot-sdk";
 import { createEmulator, type Emulator } from "dingbot-tools/emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
@@ -64,7 +64,7 @@ beforeAll(async () => {
   emulator = createEmulator();
   baseUrl = await emulator.listen(0); // a free port on 127.0.0.1
   // The bot verifies the emulator's signed callbacks with the app's secret, exactly as with DingTalk.
-  server = await httpTransport(bot, { appSecret: APP_SECRET }).listen(0);
+  server = await httpCallbackHandler(bot, { appSecret: APP_SECRET }).listen(0);
   await control("POST", "/_emulator/apps", {
     appKey: "my-bot",
     appSecret: APP_SECRET,

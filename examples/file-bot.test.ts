@@ -7,7 +7,7 @@
  *
  *   npx vitest run examples/file-bot.test.ts
  */
-import { httpTransport, type RunningHttpServer } from "dingbot-sdk";
+import { httpCallbackHandler, type RunningHttpServer } from "dingbot-sdk";
 import { createEmulator, type Emulator } from "dingbot-tools/emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import bot, { barChartPng, countPdfPages, imageSize } from "./file-bot.js";
@@ -98,7 +98,7 @@ beforeAll(async () => {
   // Downloads and media replies call DingTalk's API with the app's credentials; `dingbot serve` passes
   // them from the environment, a test configures them.
   bot.configure({ appKey: APP_KEY, appSecret: APP_SECRET, robotCode: APP_KEY, baseUrl });
-  server = await httpTransport(bot, { appSecret: APP_SECRET }).listen(0);
+  server = await httpCallbackHandler(bot, { appSecret: APP_SECRET }).listen(0);
   await control("POST", "/_emulator/apps", {
     appKey: APP_KEY,
     appSecret: APP_SECRET,
