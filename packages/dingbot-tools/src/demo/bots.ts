@@ -37,6 +37,33 @@ function configure(bot: Bot, app: AppRecord, baseUrl: string, logger: Logger): v
   bot.configure({ appKey: app.appKey, appSecret: app.appSecret, robotCode: app.robotCode, baseUrl, logger });
 }
 
+/** Configures a loaded example bot for the app and starts it over Stream mode against the emulator's gateway. */
+async function startOverStream(
+  bot: Bot,
+  name: string,
+  describe: string,
+  app: AppRecord,
+  baseUrl: string,
+  logger: Logger,
+): Promise<DemoBot> {
+  configure(bot, app, baseUrl, logger);
+  await bot.start(streamTransport({ clientId: app.appKey, clientSecret: app.appSecret, baseUrl, logger }));
+  return { name: app.name, file: `examples/${name}`, describe, stop: () => bot.stop() };
+}
+
+/** Loads one example and starts it over Stream mode; undefined when the example is not in this install. */
+async function startStreamExample(
+  name: string,
+  describe: string,
+  app: AppRecord,
+  baseUrl: string,
+  logger: Logger,
+): Promise<DemoBot | undefined> {
+  const file = exampleFile(name);
+  if (!file) return undefined;
+  return startOverStream(await loadBot(file, EXAMPLES_DIR), name, describe, app, baseUrl, logger);
+}
+
 /**
  * Starts examples/answer-bot.ts on a free port and points the app's callback URL at it.
  * @returns undefined when the example is not in this install
@@ -75,17 +102,7 @@ export async function startStreamBot(
   baseUrl: string,
   logger: Logger,
 ): Promise<DemoBot | undefined> {
-  const file = exampleFile("stream-bot.ts");
-  if (!file) return undefined;
-  const bot = await loadBot(file, EXAMPLES_DIR);
-  configure(bot, app, baseUrl, logger);
-  await bot.start(streamTransport({ clientId: app.appKey, clientSecret: app.appSecret, baseUrl, logger }));
-  return {
-    name: app.name,
-    file: "examples/stream-bot.ts",
-    describe: "Stream mode (WebSocket)",
-    stop: () => bot.stop(),
-  };
+  return startStreamExample("stream-bot.ts", "Stream mode (WebSocket)", app, baseUrl, logger);
 }
 
 /** The feedback card template examples/ai-bot.ts exports, as `POST /_emulator/card-templates` takes it. */
@@ -124,15 +141,15 @@ export async function startAiBot(
       );
     }
   }
-  configure(bot, app, baseUrl, logger);
-  await bot.start(streamTransport({ clientId: app.appKey, clientSecret: app.appSecret, baseUrl, logger }));
-  return {
-    name: app.name,
-    file: "examples/ai-bot.ts",
-    describe: "Stream mode, answers in a streamed AI card",
-    feedbackTemplateId: template?.templateId,
-    stop: () => bot.stop(),
-  };
+  const started = await startOverStream(
+    bot,
+    "ai-bot.ts",
+    "Stream mode, answers in a streamed AI card",
+    app,
+    baseUrl,
+    logger,
+  );
+  return { ...started, feedbackTemplateId: template?.templateId };
 }
 
 /**
@@ -145,15 +162,11 @@ export async function startFileBot(
   baseUrl: string,
   logger: Logger,
 ): Promise<DemoBot | undefined> {
-  const file = exampleFile("file-bot.ts");
-  if (!file) return undefined;
-  const bot = await loadBot(file, EXAMPLES_DIR);
-  configure(bot, app, baseUrl, logger);
-  await bot.start(streamTransport({ clientId: app.appKey, clientSecret: app.appSecret, baseUrl, logger }));
-  return {
-    name: app.name,
-    file: "examples/file-bot.ts",
-    describe: "Stream mode, reads pictures, files and voice notes",
-    stop: () => bot.stop(),
-  };
+  return startStreamExample(
+    "file-bot.ts",
+    "Stream mode, reads pictures, files and voice notes",
+    app,
+    baseUrl,
+    logger,
+  );
 }
