@@ -62,18 +62,7 @@ export function robotCallbackFrame(
   now: number,
   body: Record<string, unknown>,
 ): ServerFrame {
-  return {
-    specVersion: "1.0",
-    type: "CALLBACK",
-    headers: {
-      appId,
-      contentType: "application/json",
-      messageId,
-      time: String(now),
-      topic: ROBOT_MESSAGE_TOPIC,
-    },
-    data: JSON.stringify(body),
-  };
+  return callbackFrame(ROBOT_MESSAGE_TOPIC, messageId, appId, now, body);
 }
 
 /**
@@ -86,18 +75,7 @@ export function cardCallbackFrame(
   now: number,
   body: Record<string, unknown>,
 ): ServerFrame {
-  return {
-    specVersion: "1.0",
-    type: "CALLBACK",
-    headers: {
-      appId,
-      contentType: "application/json",
-      messageId,
-      time: String(now),
-      topic: CARD_CALLBACK_TOPIC,
-    },
-    data: JSON.stringify(body),
-  };
+  return callbackFrame(CARD_CALLBACK_TOPIC, messageId, appId, now, body);
 }
 
 /** What a control call asks to push as an EVENT. */
@@ -129,5 +107,21 @@ export function eventFrame(messageId: string, now: number, input: EventInput): S
       eventUnifiedAppId: input.unifiedAppId,
     },
     data: JSON.stringify(input.data),
+  };
+}
+
+/** A CALLBACK frame on `topic` whose `data` is `body` as JSON text. */
+function callbackFrame(
+  topic: string,
+  messageId: string,
+  appId: string,
+  now: number,
+  body: Record<string, unknown>,
+): ServerFrame {
+  return {
+    specVersion: "1.0",
+    type: "CALLBACK",
+    headers: { appId, contentType: "application/json", messageId, time: String(now), topic },
+    data: JSON.stringify(body),
   };
 }
