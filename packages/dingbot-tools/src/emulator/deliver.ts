@@ -77,35 +77,57 @@ async function attemptOnce(
   payload: string,
 ): Promise<Attempt> {
   const timestamp = String(options.now());
-  let response: Response;
-  let text: string;
+  const signatureHeaders = {
+    [CALLBACK_TIMESTAMP_HEADER]: timestamp,
+    // Raw base64 in a header: no URL-encoding, unlike the custom robot's query parameter.
+    [CALLBACK_SIGN_HEADER]: sign(options.appSecret, timestamp),
+  };
+  const posted = await postSigned(doFetch, options.url, signatureHeaders, payload, options.timeoutMs);
+  if (posted.kind === "timeout") {
+    return { kind: "retry", error: `the bot did not answer within ${options.timeoutMs} ms` };
+  }
+  if (posted.kind === "unreachable") {
+    return { kind: "retry", error: `cannot reach the bot's callback URL: ${posted.cause}` };
+  }
+  if (posted.status >= 500) return { kind: "retry", error: `the bot answered HTTP ${posted.status}` };
+  if (posted.status < 200 || posted.status >= 300) {
+    return { kind: "fail", error: `the bot answered HTTP ${posted.status}` };
+  }
+  return readInlineReply(posted.text);
+}
+
+/** What one signed POST came to: an answer (any status, its body read), a timeout, or no connection. */
+type PostOutcome =
+  | { kind: "answered"; status: number; text: string }
+  | { kind: "timeout" }
+  | { kind: "unreachable"; cause: string };
+
+/**
+ * POSTs a JSON payload with the given signature headers, waiting at most `timeoutMs` for the headers and body.
+ * @param signatureHeaders - the scheme's timestamp and signature headers, sent after Content-Type
+ */
+async function postSigned(
+  doFetch: typeof fetch,
+  url: string,
+  signatureHeaders: Record<string, string>,
+  payload: string,
+  timeoutMs: number,
+): Promise<PostOutcome> {
   try {
-    response = await doFetch(options.url, {
+    const response = await doFetch(url, {
       method: "POST",
-      headers: {
-        "Content-Type": "application/json; charset=utf-8",
-        [CALLBACK_TIMESTAMP_HEADER]: timestamp,
-        // Raw base64 in a header: no URL-encoding, unlike the custom robot's query parameter.
-        [CALLBACK_SIGN_HEADER]: sign(options.appSecret, timestamp),
-      },
+      headers: { "Content-Type": "application/json; charset=utf-8", ...signatureHeaders },
       body: payload,
-      signal: AbortSignal.timeout(options.timeoutMs),
+      signal: AbortSignal.timeout(timeoutMs),
     });
-    text = await response.text();
+    return { kind: "answered", status: response.status, text: await response.text() };
   } catch (error) {
     const name = error instanceof Error ? error.name : "";
-    if (name === "TimeoutError" || name === "AbortError") {
-      return { kind: "retry", error: `the bot did not answer within ${options.timeoutMs} ms` };
-    }
+    if (name === "TimeoutError" || name === "AbortError") return { kind: "timeout" };
     const cause =
       error instanceof Error && error.cause instanceof Error ? error.cause.message : String(error);
-    return { kind: "retry", error: `cannot reach the bot's callback URL: ${cause}` };
+    return { kind: "unreachable", cause };
   }
-  if (response.status >= 500) return { kind: "retry", error: `the bot answered HTTP ${response.status}` };
-  if (response.status < 200 || response.status >= 300) {
-    return { kind: "fail", error: `the bot answered HTTP ${response.status}` };
-  }
-  return readInlineReply(text);
 }
 
 /** Interprets a 2xx answer's body. */
@@ -221,35 +243,25 @@ export async function deliverCardCallbackHttp(options: {
 }): Promise<CardCallbackHttpResult> {
   const doFetch = options.fetch ?? globalThis.fetch;
   const timestamp = String(options.now());
-  let response: Response;
-  let text: string;
-  try {
-    response = await doFetch(options.url, {
-      method: "POST",
-      headers: {
-        "Content-Type": "application/json; charset=utf-8",
-        [CARD_SIGNATURE_TIMESTAMP_HEADER]: timestamp,
-        [CARD_SIGNATURE_HEADER]: signCardCallback(options.apiSecret, timestamp),
-      },
-      body: JSON.stringify(options.body),
-      signal: AbortSignal.timeout(options.timeoutMs),
-    });
-    text = await response.text();
-  } catch (error) {
-    const name = error instanceof Error ? error.name : "";
-    if (name === "TimeoutError" || name === "AbortError") {
-      return {
-        delivered: false,
-        response: null,
-        error: `the bot did not answer within ${options.timeoutMs} ms`,
-      };
-    }
-    const cause =
-      error instanceof Error && error.cause instanceof Error ? error.cause.message : String(error);
-    return { delivered: false, response: null, error: `cannot reach the card callback URL: ${cause}` };
+  const signatureHeaders = {
+    [CARD_SIGNATURE_TIMESTAMP_HEADER]: timestamp,
+    [CARD_SIGNATURE_HEADER]: signCardCallback(options.apiSecret, timestamp),
+  };
+  const payload = JSON.stringify(options.body);
+  const posted = await postSigned(doFetch, options.url, signatureHeaders, payload, options.timeoutMs);
+  if (posted.kind === "timeout") {
+    return {
+      delivered: false,
+      response: null,
+      error: `the bot did not answer within ${options.timeoutMs} ms`,
+    };
   }
-  if (response.status < 200 || response.status >= 300) {
-    return { delivered: false, response: null, error: `the bot answered HTTP ${response.status}` };
+  if (posted.kind === "unreachable") {
+    return { delivered: false, response: null, error: `cannot reach the card callback URL: ${posted.cause}` };
+  }
+  const { status, text } = posted;
+  if (status < 200 || status >= 300) {
+    return { delivered: false, response: null, error: `the bot answered HTTP ${status}` };
   }
   if (text.trim() === "") return { delivered: true, response: null };
   if (Buffer.byteLength(text) > CARD_ANSWER_MAX_BYTES) {
