@@ -92,16 +92,7 @@ async function serve(
   caller.app = app;
   const scope = SCOPE_OF[name];
   if (!ctx.cards.granted(app.appKey).includes(scope)) throw permissionDenied(scope);
-  // An injected card-qps fault, or the app's calls to this API in the last second, past cardQps.
-  const fault = ctx.webhook.faults.takeCard(app.appKey) !== undefined;
-  if (fault || !ctx.cards.admit(app.appKey, name, ctx.options.cardQps, now)) {
-    throw newRefusal(
-      403,
-      "Forbidden.AccessDenied.QpsLimitForAppkeyAndApi",
-      "应用调用该接口的频率超过限制 (too many calls of this app to this API per second)",
-      fault ? "fault" : "rate-limit",
-    );
-  }
+  admitCardCall(ctx, app, name, now);
   const body = await readCardBody(c);
   precheck(name, body);
   const checked = check(LENIENT[name], body);
@@ -128,6 +119,23 @@ export function authenticateCardCall(c: Context, ctx: EmulatorContext, now: numb
     throw bad("AuthenticationFailed.MissingParameter", "缺少参数 x-acs-dingtalk-access-token", "token");
   }
   throw bad("InvalidAuthentication", "不合法的access_token", "token");
+}
+
+/**
+ * Refuses (403 QpsLimitForAppkeyAndApi) an injected card-qps fault, or the app's calls to this API in the last
+ * second past cardQps; otherwise counts the call.
+ * @param api - the API the call is counted against (the endpoint name, or the legacy API's name)
+ */
+export function admitCardCall(ctx: EmulatorContext, app: AppRecord, api: string, now: number): void {
+  const fault = ctx.webhook.faults.takeCard(app.appKey) !== undefined;
+  if (fault || !ctx.cards.admit(app.appKey, api, ctx.options.cardQps, now)) {
+    throw newRefusal(
+      403,
+      "Forbidden.AccessDenied.QpsLimitForAppkeyAndApi",
+      "应用调用该接口的频率超过限制 (too many calls of this app to this API per second)",
+      fault ? "fault" : "rate-limit",
+    );
+  }
 }
 
 /** 403 for an app without the permission, with the scope it needs (as DingTalk answers it). */

@@ -14,7 +14,7 @@ import type { CardInstance } from "../cards/state.js";
 import type { EmulatorContext, RouteInstaller } from "../context.js";
 import type { AppRecord } from "../store.js";
 import { DingTalkRefusal, newRefusal } from "./app-api-errors.js";
-import { authenticateCardCall, readCardBody, refuseCardCall } from "./cards-api.js";
+import { admitCardCall, authenticateCardCall, readCardBody, refuseCardCall } from "./cards-api.js";
 
 /** The legacy send call's path. */
 export const LEGACY_CARD_SEND_PATH = "/v1.0/im/v1.0/robot/interactiveCards/send";
@@ -172,15 +172,7 @@ export const installLegacyCards: RouteInstaller = (app: Hono, ctx: EmulatorConte
       try {
         const now = ctx.options.now();
         caller = authenticateCardCall(c, ctx, now);
-        const fault = ctx.webhook.faults.takeCard(caller.appKey) !== undefined;
-        if (fault || !ctx.cards.admit(caller.appKey, name, ctx.options.cardQps, now)) {
-          throw newRefusal(
-            403,
-            "Forbidden.AccessDenied.QpsLimitForAppkeyAndApi",
-            "应用调用该接口的频率超过限制 (too many calls of this app to this API per second)",
-            fault ? "fault" : "rate-limit",
-          );
-        }
+        admitCardCall(ctx, caller, name, now);
         return c.json(handle(ctx, caller, await readCardBody(c), now));
       } catch (error) {
         if (error instanceof DingTalkRefusal) return refuseCardCall(c, ctx, endpoint, error, caller);
