@@ -3,7 +3,13 @@
  * lifecycle. It never knows which transport is running.
  * @module
  */
-import { AppClient, type Cards, type Media, resolveBaseUrls } from "../client/index.js";
+import {
+  AppClient,
+  type AppClientOptions,
+  type Cards,
+  type Media,
+  resolveBaseUrls,
+} from "../client/index.js";
 import { BotError, ValidationError } from "../errors.js";
 import { type Logger, silentLogger } from "../logger.js";
 import { type CardCallbackResponse, parseCardCallback } from "../protocol/api/cards.js";
@@ -332,20 +338,7 @@ export class Bot<C extends Context = Context> extends Composer<C> {
   /** The media API: the `media` option, or an app client built once from the credentials. */
   #mediaApi(): Media {
     if (this.#media) return this.#media;
-    const o = this.#options;
-    if (!o.appKey || !o.appSecret) {
-      const reason = "media needs the bot's appKey and appSecret (or the media option)";
-      throw new ValidationError(reason, [{ path: "appKey", message: reason }], "outbound");
-    }
-    this.#media = new AppClient({
-      appKey: o.appKey,
-      appSecret: o.appSecret,
-      ...(o.robotCode ? { robotCode: o.robotCode } : {}),
-      ...(o.baseUrl ? { baseUrl: o.baseUrl } : {}),
-      ...(o.fetch ? { fetch: o.fetch } : {}),
-      ...(o.now ? { now: o.now } : {}),
-      ...(o.logger ? { logger: o.logger } : {}),
-    }).media;
+    this.#media = this.#appClient("media needs the bot's appKey and appSecret (or the media option)").media;
     return this.#media;
   }
 
@@ -353,11 +346,25 @@ export class Bot<C extends Context = Context> extends Composer<C> {
   #cardApi(): Cards {
     if (this.#cards) return this.#cards;
     const o = this.#options;
+    this.#cards = this.#appClient("cards need the bot's appKey and appSecret (or the cards option)", {
+      // Card calls are paced per app and API by the client (shared with any AppClient of the same app) and
+      // never resent underneath; the card streamer's budget decides about a refusal, with the latest text.
+      ...(o.cardQps === undefined ? {} : { cardQps: o.cardQps }),
+    }).cards;
+    return this.#cards;
+  }
+
+  /**
+   * A new app client from the bot's credentials and options, for a feature whose own option was not given.
+   * @param reason - the ValidationError's message when the bot has no appKey or appSecret
+   * @param extra - options of this feature only
+   */
+  #appClient(reason: string, extra: Partial<AppClientOptions> = {}): AppClient {
+    const o = this.#options;
     if (!o.appKey || !o.appSecret) {
-      const reason = "cards need the bot's appKey and appSecret (or the cards option)";
       throw new ValidationError(reason, [{ path: "appKey", message: reason }], "outbound");
     }
-    const client = new AppClient({
+    return new AppClient({
       appKey: o.appKey,
       appSecret: o.appSecret,
       ...(o.robotCode ? { robotCode: o.robotCode } : {}),
@@ -365,11 +372,7 @@ export class Bot<C extends Context = Context> extends Composer<C> {
       ...(o.fetch ? { fetch: o.fetch } : {}),
       ...(o.now ? { now: o.now } : {}),
       ...(o.logger ? { logger: o.logger } : {}),
-      // Card calls are paced per app and API by the client (shared with any AppClient of the same app) and
-      // never resent underneath; the card streamer's budget decides about a refusal, with the latest text.
-      ...(o.cardQps === undefined ? {} : { cardQps: o.cardQps }),
+      ...extra,
     });
-    this.#cards = client.cards;
-    return this.#cards;
   }
 }
