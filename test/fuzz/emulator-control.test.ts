@@ -9,8 +9,8 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { createEmulator, type Emulator } from "dingbot-tools/emulator";
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Failure, failureReport, runPart, runsPerTarget, split, Tally } from "./lib/campaign.js";
+import { afterAll, beforeAll } from "vitest";
+import { type Failure, httpCampaign, runsPerTarget, split, Tally } from "./lib/campaign.js";
 import {
   type Answer,
   checkAnswer,
@@ -517,36 +517,12 @@ async function inProcess(c: HttpCase): Promise<Answer> {
   return withTimeout(Promise.resolve(emulator.app.request(toRequest(baseUrl, c))).then(fromResponse), 5000);
 }
 
-describe(`fuzz: ${TARGET}`, () => {
-  it(
-    `in-process app.request(): ${runs.inProcess} cases`,
-    async () => {
-      const result = await runPart(
-        TARGET,
-        "in-process",
-        runs.inProcess,
-        controlCase,
-        (c, i) => checkCase(inProcess, c, i, false),
-        describeCase,
-      );
-      expect(result.classes, failureReport(result)).toEqual([]);
-    },
-    timeoutMs,
-  );
-
-  it(
-    `127.0.0.1 keep-alive socket: ${runs.socket} cases`,
-    async () => {
-      const result = await runPart(
-        TARGET,
-        "socket",
-        runs.socket,
-        controlCase,
-        (c, i) => checkCase((x) => socket.send(x), c, i, true),
-        describeCase,
-      );
-      expect(result.classes, failureReport(result)).toEqual([]);
-    },
-    timeoutMs,
-  );
+httpCampaign({
+  target: TARGET,
+  runs,
+  timeoutMs,
+  arbitrary: controlCase,
+  check: (part, c, i) =>
+    part === "socket" ? checkCase((x) => socket.send(x), c, i, true) : checkCase(inProcess, c, i, false),
+  describeCase: describeCase,
 });

@@ -20,8 +20,8 @@ import {
 } from "dingbot-sdk/protocol";
 import { createEmulator, type Emulator } from "dingbot-tools/emulator";
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Failure, failureReport, runPart, runsPerTarget, split, Tally } from "./lib/campaign.js";
+import { afterAll, beforeAll, expect } from "vitest";
+import { type Failure, httpCampaign, runsPerTarget, split, Tally } from "./lib/campaign.js";
 import {
   type Answer,
   checkAnswer,
@@ -494,36 +494,11 @@ async function checkCase(
   return failures;
 }
 
-describe(`fuzz: ${TARGET}`, () => {
-  it(
-    `in-process app.request(): ${runs.inProcess} cases`,
-    async () => {
-      const result = await runPart(
-        TARGET,
-        "in-process",
-        runs.inProcess,
-        anyCase,
-        (c, i) => checkCase(inProcess, c, i),
-        describeCase,
-      );
-      expect(result.classes, failureReport(result)).toEqual([]);
-    },
-    timeoutMs,
-  );
-
-  it(
-    `127.0.0.1 keep-alive socket: ${runs.socket} cases`,
-    async () => {
-      const result = await runPart(
-        TARGET,
-        "socket",
-        runs.socket,
-        anyCase,
-        (c, i) => checkCase((x) => socket.send(x), c, i),
-        describeCase,
-      );
-      expect(result.classes, failureReport(result)).toEqual([]);
-    },
-    timeoutMs,
-  );
+httpCampaign({
+  target: TARGET,
+  runs,
+  timeoutMs,
+  arbitrary: anyCase,
+  check: (part, c, i) => checkCase(part === "socket" ? (x) => socket.send(x) : inProcess, c, i),
+  describeCase: describeCase,
 });

@@ -11,7 +11,7 @@
 import { createHmac } from "node:crypto";
 import { createRelay, createRelayLogger, parseRelayConfig, type Relay, secretsOf } from "dingbot-tools/relay";
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect } from "vitest";
 import {
   type EmulatorHarness,
   fixture,
@@ -20,7 +20,7 @@ import {
   tempDir,
   WEBHOOK,
 } from "../e2e/relay-harness.js";
-import { type Failure, failureReport, runPart, runsPerTarget, split, Tally } from "./lib/campaign.js";
+import { type Failure, httpCampaign, runsPerTarget, split, Tally } from "./lib/campaign.js";
 import {
   type Answer,
   checkAnswer,
@@ -346,38 +346,14 @@ async function inProcess(c: HttpCase): Promise<Answer> {
   );
 }
 
-describe(`fuzz: ${TARGET}`, () => {
-  it(
-    `in-process app.request(): ${runs.inProcess} cases`,
-    async () => {
-      const result = await runPart(
-        TARGET,
-        "in-process",
-        runs.inProcess,
-        relayCase,
-        (r) => checkCase(inProcess, r),
-        describeRelayCase,
-      );
-      expect(result.classes, failureReport(result)).toEqual([]);
-    },
-    timeoutMs,
-  );
-
-  it(
-    `127.0.0.1 keep-alive socket: ${runs.socket} cases`,
-    async () => {
-      const result = await runPart(
-        TARGET,
-        "socket",
-        runs.socket,
-        relayCase,
-        (r) => checkCase((x) => socket.send(x), r),
-        describeRelayCase,
-      );
-      // The schedulers really sent to the group (the relay was working all along).
-      expect(harness.emulator.store.listMessages({ accessToken: TOKEN }).length).toBeGreaterThan(0);
-      expect(result.classes, failureReport(result)).toEqual([]);
-    },
-    timeoutMs,
-  );
+httpCampaign({
+  target: TARGET,
+  runs,
+  timeoutMs,
+  arbitrary: relayCase,
+  check: (part, r) => checkCase(part === "socket" ? (x) => socket.send(x) : inProcess, r),
+  describeCase: describeRelayCase,
+  // The schedulers really sent to the group (the relay was working all along).
+  afterSocket: () =>
+    expect(harness.emulator.store.listMessages({ accessToken: TOKEN }).length).toBeGreaterThan(0),
 });

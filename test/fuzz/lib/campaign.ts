@@ -10,6 +10,7 @@
  */
 import { appendFileSync } from "node:fs";
 import fc from "fast-check";
+import { describe, expect, it } from "vitest";
 
 /** Cases per target in `npm test`: enough to catch regressions, small enough for ~60 s on 2 cores. */
 export const CI_RUNS = 2000;
@@ -145,4 +146,59 @@ export function failureReport(result: PartResult): string {
     lines.push(`- ${c.signature} (${c.count}×): ${c.detail}`, `  first case: ${c.example}`);
   }
   return lines.join("\n");
+}
+
+/** Which part of an HTTP campaign runs a case. */
+export type HttpPart = "in-process" | "socket";
+
+/**
+ * An HTTP target's two parts as vitest tests: the bulk in-process (`app.request()`), a share over a real
+ * keep-alive socket on 127.0.0.1. Each part passes only with no failure class.
+ * @param options.check - checks one case; `part` says which way to send it
+ * @param options.afterSocket - more expectations once the socket part has run (before its failure check)
+ */
+export function httpCampaign<T>(options: {
+  target: string;
+  runs: { inProcess: number; socket: number };
+  timeoutMs: number;
+  arbitrary: fc.Arbitrary<T>;
+  check: (part: HttpPart, value: T, index: number) => Promise<Failure[]>;
+  describeCase: (value: T) => string;
+  afterSocket?: () => void;
+}): void {
+  const { target, runs, timeoutMs, arbitrary, check, describeCase } = options;
+  describe(`fuzz: ${target}`, () => {
+    it(
+      `in-process app.request(): ${runs.inProcess} cases`,
+      async () => {
+        const result = await runPart(
+          target,
+          "in-process",
+          runs.inProcess,
+          arbitrary,
+          (v, i) => check("in-process", v, i),
+          describeCase,
+        );
+        expect(result.classes, failureReport(result)).toEqual([]);
+      },
+      timeoutMs,
+    );
+
+    it(
+      `127.0.0.1 keep-alive socket: ${runs.socket} cases`,
+      async () => {
+        const result = await runPart(
+          target,
+          "socket",
+          runs.socket,
+          arbitrary,
+          (v, i) => check("socket", v, i),
+          describeCase,
+        );
+        options.afterSocket?.();
+        expect(result.classes, failureReport(result)).toEqual([]);
+      },
+      timeoutMs,
+    );
+  });
 }
