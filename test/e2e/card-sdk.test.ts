@@ -11,6 +11,7 @@ import { AppClient, Bot, httpServerTransport, streamAiCardTo, streamTransport } 
 import { AI_CARD_TEMPLATE_ID } from "dingbot-sdk/protocol";
 import { DWClient, TOPIC_CARD } from "dingtalk-stream";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { pointAtEmulator } from "../helpers/official-sdk.js";
 import { type StreamWorld, startStreamWorld, waitUntil } from "./stream-helpers.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: the tests read JSON bodies field by field
@@ -44,38 +45,6 @@ function officialCardClient(): $Card.default {
   const module = $Card as unknown as { default: typeof $Card.default & { default?: typeof $Card.default } };
   const Client = module.default.default ?? module.default;
   return new Client(new $OpenApi.Config({ protocol: "http", regionId: "central", endpoint: url.host }));
-}
-
-/** The one change our docs tell `dingtalk-stream` users to make: open the connection at the emulator. */
-function pointAtEmulator(client: DWClient): void {
-  const patched = client as unknown as {
-    config: {
-      clientId: string;
-      clientSecret: string;
-      ua: string;
-      subscriptions: unknown[];
-      endpoint?: unknown;
-    };
-    dw_url: string;
-    getEndpoint: () => Promise<unknown>;
-  };
-  patched.getEndpoint = async function getEndpoint() {
-    const response = await fetch(`${world.baseUrl}/v1.0/gateway/connections/open`, {
-      method: "POST",
-      headers: { "content-type": "application/json", accept: "application/json" },
-      body: JSON.stringify({
-        clientId: patched.config.clientId,
-        clientSecret: patched.config.clientSecret,
-        ua: patched.config.ua,
-        subscriptions: patched.config.subscriptions,
-      }),
-    });
-    if (!response.ok) throw new Error(`connections/open failed with HTTP ${response.status}`);
-    const answer = (await response.json()) as { endpoint: string; ticket: string };
-    patched.config.endpoint = answer;
-    patched.dw_url = `${answer.endpoint}?ticket=${answer.ticket}`;
-    return this;
-  };
 }
 
 const silence = { info: console.info, warn: console.warn };
@@ -234,7 +203,7 @@ describe("the official dingtalk-stream SDK receives a card callback", () => {
     expect(created.status).toBe(200);
 
     client = new DWClient({ clientId: world.app.appKey, clientSecret: world.app.appSecret });
-    pointAtEmulator(client);
+    pointAtEmulator(client, world.baseUrl);
     const received: Json[] = [];
     client.registerCallbackListener(TOPIC_CARD, (res) => {
       const body = JSON.parse(res.data) as Json;

@@ -10,6 +10,7 @@ import * as $OpenApi from "@alicloud/openapi-client";
 import * as $Util from "@alicloud/tea-util";
 import { DWClient, TOPIC_ROBOT } from "dingtalk-stream";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { pointAtEmulator } from "../helpers/official-sdk.js";
 import { type StreamWorld, startStreamWorld, waitUntil } from "./stream-helpers.js";
 
 // DingTalk's OpenAPI SDK is CommonJS without type entry points per product: load its robot_1_0 client as
@@ -18,37 +19,6 @@ const $Robot = createRequire(import.meta.url)(
   "@alicloud/dingtalk/dist/robot_1_0/client.js",
 ) as typeof import("@alicloud/dingtalk/dist/robot_1_0/client.js");
 type RobotClient = InstanceType<(typeof $Robot)["default"]>;
-
-/** The one change our docs tell SDK users to make: open the connection at the emulator. */
-function pointAtEmulator(client: DWClient, baseUrl: string): void {
-  const patched = client as unknown as {
-    config: {
-      clientId: string;
-      clientSecret: string;
-      ua: string;
-      subscriptions: unknown[];
-      endpoint?: unknown;
-    };
-    dw_url: string;
-    getEndpoint: () => Promise<unknown>;
-  };
-  patched.getEndpoint = async function getEndpoint() {
-    const response = await fetch(`${baseUrl}/v1.0/gateway/connections/open`, {
-      method: "POST",
-      headers: { "content-type": "application/json", accept: "application/json" },
-      body: JSON.stringify({
-        clientId: patched.config.clientId,
-        clientSecret: patched.config.clientSecret,
-        ua: patched.config.ua,
-        subscriptions: patched.config.subscriptions,
-      }),
-    });
-    const answer = (await response.json()) as { endpoint: string; ticket: string };
-    patched.config.endpoint = answer;
-    patched.dw_url = `${answer.endpoint}?ticket=${answer.ticket}`;
-    return this;
-  };
-}
 
 async function post(world: StreamWorld, path: string, body: unknown): Promise<Record<string, unknown>> {
   const response = await fetch(`${world.baseUrl}${path}`, {

@@ -5,39 +5,8 @@
  */
 import { DWClient, TOPIC_ROBOT } from "dingtalk-stream";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { pointAtEmulator } from "../helpers/official-sdk.js";
 import { robotMessage, type StreamWorld, startStreamWorld, waitUntil } from "./stream-helpers.js";
-
-/** The one change our docs tell SDK users to make: open the connection at the emulator. */
-function pointAtEmulator(client: DWClient, baseUrl: string): void {
-  const patched = client as unknown as {
-    config: {
-      clientId: string;
-      clientSecret: string;
-      ua: string;
-      subscriptions: unknown[];
-      endpoint?: unknown;
-    };
-    dw_url: string;
-    getEndpoint: () => Promise<unknown>;
-  };
-  patched.getEndpoint = async function getEndpoint() {
-    const response = await fetch(`${baseUrl}/v1.0/gateway/connections/open`, {
-      method: "POST",
-      headers: { "content-type": "application/json", accept: "application/json" },
-      body: JSON.stringify({
-        clientId: patched.config.clientId,
-        clientSecret: patched.config.clientSecret,
-        ua: patched.config.ua,
-        subscriptions: patched.config.subscriptions,
-      }),
-    });
-    if (!response.ok) throw new Error(`connections/open failed with HTTP ${response.status}`);
-    const answer = (await response.json()) as { endpoint: string; ticket: string };
-    patched.config.endpoint = answer;
-    patched.dw_url = `${answer.endpoint}?ticket=${answer.ticket}`;
-    return this;
-  };
-}
 
 async function connections(world: StreamWorld): Promise<string[]> {
   const list = (await (await fetch(`${world.baseUrl}/_emulator/stream/connections`)).json()) as Array<{
