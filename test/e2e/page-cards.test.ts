@@ -7,9 +7,15 @@
 import { Bot, streamTransport } from "dingbot-sdk/bot";
 import { AI_CARD_TEMPLATE_ID } from "dingbot-sdk/protocol";
 import { type AppRecord, createEmulator, type Emulator } from "dingbot-tools/emulator";
-import type { Browser, Page } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chromiumAvailable, launchChromium, openPage } from "./page-fixtures.js";
+import {
+  chromiumAvailable,
+  createBotGroup,
+  launchChromium,
+  openConversation,
+  openPage,
+} from "./page-fixtures.js";
 
 const RUN = chromiumAvailable();
 
@@ -49,16 +55,7 @@ describe.skipIf(!RUN)("Chat page: cards", () => {
   beforeAll(async () => {
     emulator = createEmulator({ callbackTimeoutMs: 3000 });
     baseUrl = await emulator.listen(0, "127.0.0.1");
-    const { store } = emulator;
-    store.createUser({ userId: "zhangsan", name: "张三" });
-    store.createUser({ userId: "lisi", name: "李四" });
-    app = store.createApp({ name: "AI 助手", mode: "stream" });
-    groupId = store.createConversation({
-      type: "group",
-      title: "卡片测试群",
-      members: ["zhangsan", "lisi"],
-      robots: [app.robotCode],
-    }).conversationId;
+    ({ app, groupId } = createBotGroup(emulator.store, "AI 助手", "卡片测试群"));
     const registered = await fetch(`${baseUrl}/_emulator/card-templates`, {
       method: "POST",
       headers: { "content-type": "application/json" },
@@ -110,15 +107,8 @@ describe.skipIf(!RUN)("Chat page: cards", () => {
     await emulator?.close();
   });
 
-  async function open(viewport?: {
-    width: number;
-    height: number;
-  }): Promise<{ page: Page; errors: string[] }> {
-    const opened = await openPage(browser, baseUrl, viewport);
-    await opened.page.goto(`${baseUrl}/#c=${encodeURIComponent(groupId)}`);
-    await opened.page.waitForSelector("body[data-ready=true]");
-    return opened;
-  }
+  const open = (viewport?: { width: number; height: number }) =>
+    openConversation(browser, baseUrl, groupId, viewport);
 
   it("grows an AI card streamed by the library: 思考中…, the text as it arrives, then finished", async () => {
     const { page, errors } = await open();

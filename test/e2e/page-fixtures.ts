@@ -3,7 +3,7 @@
  * written straight into an emulator's store, plus the Chromium launcher the page tests share.
  */
 import { existsSync } from "node:fs";
-import type { EmulatorStore } from "dingbot-tools/emulator";
+import type { AppRecord, EmulatorStore } from "dingbot-tools/emulator";
 import type { Browser, Page } from "playwright-core";
 
 /** Debian's Chromium, as .ci/run installs it. */
@@ -65,6 +65,37 @@ export async function openPage(
       }),
   );
   return { page, errors };
+}
+
+/** Opens the chat page at one conversation and waits until the page says it is ready. */
+export async function openConversation(
+  browser: Browser,
+  baseUrl: string,
+  conversationId: string,
+  viewport?: { width: number; height: number },
+): Promise<{ page: Page; errors: string[] }> {
+  const opened = await openPage(browser, baseUrl, viewport);
+  await opened.page.goto(`${baseUrl}/#c=${encodeURIComponent(conversationId)}`);
+  await opened.page.waitForSelector("body[data-ready=true]");
+  return opened;
+}
+
+/** A group of 张三 (zhangsan) and 李四 (lisi) with one Stream-mode app robot, for the page tests with a bot. */
+export function createBotGroup(
+  store: EmulatorStore,
+  appName: string,
+  title: string,
+): { app: AppRecord; groupId: string } {
+  store.createUser({ userId: "zhangsan", name: "张三" });
+  store.createUser({ userId: "lisi", name: "李四" });
+  const app = store.createApp({ name: appName, mode: "stream" });
+  const groupId = store.createConversation({
+    type: "group",
+    title,
+    members: ["zhangsan", "lisi"],
+    robots: [app.robotCode],
+  }).conversationId;
+  return { app, groupId };
 }
 
 /** What {@link fillSampleGroup} created. */

@@ -12,7 +12,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import fileBot from "../../examples/file-bot.js";
 import { demoPicturePng } from "../../packages/dingbot-tools/src/demo/picture.js";
-import { chromiumAvailable, launchChromium, openPage } from "./page-fixtures.js";
+import { chromiumAvailable, createBotGroup, launchChromium, openConversation } from "./page-fixtures.js";
 
 const RUN = chromiumAvailable();
 
@@ -29,16 +29,7 @@ describe.skipIf(!RUN)("Chat page: pictures, files, quotes and media", () => {
   beforeAll(async () => {
     emulator = createEmulator({ callbackTimeoutMs: 5000 });
     baseUrl = await emulator.listen(0, "127.0.0.1");
-    const { store } = emulator;
-    store.createUser({ userId: "zhangsan", name: "张三" });
-    store.createUser({ userId: "lisi", name: "李四" });
-    app = store.createApp({ name: "文件机器人", mode: "stream" });
-    groupId = store.createConversation({
-      type: "group",
-      title: "文件测试群",
-      members: ["zhangsan", "lisi"],
-      robots: [app.robotCode],
-    }).conversationId;
+    ({ app, groupId } = createBotGroup(emulator.store, "文件机器人", "文件测试群"));
     // Its credentials and the emulator's address, as `dingbot serve` and the demo give them.
     fileBot.configure({ appKey: app.appKey, appSecret: app.appSecret, robotCode: app.robotCode, baseUrl });
     await fileBot.start(streamTransport({ clientId: app.appKey, clientSecret: app.appSecret, baseUrl }));
@@ -51,15 +42,8 @@ describe.skipIf(!RUN)("Chat page: pictures, files, quotes and media", () => {
     await emulator?.close();
   });
 
-  async function open(viewport?: {
-    width: number;
-    height: number;
-  }): Promise<{ page: Page; errors: string[] }> {
-    const opened = await openPage(browser, baseUrl, viewport);
-    await opened.page.goto(`${baseUrl}/#c=${encodeURIComponent(groupId)}`);
-    await opened.page.waitForSelector("body[data-ready=true]");
-    return opened;
-  }
+  const open = (viewport?: { width: number; height: number }) =>
+    openConversation(browser, baseUrl, groupId, viewport);
 
   async function control(method: string, path: string, body?: unknown): Promise<Json> {
     const response = await fetch(`${baseUrl}${path}`, {
