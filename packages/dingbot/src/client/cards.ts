@@ -197,12 +197,7 @@ export class Cards {
     const outTrackId = options.outTrackId ?? this.#newId();
     const robotCode = options.robotCode ?? this.robotCode;
     const body: CreateAndDeliverCardRequest = {
-      cardTemplateId: options.templateId,
-      outTrackId,
-      cardData: { cardParamMap: toCardParamMap(options.data) },
-      callbackType: options.callbackType ?? "STREAM",
-      ...(options.callbackRouteKey ? { callbackRouteKey: options.callbackRouteKey } : {}),
-      ...(options.privateData ? { privateData: toPrivateData(options.privateData) } : {}),
+      ...cardFields(options, outTrackId),
       userIdType: 1,
       ...deliverTo(options.to, robotCode, options),
     };
@@ -223,12 +218,7 @@ export class Cards {
     const answer = await this.#caller.callCard(
       "card.create",
       {
-        cardTemplateId: options.templateId,
-        outTrackId,
-        cardData: { cardParamMap: toCardParamMap(options.data) },
-        callbackType: options.callbackType ?? "STREAM",
-        ...(options.callbackRouteKey ? { callbackRouteKey: options.callbackRouteKey } : {}),
-        ...(options.privateData ? { privateData: toPrivateData(options.privateData) } : {}),
+        ...cardFields(options, outTrackId),
         imGroupOpenSpaceModel: forward,
         imRobotOpenSpaceModel: forward,
         userIdType: 1,
@@ -387,6 +377,21 @@ function refusal(value: unknown): string {
   if (typeof value === "object")
     return `a ${value.constructor?.name ?? "non-plain object"} is not a card value; convert it to a string`;
   return `a ${typeof value} is not a card value`;
+}
+
+/** The card itself in a `card.create` or `card.createAndDeliver` body: template, id, data, callbacks. */
+function cardFields(
+  options: Pick<SendCardOptions, "templateId" | "data" | "callbackType" | "callbackRouteKey" | "privateData">,
+  outTrackId: string,
+) {
+  return {
+    cardTemplateId: options.templateId,
+    outTrackId,
+    cardData: { cardParamMap: toCardParamMap(options.data) },
+    callbackType: options.callbackType ?? "STREAM",
+    ...(options.callbackRouteKey ? { callbackRouteKey: options.callbackRouteKey } : {}),
+    ...(options.privateData ? { privateData: toPrivateData(options.privateData) } : {}),
+  };
 }
 
 function toPrivateData(data: CardPrivateDataInput): CardPrivateData {
