@@ -15,7 +15,7 @@ import {
 import { ROBOT_MESSAGE_TOPIC } from "../../protocol/constants.js";
 import { type InboundMessage, InboundMessageSchema } from "../../protocol/inbound/robot-message.js";
 import { parseJson } from "../../protocol/json.js";
-import { verifySignature } from "../../protocol/signing.js";
+import { type SignatureFailure, verifySignature } from "../../protocol/signing.js";
 import { check } from "../../protocol/validate.js";
 import { ReplayGuard, type ReplayGuardOptions } from "./http-replay.js";
 import type { CardCallbackHandler, Dispatch, ReplyBody, Responder, TransportHooks } from "./transport.js";
@@ -222,28 +222,17 @@ async function handleCall(call: HttpCall, dispatch: Dispatch, config: HttpConfig
   if (path === config.cardPath && config.cardCallback)
     return handleCardCall(call, config, config.cardCallback);
   if (path !== config.path) return reject(config, answer(404, "not found"), "path");
-  if (call.method !== "POST") {
-    return reject(config, answer(405, "method not allowed", { headers: { allow: "POST" } }), "method");
-  }
+  if (call.method !== "POST") return refuseMethod(config);
   const verdict = verifySignature(
     config.appSecret,
     call.header("timestamp"),
     call.header("sign"),
     config.now(),
   );
-  if (!verdict.ok) {
-    // Answer before reading the body: unauthenticated clients do not get to make us buffer anything.
-    const status = verdict.reason === "missing" ? 401 : 403;
-    return reject(config, answer(status, REASONS[verdict.reason], { closeConnection: true }), verdict.reason);
-  }
+  // Answer before reading the body: unauthenticated clients do not get to make us buffer anything.
+  if (!verdict.ok) return refuseSignature(config, verdict.reason, REASONS);
   const raw = await call.readBody(config.maxBodyBytes);
-  if (raw === "too-large") {
-    return reject(
-      config,
-      answer(413, `body larger than ${config.maxBodyBytes} bytes`, { closeConnection: true }),
-      "size",
-    );
-  }
+  if (raw === "too-large") return refuseTooLarge(config);
   if (raw === "unreadable") {
     // The client went away mid-body (or node's server cut it off: 408, logged there). Nobody reads this
     // answer, and a warning per dropped connection would only be noise.
@@ -268,9 +257,7 @@ async function handleCardCall(
   config: HttpConfig,
   handler: CardCallbackHandler,
 ): Promise<HttpAnswer> {
-  if (call.method !== "POST") {
-    return reject(config, answer(405, "method not allowed", { headers: { allow: "POST" } }), "method");
-  }
+  if (call.method !== "POST") return refuseMethod(config);
   const timestamp = call.header(CARD_SIGNATURE_TIMESTAMP_HEADER);
   const verdict = verifyCardCallbackSignature(
     config.cardApiSecret ?? "",
@@ -278,22 +265,9 @@ async function handleCardCall(
     call.header(CARD_SIGNATURE_HEADER),
     config.now(),
   );
-  if (!verdict.ok) {
-    const status = verdict.reason === "missing" ? 401 : 403;
-    return reject(
-      config,
-      answer(status, CARD_REASONS[verdict.reason], { closeConnection: true }),
-      verdict.reason,
-    );
-  }
+  if (!verdict.ok) return refuseSignature(config, verdict.reason, CARD_REASONS);
   const raw = await call.readBody(config.maxBodyBytes);
-  if (raw === "too-large") {
-    return reject(
-      config,
-      answer(413, `body larger than ${config.maxBodyBytes} bytes`, { closeConnection: true }),
-      "size",
-    );
-  }
+  if (raw === "too-large") return refuseTooLarge(config);
   if (raw === "unreadable") return answer(400, "body could not be read");
   const bytes = Buffer.isBuffer(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
   const parsed = parseJson(bytes.toString("utf8"));
@@ -373,6 +347,30 @@ function isInboundValidation(error: unknown): boolean {
 function reject(config: HttpConfig, result: HttpAnswer, reason: string): HttpAnswer {
   config.logger?.warn({ status: result.status, reason }, "callback rejected");
   return result;
+}
+
+/** 405 for anything but POST on a callback path. */
+function refuseMethod(config: HttpConfig): HttpAnswer {
+  return reject(config, answer(405, "method not allowed", { headers: { allow: "POST" } }), "method");
+}
+
+/** 401 (missing headers) or 403 for a refused signature, closing the connection before the body is read. */
+function refuseSignature(
+  config: HttpConfig,
+  reason: SignatureFailure,
+  reasons: Record<SignatureFailure, string>,
+): HttpAnswer {
+  const status = reason === "missing" ? 401 : 403;
+  return reject(config, answer(status, reasons[reason], { closeConnection: true }), reason);
+}
+
+/** 413 for a body past the cap, closing the connection. */
+function refuseTooLarge(config: HttpConfig): HttpAnswer {
+  return reject(
+    config,
+    answer(413, `body larger than ${config.maxBodyBytes} bytes`, { closeConnection: true }),
+    "size",
+  );
 }
 
 /** Parses and checks the body; a string is the reason it was refused. */
