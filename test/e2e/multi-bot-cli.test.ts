@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { createEmulator, type Emulator } from "dingbot-tools/emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REPO_ROOT, runCli, startCli } from "../helpers/cli.js";
-import { startStreamWorld, waitUntil } from "./stream-helpers.js";
+import { onlyReply, post, sayInNewChat, startStreamWorld, waitUntil } from "./stream-helpers.js";
 
 const SESSION_TTL_MS = 300;
 
@@ -41,15 +41,6 @@ function write(file: string, text: string): string {
   const path = join(dir, file);
   writeFileSync(path, text);
   return path;
-}
-
-async function post<T = Record<string, unknown>>(base: string, path: string, body: unknown): Promise<T> {
-  const response = await fetch(`${base}${path}`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(body),
-  });
-  return (await response.json()) as T;
 }
 
 beforeAll(() => {
@@ -258,24 +249,13 @@ describe("dingbot serve with several bots over Stream", () => {
           ["Sales", world.app],
           ["Ops", ops],
         ] as const) {
-          const conversation = await post(world.baseUrl, "/_emulator/conversations", {
-            type: "single",
-            members: [user.userId],
-            robots: [app.robotCode],
-          });
-          const conversationId = conversation.conversationId as string;
-          const answer = await post(
-            world.baseUrl,
-            `/_emulator/conversations/${encodeURIComponent(conversationId)}/messages`,
-            {
-              from: user.userId,
-              text: "hello",
-            },
+          const { conversationId, answer } = await sayInNewChat(
+            world,
+            user.userId as string,
+            app.robotCode,
+            "hello",
           );
-          const replies = () =>
-            world.emulator.store.listMessages({ conversationId }).filter((m) => m.replyTo === answer.msgId);
-          await waitUntil(() => replies().length === 1, `${name}'s reply`);
-          expect(replies()[0]).toMatchObject({
+          expect(await onlyReply(world, conversationId, answer.msgId, `${name}'s reply`)).toMatchObject({
             sender: { id: app.robotCode },
             body: { text: { content: `${name}: hello` } },
           });

@@ -7,7 +7,7 @@
 import { AppClient, Bot, Bots, openApiReplier, type RunningHttpServer } from "dingbot-sdk";
 import { createEmulator, type Emulator } from "dingbot-tools/emulator";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startStreamWorld, waitUntil } from "./stream-helpers.js";
+import { onlyReply, post, sayInNewChat, startStreamWorld } from "./stream-helpers.js";
 
 const SESSION_TTL_MS = 400;
 
@@ -17,15 +17,6 @@ interface Recorded {
   sender: { kind: string; id: string };
   body: Record<string, unknown>;
   replyTo?: string;
-}
-
-async function post<T = Record<string, unknown>>(base: string, path: string, body: unknown): Promise<T> {
-  const response = await fetch(`${base}${path}`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(body),
-  });
-  return (await response.json()) as T;
 }
 
 async function messages(base: string): Promise<Recorded[]> {
@@ -202,25 +193,14 @@ describe("Bots over Stream: one connection per app", () => {
 
     const user = await post(world.baseUrl, "/_emulator/users", { name: "李四" });
     for (const [name, app] of Object.entries(apps)) {
-      const conversation = await post(world.baseUrl, "/_emulator/conversations", {
-        type: "single",
-        members: [user.userId],
-        robots: [app.robotCode],
-      });
-      const conversationId = conversation.conversationId as string;
-      const answer = await post(
-        world.baseUrl,
-        `/_emulator/conversations/${encodeURIComponent(conversationId)}/messages`,
-        {
-          from: user.userId,
-          text: `hi ${name}`,
-        },
+      const { conversationId, answer } = await sayInNewChat(
+        world,
+        user.userId as string,
+        app.robotCode,
+        `hi ${name}`,
       );
       expect(answer).toMatchObject({ delivered: true });
-      const replies = () =>
-        world.emulator.store.listMessages({ conversationId }).filter((m) => m.replyTo === answer.msgId);
-      await waitUntil(() => replies().length === 1, `${name}'s reply`);
-      expect(replies()[0]).toMatchObject({
+      expect(await onlyReply(world, conversationId, answer.msgId, `${name}'s reply`)).toMatchObject({
         via: "session-webhook",
         sender: { id: app.robotCode },
         body: { text: { content: `${name}: hi ${name}` } },

@@ -3,7 +3,7 @@
  * message bodies, and a small wait-until helper (polling, because the events cross real sockets).
  */
 import { randomBytes } from "node:crypto";
-import type { AppRecord } from "dingbot-tools/emulator";
+import type { AppRecord, MessageRecord } from "dingbot-tools/emulator";
 import { createEmulator, type Emulator, type EmulatorOptions } from "dingbot-tools/emulator";
 
 /** A listening emulator and a stream-mode app on it. */
@@ -82,4 +82,55 @@ export async function openTicket(
     }),
   });
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+/** POSTs JSON to the emulator and returns its JSON answer, whatever the status. */
+export async function post<T = Record<string, unknown>>(
+  base: string,
+  path: string,
+  body: unknown,
+): Promise<T> {
+  const response = await fetch(`${base}${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  return (await response.json()) as T;
+}
+
+/**
+ * A person writes `text` to a robot in a new 1:1 chat, through the control API.
+ * @returns the new conversation and the emulator's answer to the message (`delivered`, `msgId`, …)
+ */
+export async function sayInNewChat(
+  world: StreamWorld,
+  userId: string,
+  robotCode: string,
+  text: string,
+): Promise<{ conversationId: string; answer: Record<string, unknown> }> {
+  const conversation = await post(world.baseUrl, "/_emulator/conversations", {
+    type: "single",
+    members: [userId],
+    robots: [robotCode],
+  });
+  const conversationId = conversation.conversationId as string;
+  const answer = await post(
+    world.baseUrl,
+    `/_emulator/conversations/${encodeURIComponent(conversationId)}/messages`,
+    { from: userId, text },
+  );
+  return { conversationId, answer };
+}
+
+/** Waits for exactly one message in the conversation replying to `msgId`, and returns it. */
+export async function onlyReply(
+  world: StreamWorld,
+  conversationId: string,
+  msgId: unknown,
+  what: string,
+): Promise<MessageRecord | undefined> {
+  const replies = () =>
+    world.emulator.store.listMessages({ conversationId }).filter((m) => m.replyTo === msgId);
+  await waitUntil(() => replies().length === 1, what);
+  return replies()[0];
 }
