@@ -97,9 +97,21 @@ async function serve(
   }
   const handler = HANDLERS[name] as (input: HandlerInput<EndpointName>) => unknown;
   const answer = handler({ args: checked.value as EndpointRequest<EndpointName>, app, ctx, now });
-  const valid = check(spec.response, answer);
+  return answerChecked(c, name, spec.response, answer);
+}
+
+/**
+ * Sends a handler's answer after checking it against the endpoint's response schema; an answer that fails it
+ * is an emulator bug, not the caller's: said loudly (500) instead of sending a body DingTalk never sends.
+ */
+export function answerChecked(
+  c: Context,
+  name: string,
+  schema: Parameters<typeof check>[0],
+  answer: unknown,
+): Response {
+  const valid = check(schema, answer);
   if (!valid.ok) {
-    // An emulator bug, not the caller's: say so loudly instead of sending a body DingTalk never sends.
     return c.json(
       { error: `emulator produced an invalid ${name} answer: ${formatIssues(valid.issues)}` },
       500,

@@ -30,6 +30,7 @@ import {
 import type { CardInstance, CardScope } from "../cards/state.js";
 import type { EmulatorContext, RouteInstaller } from "../context.js";
 import type { AppRecord } from "../store.js";
+import { answerChecked } from "./app-api.js";
 import { DingTalkRefusal, newRefusal } from "./app-api-errors.js";
 
 /** Largest request body the card routes read (DingTalk's own limit is unknown; see cardDataMaxBytes). */
@@ -99,15 +100,7 @@ async function serve(
   if (!checked.ok) throw bad("param.invalid", `参数错误: ${formatIssues(checked.issues)}`);
   const args = checked.value as CardEndpointRequest<CardEndpointName>;
   const answer = HANDLERS[name]({ args, app, ctx, now } as never);
-  const valid = check(spec.response, answer);
-  if (!valid.ok) {
-    // An emulator bug, not the caller's: say so loudly instead of sending a body DingTalk never sends.
-    return c.json(
-      { error: `emulator produced an invalid ${name} answer: ${formatIssues(valid.issues)}` },
-      500,
-    );
-  }
-  return c.json(answer as Record<string, unknown>);
+  return answerChecked(c, name, spec.response, answer);
 }
 
 /** The app whose token is in the header, as the rest of the new API checks it. */
