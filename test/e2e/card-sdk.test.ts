@@ -11,7 +11,7 @@ import { AppClient, Bot, httpServerTransport, streamAiCardTo, streamTransport } 
 import { AI_CARD_TEMPLATE_ID } from "dingbot-sdk/protocol";
 import { DWClient, TOPIC_CARD } from "dingtalk-stream";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { pointAtEmulator } from "../helpers/official-sdk.js";
+import { muteSdkConsole, pointAtEmulator } from "../helpers/official-sdk.js";
 import { type StreamWorld, startStreamWorld, waitUntil } from "./stream-helpers.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: the tests read JSON bodies field by field
@@ -47,7 +47,7 @@ function officialCardClient(): $Card.default {
   return new Client(new $OpenApi.Config({ protocol: "http", regionId: "central", endpoint: url.host }));
 }
 
-const silence = { info: console.info, warn: console.warn };
+let unmute = () => {};
 
 beforeEach(async () => {
   world = await startStreamWorld({ callbackTimeoutMs: 3000 });
@@ -58,15 +58,12 @@ beforeEach(async () => {
     members: ["manager1234"],
     robots: [world.app.robotCode],
   }).conversationId;
-  // The official Stream SDK prints with console.info; keep the test output clean.
-  console.info = () => {};
-  console.warn = () => {};
+  unmute = muteSdkConsole();
 });
 
 afterEach(async () => {
   await world.emulator.close();
-  console.info = silence.info;
-  console.warn = silence.warn;
+  unmute();
 });
 
 describe("DingTalk's official OpenAPI SDK (card_1_0) against the emulator", () => {

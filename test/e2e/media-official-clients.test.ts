@@ -10,8 +10,8 @@ import * as $OpenApi from "@alicloud/openapi-client";
 import * as $Util from "@alicloud/tea-util";
 import { DWClient, TOPIC_ROBOT } from "dingtalk-stream";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { pointAtEmulator } from "../helpers/official-sdk.js";
-import { type StreamWorld, startStreamWorld, waitUntil } from "./stream-helpers.js";
+import { muteSdkConsole, pointAtEmulator } from "../helpers/official-sdk.js";
+import { post as postJson, type StreamWorld, startStreamWorld, waitUntil } from "./stream-helpers.js";
 
 // DingTalk's OpenAPI SDK is CommonJS without type entry points per product: load its robot_1_0 client as
 // node would, typed by its own declarations.
@@ -20,14 +20,8 @@ const $Robot = createRequire(import.meta.url)(
 ) as typeof import("@alicloud/dingtalk/dist/robot_1_0/client.js");
 type RobotClient = InstanceType<(typeof $Robot)["default"]>;
 
-async function post(world: StreamWorld, path: string, body: unknown): Promise<Record<string, unknown>> {
-  const response = await fetch(`${world.baseUrl}${path}`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(body),
-  });
-  return (await response.json()) as Record<string, unknown>;
-}
+/** POSTs JSON to the world's emulator and returns its JSON answer. */
+const post = (world: StreamWorld, path: string, body: unknown) => postJson(world.baseUrl, path, body);
 
 async function upload(world: StreamWorld, fileName: string, bytes: Uint8Array<ArrayBuffer>, type: string) {
   const form = new FormData();
@@ -46,18 +40,16 @@ function robotClient(baseUrl: string): RobotClient {
 describe("official clients and the emulator's media", () => {
   let world: StreamWorld;
   let client: DWClient | undefined;
-  const silence = { info: console.info, warn: console.warn };
+  let unmute = () => {};
   beforeEach(async () => {
     world = await startStreamWorld({ pingIntervalMs: 60_000 });
-    console.info = () => {};
-    console.warn = () => {};
+    unmute = muteSdkConsole();
   });
   afterEach(async () => {
     client?.disconnect();
     client = undefined;
     await world.emulator.close();
-    console.info = silence.info;
-    console.warn = silence.warn;
+    unmute();
   });
 
   it("the Stream SDK receives picture, file, rich text, voice and a quoted reply; robot_1_0 downloads the file", async () => {

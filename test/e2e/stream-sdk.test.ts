@@ -5,8 +5,14 @@
  */
 import { DWClient, TOPIC_ROBOT } from "dingtalk-stream";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { pointAtEmulator } from "../helpers/official-sdk.js";
-import { robotMessage, type StreamWorld, startStreamWorld, waitUntil } from "./stream-helpers.js";
+import { muteSdkConsole, pointAtEmulator } from "../helpers/official-sdk.js";
+import {
+  post as postJson,
+  robotMessage,
+  type StreamWorld,
+  startStreamWorld,
+  waitUntil,
+} from "./stream-helpers.js";
 
 async function connections(world: StreamWorld): Promise<string[]> {
   const list = (await (await fetch(`${world.baseUrl}/_emulator/stream/connections`)).json()) as Array<{
@@ -15,30 +21,21 @@ async function connections(world: StreamWorld): Promise<string[]> {
   return list.map((c) => c.id);
 }
 
-async function post(world: StreamWorld, path: string, body: unknown): Promise<Record<string, unknown>> {
-  const response = await fetch(`${world.baseUrl}${path}`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(body),
-  });
-  return (await response.json()) as Record<string, unknown>;
-}
+/** POSTs JSON to the world's emulator and returns its JSON answer. */
+const post = (world: StreamWorld, path: string, body: unknown) => postJson(world.baseUrl, path, body);
 
 describe("the official dingtalk-stream SDK against the emulator", () => {
   let world: StreamWorld;
   let client: DWClient | undefined;
-  const silence = { info: console.info, warn: console.warn };
+  let unmute = () => {};
   beforeEach(async () => {
     world = await startStreamWorld({ pingIntervalMs: 200 });
-    // The SDK prints "connect success" with console.info; keep the test output clean.
-    console.info = () => {};
-    console.warn = () => {};
+    unmute = muteSdkConsole();
   });
   afterEach(async () => {
     client?.disconnect();
     await world.emulator.close();
-    console.info = silence.info;
-    console.warn = silence.warn;
+    unmute();
   });
 
   it("receives a person's message and replies through the sessionWebhook", async () => {

@@ -35,3 +35,18 @@ export function pointAtEmulator(client: DWClient, baseUrl: string): void {
     return this;
   };
 }
+
+/**
+ * Mutes console.info and console.warn, which the official Stream SDK prints with ("connect success", …), to
+ * keep the test output clean.
+ * @returns a function that puts them back
+ */
+export function muteSdkConsole(): () => void {
+  const saved = { info: console.info, warn: console.warn };
+  console.info = () => {};
+  console.warn = () => {};
+  return () => {
+    console.info = saved.info;
+    console.warn = saved.warn;
+  };
+}
