@@ -52,6 +52,25 @@ export interface CardInstance {
   deliveries: CardDelivery[];
 }
 
+/** What a new card is made of: everything but the bookkeeping every card starts with. */
+export type NewCard = Omit<
+  CardInstance,
+  "finalizedKeys" | "guids" | "updates" | "createdAt" | "updatedAt" | "deliveries"
+>;
+
+/** A new card instance created at `now`: nothing finalized or applied yet, not delivered anywhere. */
+export function newCardInstance(card: NewCard, now: number): CardInstance {
+  return {
+    ...card,
+    finalizedKeys: new Set(),
+    guids: new Set(),
+    updates: 0,
+    createdAt: now,
+    updatedAt: now,
+    deliveries: [],
+  };
+}
+
 /** A card as the control API, the message list and the event stream show it. */
 export interface CardView {
   outTrackId: string;

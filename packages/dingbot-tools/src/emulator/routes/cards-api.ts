@@ -27,7 +27,7 @@ import {
   type DeliverResult,
   deliverCard,
 } from "../cards/apply.js";
-import type { CardInstance, CardScope } from "../cards/state.js";
+import { type CardInstance, type CardScope, newCardInstance } from "../cards/state.js";
 import type { EmulatorContext, RouteInstaller } from "../context.js";
 import type { AppRecord } from "../store.js";
 import { answerChecked } from "./app-api.js";
@@ -207,21 +207,18 @@ function createCard(call: CardCall<"card.create" | "card.createAndDeliver">): Ca
   const privateData: CardInstance["privateData"] = {};
   for (const [userId, data] of Object.entries(args.privateData ?? {}))
     privateData[userId] = { ...data.cardParamMap };
-  const card: CardInstance = {
-    outTrackId: args.outTrackId,
-    appKey: app.appKey,
-    cardTemplateId: args.cardTemplateId,
-    cardParamMap: { ...args.cardData.cardParamMap },
-    privateData,
-    callbackType: args.callbackType ?? "STREAM",
-    ...(args.callbackRouteKey ? { callbackRouteKey: args.callbackRouteKey } : {}),
-    finalizedKeys: new Set(),
-    guids: new Set(),
-    updates: 0,
-    createdAt: now,
-    updatedAt: now,
-    deliveries: [],
-  };
+  const card = newCardInstance(
+    {
+      outTrackId: args.outTrackId,
+      appKey: app.appKey,
+      cardTemplateId: args.cardTemplateId,
+      cardParamMap: { ...args.cardData.cardParamMap },
+      privateData,
+      callbackType: args.callbackType ?? "STREAM",
+      ...(args.callbackRouteKey ? { callbackRouteKey: args.callbackRouteKey } : {}),
+    },
+    now,
+  );
   checkSize(ctx, card);
   ctx.cards.instances.set(card.outTrackId, card);
   return card;

@@ -10,7 +10,7 @@ import { randomBytes } from "node:crypto";
 import { parseJson } from "dingbot-sdk/protocol";
 import type { Context, Hono } from "hono";
 import { cardChanged, cardDataBytes, deliverCard } from "../cards/apply.js";
-import type { CardInstance } from "../cards/state.js";
+import { type CardInstance, newCardInstance } from "../cards/state.js";
 import type { EmulatorContext, RouteInstaller } from "../context.js";
 import type { AppRecord } from "../store.js";
 import { DingTalkRefusal, newRefusal } from "./app-api-errors.js";
@@ -83,21 +83,18 @@ function send(ctx: EmulatorContext, app: AppRecord, body: Record<string, unknown
   }
   const userId = typeof receiver?.userId === "string" ? receiver.userId : undefined;
   if (!openConversationId && !userId) throw bad("userInfo.convertError", "消息接收者UID解码错误");
-  const card: CardInstance = {
-    outTrackId: cardBizId,
-    appKey: app.appKey,
-    cardTemplateId,
-    cardParamMap: { cardData },
-    privateData: privateDataOf(body),
-    callbackType: "HTTP",
-    legacy: true,
-    finalizedKeys: new Set(),
-    guids: new Set(),
-    updates: 0,
-    createdAt: now,
-    updatedAt: now,
-    deliveries: [],
-  };
+  const card = newCardInstance(
+    {
+      outTrackId: cardBizId,
+      appKey: app.appKey,
+      cardTemplateId,
+      cardParamMap: { cardData },
+      privateData: privateDataOf(body),
+      callbackType: "HTTP",
+      legacy: true,
+    },
+    now,
+  );
   if (cardDataBytes(card) > ctx.options.cardDataMaxBytes) {
     throw bad("param.invalid", `卡片数据过大: card data larger than ${ctx.options.cardDataMaxBytes} bytes`);
   }
