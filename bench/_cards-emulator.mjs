@@ -2,6 +2,7 @@
 // port, with one Stream-mode app, one person and one group holding both. Prints {base, app, group, userId}
 // on stdout; exits when stdin closes. Usage: _cards-emulator.mjs <cardQps> <cardDataMaxBytes>
 import { createEmulator } from "dingbot-tools/emulator";
+import { announceUntilStdinCloses } from "./_emulator-child.mjs";
 
 const [cardQps, cardDataMaxBytes] = process.argv.slice(2).map(Number);
 const emulator = createEmulator({ cardQps, cardDataMaxBytes });
@@ -14,16 +15,9 @@ const group = emulator.store.createConversation({
   robots: [app.robotCode],
 });
 const base = await emulator.listen(0);
-process.stdout.write(
-  `${JSON.stringify({
-    base,
-    app: { appKey: app.appKey, appSecret: app.appSecret, robotCode: app.robotCode },
-    group: group.conversationId,
-    userId: user.userId,
-  })}\n`,
-);
-process.stdin.resume();
-process.stdin.on("end", async () => {
-  await emulator.close();
-  process.exit(0);
+announceUntilStdinCloses(emulator, {
+  base,
+  app: { appKey: app.appKey, appSecret: app.appSecret, robotCode: app.robotCode },
+  group: group.conversationId,
+  userId: user.userId,
 });

@@ -2,6 +2,7 @@
 // stores, so its CPU and memory are not charged to the client being measured. Prints {"base"} on stdout;
 // exits when stdin closes.
 import { createEmulator } from "dingbot-tools/emulator";
+import { announceUntilStdinCloses } from "./_emulator-child.mjs";
 
 const emulator = createEmulator({
   rateLimit: 1e9,
@@ -9,9 +10,4 @@ const emulator = createEmulator({
   mediaMaxStoredBytes: 4 * 1024 * 1024 * 1024,
 });
 const base = await emulator.listen(0);
-process.stdout.write(`${JSON.stringify({ base })}\n`);
-process.stdin.resume();
-process.stdin.on("end", async () => {
-  await emulator.close();
-  process.exit(0);
-});
+announceUntilStdinCloses(emulator, { base });
