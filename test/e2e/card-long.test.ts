@@ -5,7 +5,7 @@
  */
 import { AI_CARD_FALLBACK_NOTE, AI_CARD_OVERFLOW_NOTE, AppClient, streamAiCardTo } from "dingbot-sdk";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type StreamWorld, startStreamWorld } from "./stream-helpers.js";
+import { requestJson, type StreamWorld, startStreamWorld } from "./stream-helpers.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: the tests read JSON bodies field by field
 type Json = Record<string, any>;
@@ -13,15 +13,8 @@ type Json = Record<string, any>;
 let world: StreamWorld;
 let group: string;
 
-async function control(method: string, path: string, body?: unknown): Promise<Json> {
-  const response = await fetch(`${world.baseUrl}${path}`, {
-    method,
-    ...(body === undefined
-      ? {}
-      : { headers: { "content-type": "application/json" }, body: JSON.stringify(body) }),
-  });
-  return (await response.json()) as Json;
-}
+const control = (method: string, path: string, body?: unknown) =>
+  requestJson<Json>(world.baseUrl, method, path, body);
 
 /** At least 1 MiB of UTF-8: paragraphs of Chinese and ASCII, with a code block now and then. */
 function longAnswer(): string {

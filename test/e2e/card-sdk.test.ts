@@ -12,7 +12,7 @@ import { AI_CARD_TEMPLATE_ID } from "dingbot-sdk/protocol";
 import { DWClient, TOPIC_CARD } from "dingtalk-stream";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { muteSdkConsole, pointAtEmulator } from "../helpers/official-sdk.js";
-import { type StreamWorld, startStreamWorld, waitUntil } from "./stream-helpers.js";
+import { requestJson, type StreamWorld, startStreamWorld, waitUntil } from "./stream-helpers.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: the tests read JSON bodies field by field
 type Json = Record<string, any>;
@@ -20,15 +20,8 @@ type Json = Record<string, any>;
 let world: StreamWorld;
 let group: string;
 
-async function control(method: string, path: string, body?: unknown): Promise<Json> {
-  const response = await fetch(`${world.baseUrl}${path}`, {
-    method,
-    ...(body === undefined
-      ? {}
-      : { headers: { "content-type": "application/json" }, body: JSON.stringify(body) }),
-  });
-  return (await response.json()) as Json;
-}
+const control = (method: string, path: string, body?: unknown) =>
+  requestJson<Json>(world.baseUrl, method, path, body);
 
 async function accessToken(): Promise<string> {
   const json = await control("POST", "/v1.0/oauth2/accessToken", {

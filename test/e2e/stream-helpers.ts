@@ -134,3 +134,19 @@ export async function onlyReply(
   await waitUntil(() => replies().length === 1, what);
   return replies()[0];
 }
+
+/** Calls the emulator (control API or DingTalk paths) with an optional JSON body; its JSON answer, whatever the status. */
+export async function requestJson<T = Record<string, unknown>>(
+  base: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<T> {
+  const response = await fetch(`${base}${path}`, {
+    method,
+    ...(body === undefined
+      ? {}
+      : { headers: { "content-type": "application/json" }, body: JSON.stringify(body) }),
+  });
+  return (await response.json()) as T;
+}
