@@ -4,15 +4,13 @@
  * streamed text) and can script refusals; test/e2e/card-cli-emulator.test.ts runs the commands against the
  * emulator. The assertions read the state through the small {@link CardBackend} interface.
  */
-import { spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { ALL_OUTPUT, type CliResult, REPO_ROOT, runCli } from "../helpers/cli.js";
+import { ALL_OUTPUT, runCli, spawnCliWithStdin } from "../helpers/cli.js";
 import { waitUntil } from "./stream-helpers.js";
 
 const APP_KEY = "dingcardcli0007";
@@ -146,31 +144,6 @@ async function startFakeCardBackend(): Promise<CardBackend> {
   };
 }
 
-const MAIN = fileURLToPath(new URL("../../packages/dingbot-tools/src/cli/main.ts", import.meta.url));
-
-/** Spawns the CLI with a piped stdin the test writes to while it runs. */
-function spawnCli(args: string[], env: Record<string, string>) {
-  const child = spawn(process.execPath, ["--conditions=dingbot:source", "--import", "tsx", MAIN, ...args], {
-    cwd: REPO_ROOT,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (chunk: Buffer) => {
-    stdout += chunk.toString();
-  });
-  child.stderr.on("data", (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const done = new Promise<CliResult>((resolve) => {
-    child.on("close", (code) => {
-      ALL_OUTPUT.push(stdout, stderr);
-      resolve({ code: code ?? -1, stdout, stderr });
-    });
-  });
-  return { stdin: child.stdin, done, kill: () => child.kill("SIGKILL") };
-}
-
 let backend: CardBackend;
 let env: Record<string, string>;
 
@@ -295,7 +268,7 @@ describe("dingbot card send / update", () => {
 
 describe("dingbot card stream", () => {
   it("streams stdin into an AI card as it arrives, finishes it, and prints its outTrackId", async () => {
-    const cli = spawnCli(["card", "stream", "--conversation", "cidGroup==", "--title", "回答"], env);
+    const cli = spawnCliWithStdin(["card", "stream", "--conversation", "cidGroup==", "--title", "回答"], env);
     try {
       cli.stdin.write("第一段，");
       // The first part is on the card while stdin is still open: streamed as it arrives, not at the end.

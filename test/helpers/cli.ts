@@ -35,11 +35,7 @@ export function runCli(args: string[], options: RunCliOptions = {}): Promise<Cli
   const env: Record<string, string> = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "" };
   for (const [key, value] of Object.entries(options.env ?? {})) if (value !== undefined) env[key] = value;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--conditions=dingbot:source", "--import", "tsx", MAIN, ...args], {
-      cwd: options.cwd ?? ROOT,
-      env,
-      stdio: ["pipe", "pipe", "pipe"],
-    });
+    const child = spawnDingbot(args, env, options.cwd);
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk: Buffer) => {
@@ -85,10 +81,7 @@ export function startCli(
   ready: RegExp,
   timeoutMs = 25_000,
 ): Promise<RunningCli> {
-  const child = spawn(process.execPath, ["--conditions=dingbot:source", "--import", "tsx", MAIN, ...args], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
-  });
+  const child = spawnDingbot(args, env);
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (chunk: Buffer) => {
@@ -122,4 +115,40 @@ export function startCli(
     });
     child.on("close", () => reject(new Error(`CLI exited early: ${stderr}`)));
   });
+}
+
+/** Spawns `dingbot ARGS…` from source, all three streams piped, with env plus PATH/HOME only. */
+function spawnDingbot(
+  args: string[],
+  env: Record<string, string>,
+  cwd = ROOT,
+): ChildProcessWithoutNullStreams {
+  return spawn(process.execPath, ["--conditions=dingbot:source", "--import", "tsx", MAIN, ...args], {
+    cwd,
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+}
+
+/**
+ * Spawns `dingbot ARGS…` from source with a piped stdin the test writes to while it runs.
+ * @returns its stdin, its result once it exits, and a way to kill it
+ */
+export function spawnCliWithStdin(args: string[], env: Record<string, string>) {
+  const child = spawnDingbot(args, env);
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  child.stderr.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const done = new Promise<CliResult>((resolve) => {
+    child.on("close", (code) => {
+      ALL_OUTPUT.push(stdout, stderr);
+      resolve({ code: code ?? -1, stdout, stderr });
+    });
+  });
+  return { stdin: child.stdin, done, kill: () => child.kill("SIGKILL") };
 }
