@@ -24,6 +24,18 @@ describe("ReplayGuard", () => {
     expect(guard.isReplay(String(T0), "other", T0 + 5000)).toBe(false);
   });
 
+  it("stays bounded and keeps unexpired signatures when an expired one is used again out of order", () => {
+    const guard = new ReplayGuard({ maxEntries: 3 });
+    expect(guard.isReplay(String(T0 + HOUR), "a", T0)).toBe(false); // valid until T0 + 2 h
+    expect(guard.isReplay(String(T0), "b", T0)).toBe(false); // valid until T0 + 1 h
+    // Past b's hour, with a still at the head: b is used again and counts as new (its old slot goes stale).
+    expect(guard.isReplay(String(T0), "b2", T0 + HOUR + 1)).toBe(false);
+    expect(guard.isReplay(String(T0 + HOUR), "other", T0 + HOUR + 2)).toBe(true); // a is still remembered
+    for (let i = 0; i < 10; i++) guard.isReplay(String(T0 + HOUR + 10 + i), `c${i}`, T0 + HOUR + 10 + i);
+    expect(guard.size).toBeLessThanOrEqual(3);
+    expect(guard.isReplay(String(T0 + HOUR + 19), "other", T0 + HOUR + 3000)).toBe(true);
+  });
+
   it("caps the messages one signature may carry in its first second", () => {
     const guard = new ReplayGuard();
     const results = Array.from({ length: 10 }, (_, i) => guard.isReplay(String(T0), `m${i}`, T0));
