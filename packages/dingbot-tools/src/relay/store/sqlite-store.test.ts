@@ -49,30 +49,32 @@ describe("SqliteStore leases", () => {
   });
 });
 
+/** An outbox entry of robot "ops" with one firing alert named `name`. */
+const entry = (name: string, context: Record<string, unknown> = {}) => ({
+  robot: "ops",
+  route: 0,
+  createdAt: 1000,
+  atMobiles: [],
+  atUserIds: [],
+  atAll: false,
+  lines: [],
+  alerts: [
+    {
+      name,
+      severity: "critical",
+      status: "firing" as const,
+      labels: {},
+      annotations: {},
+      atMobiles: [],
+      atUserIds: [],
+    },
+  ],
+  context,
+});
+
 describe("SqliteStore outbox", () => {
   it("commits concurrent enqueues together and reads them back oldest first with their lines", async () => {
     const store = new SqliteStore({ path: file() });
-    const entry = (name: string) => ({
-      robot: "ops",
-      route: 0,
-      createdAt: 1000,
-      atMobiles: [],
-      atUserIds: [],
-      atAll: false,
-      lines: [],
-      alerts: [
-        {
-          name,
-          severity: "critical",
-          status: "firing" as const,
-          labels: {},
-          annotations: {},
-          atMobiles: [],
-          atUserIds: [],
-        },
-      ],
-      context: {},
-    });
     await Promise.all([store.enqueue([entry("A")]), store.enqueue([entry("B"), entry("C")])]);
     const ready = await store.ready("ops", 1000, 10);
     expect(ready.map((e) => e.lines[0]?.name)).toEqual(["A", "B", "C"]);
@@ -90,27 +92,6 @@ describe("SqliteStore outbox", () => {
 describe("SqliteStore batch isolation", () => {
   it("refuses only the entry that cannot be serialised and commits the rest of its batch", async () => {
     const store = new SqliteStore({ path: file() });
-    const entry = (name: string, context: Record<string, unknown> = {}) => ({
-      robot: "ops",
-      route: 0,
-      createdAt: 1000,
-      atMobiles: [],
-      atUserIds: [],
-      atAll: false,
-      lines: [],
-      alerts: [
-        {
-          name,
-          severity: "critical",
-          status: "firing" as const,
-          labels: {},
-          annotations: {},
-          atMobiles: [],
-          atUserIds: [],
-        },
-      ],
-      context,
-    });
     // Deep enough that JSON.stringify overflows the stack (what a 6,000-deep body did before the cap).
     let deep: Record<string, unknown> = {};
     for (let i = 0; i < 200_000; i++) deep = { a: deep };
