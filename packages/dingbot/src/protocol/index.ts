@@ -8,6 +8,7 @@ export * from "./card-signing.js";
 export * from "./constants.js";
 export * from "./errcodes.js";
 export * from "./inbound/message-parts.js";
+export * from "./inbound/read-inbound.js";
 export * from "./inbound/robot-message.js";
 export * from "./inbound/stream-frame.js";
 export * from "./json.js";

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { jsonDepth, MAX_JSON_DEPTH, parseJson } from "./json.js";
+import { jsonDepth, MAX_JSON_DEPTH, nestedDeeperThan, parseJson } from "./json.js";
 
 const nested = (depth: number): string => `${"[".repeat(depth)}${"]".repeat(depth)}`;
 
@@ -34,5 +34,20 @@ describe("parseJson", () => {
         expect(jsonDepth(JSON.stringify(value))).toBe(depthOf(value));
       }),
     );
+  });
+
+  it("judges a parsed value's depth as the text scan does, at every limit", () => {
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 8 }), fc.integer({ min: 0, max: 10 }), (value, limit) => {
+        expect(nestedDeeperThan(value, limit)).toBe(jsonDepth(JSON.stringify(value)) > limit);
+      }),
+    );
+  });
+
+  it("refuses a value 100,000 levels deep without exhausting the stack", () => {
+    expect(parseJson(`${'{"a":'.repeat(100_000)}1${"}".repeat(100_000)}`)).toMatchObject({
+      ok: false,
+      reason: "too-deep",
+    });
   });
 });
