@@ -17,7 +17,8 @@ async function startPlain() {
 }
 
 async function startDingbot() {
-  const bot = new Bot({ baseUrl, dedupe: false });
+  // The default Bot: its msgId de-duplication on, as users run it (the transport de-duplicates too).
+  const bot = new Bot({ baseUrl });
   bot.on("text", () => {
     handled += 1;
   });

@@ -68,7 +68,8 @@ class FakeSocket extends EventEmitter {
 
 async function dingbotCost(round) {
   let handled = 0;
-  const bot = new Bot({ dedupe: false });
+  // The default Bot: its msgId de-duplication on, as users run it (the transport de-duplicates too).
+  const bot = new Bot();
   bot.on("text", () => {
     handled += 1;
   });

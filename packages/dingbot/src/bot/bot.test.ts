@@ -106,6 +106,19 @@ describe("Bot", () => {
       expect(hits).toBe(2);
     });
 
+    it("leaves an update the transport de-duplicated (Stream) to the transport's cache", async () => {
+      const bot = new Bot({ now: () => T0 });
+      let hits = 0;
+      bot.use(() => {
+        hits += 1;
+      });
+      const message = groupText("x");
+      // The Stream transport drops repeats itself and marks what it passes on; no second cache decides.
+      await bot.handleUpdate({ ...updateOf(message), deduplicated: true }, recordingResponder());
+      await bot.handleUpdate({ ...updateOf(message), deduplicated: true }, recordingResponder());
+      expect(hits).toBe(2);
+    });
+
     it("delivers repeats when dedupe is off", async () => {
       const bot = new Bot({ now: () => T0, dedupe: false });
       let hits = 0;

@@ -39,6 +39,8 @@ export class MsgIdCache {
   #count = 0;
   readonly #max: number;
   readonly #ttlMs: number;
+  /** False for `ttlMs: Infinity`: then no clock is read and nothing expires (the Stream transport's case). */
+  readonly #expires: boolean;
   readonly #now: () => number;
 
   /**
@@ -49,6 +51,7 @@ export class MsgIdCache {
     this.#max = options.max ?? DEDUPE_DEFAULT_MAX;
     this.#ttlMs = options.ttlMs ?? DEDUPE_DEFAULT_TTL_MS;
     this.#now = options.now ?? Date.now;
+    this.#expires = Number.isFinite(this.#ttlMs);
     if (!Number.isInteger(this.#max) || this.#max < 1)
       throw new TypeError("dedupe max must be a positive integer");
     if (!(this.#ttlMs > 0)) throw new TypeError("dedupe ttlMs must be positive");
@@ -61,8 +64,11 @@ export class MsgIdCache {
    * @returns true the first time an id is seen (within the TTL), false for a repeat
    */
   add(id: string): boolean {
-    const now = this.#now();
-    while (this.#count > 0 && this.#ringExpiry[this.#head]! <= now) this.#evictHead();
+    let now = 0;
+    if (this.#expires) {
+      now = this.#now();
+      while (this.#count > 0 && this.#ringExpiry[this.#head]! <= now) this.#evictHead();
+    }
     const expiresAt = this.#expiresAt.get(id);
     if (expiresAt !== undefined && expiresAt > now) return false;
     if (this.#count === this.#max) this.#evictHead();
@@ -80,7 +86,7 @@ export class MsgIdCache {
    */
   has(id: string): boolean {
     const expiresAt = this.#expiresAt.get(id);
-    return expiresAt !== undefined && expiresAt > this.#now();
+    return expiresAt !== undefined && (!this.#expires || expiresAt > this.#now());
   }
 
   /** Forgets an id, so its next delivery counts as new. */
@@ -106,7 +112,8 @@ export class MsgIdCache {
 
 /**
  * Middleware that stops a message whose msgId was already seen; the Bot installs it first by default.
- * A message whose handlers threw is forgotten, so a retry of it runs them again.
+ * A message whose handlers threw is forgotten, so a retry of it runs them again. An update its transport
+ * de-duplicated already (`update.deduplicated`: Stream, which must ack repeats itself) passes unchecked.
  * @param options - cache size, TTL and clock
  * @example
  * const bot = new Bot({ dedupe: false });
@@ -115,6 +122,8 @@ export class MsgIdCache {
 export function dedupe(options: DedupeOptions = {}): MiddlewareFn<Context> {
   const cache = new MsgIdCache(options);
   return (ctx, next) => {
+    // The transport de-duplicated it already (Stream); a second cache would only cost a lookup.
+    if (ctx.update.deduplicated) return next();
     const msgId = ctx.msgId;
     if (!cache.add(msgId)) {
       ctx.logger.debug({ msgId }, "duplicate msgId dropped");

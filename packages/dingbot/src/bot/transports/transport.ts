@@ -18,6 +18,11 @@ export interface Update {
   /** Epoch ms at which the transport received it. */
   receivedAt: number;
   via: "http" | "stream";
+  /**
+   * True when the transport already dropped repeats of this msgId (Stream does, across reconnects, as it
+   * must ack them itself); the dedupe middleware passes such an update on without a second lookup.
+   */
+  deduplicated?: boolean;
 }
 
 /** A reply body: any robot message, or `{"msgtype":"empty"}` for "no reply". */

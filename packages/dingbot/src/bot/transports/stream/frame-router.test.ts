@@ -26,7 +26,8 @@ function setup(config: Partial<FrameRouterConfig> = {}) {
     now: () => 0,
     onEvent: undefined,
     stats: { dispatched: 0, cardCallbacks: 0, duplicates: 0, acks: 0, failures: 0, reconnects: 0 },
-    track: () => {},
+    handlerStarted: () => {},
+    handlerSettled: () => {},
     ...config,
   });
   router.dispatch = async (update) => void dispatched.push(update);

@@ -8,13 +8,12 @@
 import type { Logger } from "../../../logger.js";
 import {
   CARD_CALLBACK_TOPIC,
-  check,
   type DownstreamFrame,
-  DownstreamFrameSchema,
   formatIssues,
-  InboundMessageSchema,
   parseJson,
   ROBOT_MESSAGE_TOPIC,
+  readDownstreamFrame,
+  readInboundMessage,
 } from "../../../protocol/index.js";
 import type { MsgIdCache } from "../../middleware/dedupe.js";
 import type { CardCallbackHandler, Dispatch, Responder, Update } from "../transport.js";
@@ -57,8 +56,10 @@ export interface FrameRouterConfig {
   now(): number;
   onEvent: ((event: StreamEvent) => EventStatus | Promise<EventStatus>) | undefined;
   stats: StreamStats;
-  /** Registers a running handler so stop() can wait for it. */
-  track(run: Promise<void>): void;
+  /** A handler started; stop() waits for each to settle. Counted, not kept: no promise per message. */
+  handlerStarted(): void;
+  /** A handler started with {@link handlerStarted} settled (it never rejects into the router). */
+  handlerSettled(): void;
 }
 
 const OK_RESPONSE = JSON.stringify({ response: null });
@@ -91,6 +92,40 @@ function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** What `ack()` returns: nothing to wait for, and no promise made per message. */
+const RESOLVED: Promise<void> = Promise.resolve();
+
+/** The transport's side of one robot message: its ack, sent once, and the {@link Responder} the bot gets. */
+class Delivery implements Responder {
+  #acked = false;
+
+  constructor(
+    private readonly router: FrameRouter,
+    private readonly link: Link,
+    private readonly messageId: string,
+  ) {}
+
+  /** Acks 200 unless already acked (the responder's `ack`, idempotent). */
+  ack(): Promise<void>;
+  /** Acks with a code unless already acked. */
+  ack(code: number, text: string): Promise<void>;
+  ack(code = 200, text = "OK"): Promise<void> {
+    if (code === 200) this.ackOk();
+    else if (!this.#acked) {
+      this.#acked = true;
+      this.router.sendAck(this.link, ackText(this.messageId, code, text, OK_RESPONSE));
+    }
+    return RESOLVED;
+  }
+
+  /** Acks 200 unless already acked; the template ack that nearly every frame gets. */
+  ackOk(): void {
+    if (this.#acked) return;
+    this.#acked = true;
+    this.router.sendAck(this.link, okAck(this.messageId));
+  }
+}
+
 /** Routes the frames of every socket of one transport. */
 export class FrameRouter {
   /** Set by Transport.start(). */
@@ -113,7 +148,7 @@ export class FrameRouter {
       );
       return;
     }
-    const parsed = check(DownstreamFrameSchema, json.value);
+    const parsed = readDownstreamFrame(json.value);
     if (!parsed.ok) {
       this.config.logger.warn(
         { issues: formatIssues(parsed.issues) },
@@ -156,7 +191,7 @@ export class FrameRouter {
       this.#send(link, ackText(messageId, 400, "message nested too deeply", OK_RESPONSE));
       return undefined;
     }
-    const parsed = check(InboundMessageSchema, json.ok ? json.value : undefined);
+    const parsed = readInboundMessage(json.ok ? json.value : undefined);
     if (!parsed.ok) {
       this.config.logger.warn(
         { messageId, issues: formatIssues(parsed.issues) },
@@ -166,51 +201,64 @@ export class FrameRouter {
       return undefined;
     }
     const message = parsed.value;
-    const { dedupe } = this.config;
-    if (dedupe.has(messageId) || dedupe.has(message.msgId)) {
+    // By msgId alone: a redelivered frame repeats its message's msgId, under the same frame id or a new one.
+    if (!this.config.dedupe.add(message.msgId)) {
       this.config.stats.duplicates += 1;
       // Ack again so the server stops redelivering; the handler already saw it.
       this.#send(link, ackText(messageId, 200, "OK", OK_RESPONSE));
       return undefined;
     }
-    dedupe.add(messageId);
-    dedupe.add(message.msgId);
     return {
       id: message.msgId,
       topic: ROBOT_MESSAGE_TOPIC,
       message,
       receivedAt: this.config.now(),
       via: "stream",
+      deduplicated: true,
     };
   }
 
-  /** Runs the handler; acks on receipt or when it settles (500 if it threw), exactly once. */
+  /**
+   * Runs the handler; acks on receipt or when it settles (500 if it threw), exactly once. One object per
+   * message ({@link Delivery}) and one async settle: the hot path makes no closures (issue 15 profile).
+   */
   #run(update: Update, messageId: string, link: Link): void {
-    const { stats, logger } = this.config;
-    let acked = false;
-    const ack = (code: number, text: string): void => {
-      if (acked) return;
-      acked = true;
-      this.#send(link, code === 200 ? okAck(messageId) : ackText(messageId, code, text, OK_RESPONSE));
-    };
-    const responder: Responder = { ack: async () => ack(200, "OK") };
-    if (this.config.ackPolicy === "on-receipt") ack(200, "OK");
-    stats.dispatched += 1;
-    const failed = (error: unknown): void => {
-      stats.failures += 1;
-      logger.error({ msgId: update.id, err: errorText(error) }, "stream handler failed");
-      // 500 is the protocol's "internal error" ack; docs/stream-mode.md says what the server does with it.
-      ack(500, "handler failed");
-    };
+    const delivery = new Delivery(this, link, messageId);
+    if (this.config.ackPolicy === "on-receipt") delivery.ackOk();
+    this.config.stats.dispatched += 1;
     let run: Promise<void>;
     try {
-      run = this.dispatch ? this.dispatch(update, responder) : Promise.resolve();
+      run = this.dispatch ? this.dispatch(update, delivery) : Promise.resolve();
     } catch (error) {
       // A dispatch that throws synchronously instead of rejecting.
-      failed(error);
+      this.handlerFailed(delivery, update.id, error);
       return;
     }
-    this.config.track(run.then(() => ack(200, "OK"), failed));
+    this.config.handlerStarted();
+    void this.#settle(run, delivery, update.id);
+  }
+
+  async #settle(run: Promise<void>, delivery: Delivery, msgId: string): Promise<void> {
+    try {
+      await run;
+      delivery.ackOk();
+    } catch (error) {
+      this.handlerFailed(delivery, msgId, error);
+    } finally {
+      this.config.handlerSettled();
+    }
+  }
+
+  /** Counts and logs a failed handler and acks 500, the protocol's "internal error" (docs/stream-mode.md). */
+  handlerFailed(delivery: Delivery, msgId: string, error: unknown): void {
+    this.config.stats.failures += 1;
+    this.config.logger.error({ msgId, err: errorText(error) }, "stream handler failed");
+    delivery.ack(500, "handler failed");
+  }
+
+  /** Sends an ack frame on a link (counted). */
+  sendAck(link: Link, text: string): void {
+    this.#send(link, text);
   }
 
   /**
@@ -230,7 +278,8 @@ export class FrameRouter {
     }
     dedupe.add(key);
     stats.cardCallbacks += 1;
-    const run = (async () => {
+    this.config.handlerStarted();
+    void (async () => {
       let text: string;
       try {
         const response = await handler(data);
@@ -250,8 +299,7 @@ export class FrameRouter {
         }
       }
       this.#send(link, text);
-    })();
-    this.config.track(run);
+    })().finally(() => this.config.handlerSettled());
   }
 
   #event(frame: DownstreamFrame, link: Link): void {
@@ -269,15 +317,15 @@ export class FrameRouter {
       this.#send(link, ackText(messageId, 404, "no event handler", JSON.stringify({ status: "LATER" })));
       return;
     }
-    const run = (async () => {
+    this.config.handlerStarted();
+    void (async () => {
       try {
         answer(await handler({ headers: frame.headers, data }));
       } catch (error) {
         this.config.logger.error({ messageId, err: errorText(error) }, "stream event handler failed");
         answer("LATER");
       }
-    })();
-    this.config.track(run);
+    })().finally(() => this.config.handlerSettled());
   }
 
   #system(frame: DownstreamFrame, link: Link): void {

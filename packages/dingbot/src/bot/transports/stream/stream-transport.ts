@@ -57,7 +57,7 @@ export interface StreamTransportOptions {
   healthyAfterMs?: number;
   /** `on-receipt` (default): ack before the handler runs, as DingTalk redelivers slow acks. `after-handler`: ack when it settles, code 500 if it threw. */
   ack?: StreamAckPolicy;
-  /** Remembered messageIds/msgIds for de-duplication (default 10 000). */
+  /** Remembered msgIds for de-duplication (default 10 000). */
   dedupeSize?: number;
   /** Longest wait for in-flight handlers on stop, in ms (default 10 000). */
   drainTimeoutMs?: number;
@@ -133,7 +133,9 @@ export function streamTransport(options: StreamTransportOptions): StreamTranspor
     failures: 0,
     reconnects: 0,
   };
-  const inflight = new Set<Promise<void>>();
+  // Handlers running, counted rather than kept (no promise per message); drain() waits for 0.
+  let inflight = 0;
+  const drained: (() => void)[] = [];
   const stateListeners = new Set<StateListener>();
   if (options.onStateChange) stateListeners.add(options.onStateChange);
 
@@ -145,10 +147,12 @@ export function streamTransport(options: StreamTransportOptions): StreamTranspor
     now,
     onEvent: options.onEvent,
     stats,
-    track: (run) => {
-      inflight.add(run);
-      // `run` never rejects (the router handles failures), so one reaction is enough.
-      void run.then(() => inflight.delete(run));
+    handlerStarted: () => {
+      inflight += 1;
+    },
+    handlerSettled: () => {
+      inflight -= 1;
+      if (inflight === 0) for (const wake of drained.splice(0)) wake();
     },
   });
 
@@ -185,15 +189,15 @@ export function streamTransport(options: StreamTransportOptions): StreamTranspor
   });
 
   const drain = async (): Promise<void> => {
-    if (inflight.size === 0) return;
+    if (inflight === 0) return;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<void>((resolve) => {
       timer = setTimeout(() => {
-        logger.warn({ inflight: inflight.size }, "stream stop: handlers still running after drainTimeoutMs");
+        logger.warn({ inflight }, "stream stop: handlers still running after drainTimeoutMs");
         resolve();
       }, drainTimeoutMs);
     });
-    await Promise.race([Promise.allSettled([...inflight]), timeout]);
+    await Promise.race([new Promise<void>((resolve) => drained.push(resolve)), timeout]);
     clearTimeout(timer);
   };
 
