@@ -18,7 +18,8 @@ export interface GoalEntry {
   goal?: Goal | null;
   detail?: string;
   note?: string;
-  run: { date: string; loadavg: string; commit?: string; [key: string]: unknown };
+  /** manual: how a figure not recorded by its script came here (shown instead of the load). */
+  run: { date: string; loadavg: string; commit?: string; manual?: string; [key: string]: unknown };
 }
 export interface ResultsFile {
   bench: string;
@@ -82,12 +83,15 @@ export function verdict(entry: Pick<GoalEntry, "value" | "goal" | "note">): stri
   return entry.note ? `${word}: ${entry.note}` : word;
 }
 
-/** "2026-12-03 14:08 UTC, load 0.28 (abc1234)": the date to the minute, the 1-minute load average. */
+/**
+ * "2026-12-03 14:08 UTC, load 0.28 (abc1234)": the date to the minute, the 1-minute load average, the commit;
+ * for an entry typed in by hand, "manual: " and how it was measured instead of the load.
+ */
 export function formatRun(run: GoalEntry["run"]): string {
   const date = `${run.date.slice(0, 16).replace("T", " ")} UTC`;
-  const load = run.loadavg.split(" ")[0];
   const commit = run.commit && run.commit !== "n/a" ? ` (${run.commit})` : "";
-  return `${date}, load ${load}${commit}`;
+  if (run.manual) return `${date}, manual: ${run.manual}${commit}`;
+  return `${date}, load ${run.loadavg.split(" ")[0]}${commit}`;
 }
 
 const cell = (text: string) => text.replaceAll("|", "\\|").replaceAll("\n", " ");

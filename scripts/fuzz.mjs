@@ -9,6 +9,7 @@
 // Extra arguments go to vitest. Exit code: vitest's (non-zero when some property failed).
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { recordGoal } from "../bench/_goals.mjs";
 
 const RESULTS = "bench/RESULTS.md";
 const HEADING = "## Fuzz campaign";
@@ -102,4 +103,29 @@ const updated =
     : `${text.slice(0, at).trimEnd()}\n\n${section}${next < text.length ? `\n${text.slice(next + 1)}` : ""}`;
 writeFileSync(RESULTS, updated);
 console.log(`fuzz: ${parts.length} parts of ${targets.size} targets written to ${RESULTS} (${HEADING})`);
+// The whole campaign (not a run of some targets) is the goal of bench/RESULTS.md's summary table.
+if (extra.length === 0 && targets.size > 0) {
+  const all = [...targets.values()];
+  recordGoal({
+    bench: "fuzz",
+    id: "cases-per-target",
+    issue: 11,
+    figure: `fuzz campaign, cases per target (the fewest): ${[...targets.keys()].join(", ")}`,
+    value: Math.min(...all.map((t) => t.cases)),
+    unit: "",
+    goal: { op: ">=", target: 100_000 },
+    detail: `${targets.size} targets, seed ${seed}, vitest exit code ${result.status}`,
+    command,
+  });
+  recordGoal({
+    bench: "fuzz",
+    id: "failures",
+    issue: 11,
+    figure: "fuzz campaign: failing cases, all targets",
+    value: all.reduce((sum, t) => sum + t.failures, 0),
+    unit: "",
+    goal: { op: "==", target: 0 },
+    command,
+  });
+}
 process.exit(result.status ?? 1);

@@ -3,6 +3,7 @@
 import { describe, expect, it } from "vitest";
 import {
   END_MARKER,
+  formatRun,
   type GoalEntry,
   goalMet,
   replaceSummary,
@@ -105,6 +106,12 @@ describe("summaryTable", () => {
       "| 6 | token requests \\| cold (`npm run bench -- x`) | 1 | = 1 | yes | 2026-12-03 14:08 UTC, load 0.28 (abc1234) |",
     );
     expect(lines[4]).toContain("| 120 ms | ≤ 300 ms + one round trip | yes |");
+  });
+
+  it("says when a figure was typed in by hand", () => {
+    expect(
+      formatRun({ date: "2026-11-26T11:36:00Z", loadavg: "n/a", manual: "from the issue 8 section" }),
+    ).toBe("2026-11-26 11:36 UTC, manual: from the issue 8 section");
   });
 
   it("shows an expected bench without results as not measured yet", () => {
