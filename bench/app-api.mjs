@@ -153,6 +153,27 @@ async function main() {
       medianRatio: median(rows.map((r) => r.ratio)),
     }),
   );
+  const { recordGoal } = await import("./_goals.mjs");
+  const counts = rows.map((r) => r.tokenRequests);
+  recordGoal({
+    bench: "app-api",
+    id: "token-requests-cold",
+    issue: 6,
+    figure: `token requests for ${SENDS.toLocaleString("en-US")} concurrent cold sends (the worst round)`,
+    value: counts.find((n) => n !== 1) ?? 1,
+    unit: "",
+    goal: { op: "==", target: 1 },
+    detail: `by round: ${counts.join(", ")}`,
+  });
+  recordGoal({
+    bench: "app-api",
+    id: "sends-vs-raw-fetch",
+    issue: 6,
+    figure: "work-notification sends/s vs raw `fetch` with a pre-fetched token (median of rounds)",
+    value: median(rows.map((r) => r.ratio)),
+    unit: "×",
+    detail: `by round: ${rows.map((r) => r.ratio).join(", ")}`,
+  });
   child.stdin.end();
   if (rows.some((r) => r.tokenRequests !== 1)) {
     console.error("FAIL: a cold run made more than one token request");

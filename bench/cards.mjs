@@ -27,6 +27,7 @@ import {
   streamTransport,
 } from "dingbot-sdk";
 import { startCardServer } from "../packages/dingbot/src/client/_card-server.ts";
+import { recordGoal } from "./_goals.mjs";
 
 const CARD_QPS = 20; // DingTalk: 20 QPS per app per API for standard organisations (docs/cards.md, Limits)
 const CONCURRENT = 50;
@@ -443,6 +444,31 @@ try {
   console.log(
     `   source end → finalizing streaming call answered: ${r.toFinalized.toFixed(0)} ms (goal ≤ ${DEFAULT_STREAM_INTERVAL_MS} + rtt: ${r.finalizedOk ? "met" : "MISSED"}); → flowStatus 3 answered: ${r.toFinished.toFixed(0)} ms`,
   );
+  recordGoal({
+    bench: "cards",
+    id: "coalescing-calls",
+    issue: 13,
+    figure: "2,000-chunk answer over 10 s: streaming calls",
+    value: r.streamingCalls,
+    unit: "",
+    goal: { op: "<=", target: r.limit, text: `≤ 10 s / ${DEFAULT_STREAM_INTERVAL_MS} ms + 2 = ${r.limit}` },
+    detail: `card text equal to the source: ${r.textEqual}, flowStatus ${r.flowStatus}, refused ${r.refused}`,
+  });
+  const rtt = Math.max(r.rttIdle, r.rttDuring);
+  recordGoal({
+    bench: "cards",
+    id: "coalescing-finalized",
+    issue: 13,
+    figure: "2,000-chunk answer: source end → finalizing streaming call answered",
+    value: Math.round(r.toFinalized),
+    unit: "ms",
+    goal: {
+      op: "<=",
+      target: Math.round(DEFAULT_STREAM_INTERVAL_MS + rtt),
+      text: `≤ ${DEFAULT_STREAM_INTERVAL_MS} ms + one round trip (${rtt.toFixed(1)} ms)`,
+    },
+    detail: `→ flowStatus 3 answered ${r.toFinished.toFixed(0)} ms; round trip idle ${r.rttIdle.toFixed(1)} ms, during ${r.rttDuring.toFixed(1)} ms`,
+  });
 
   const m = await memory();
   console.log("\n3. a 1 MiB answer (1,024 chunks of 1 KiB, 1 ms apart)");
@@ -459,6 +485,17 @@ try {
   console.log(
     `   (the source string itself, 1 MiB, is in the baseline; final request body ${m.finalBytes} bytes)`,
   );
+  recordGoal({
+    bench: "cards",
+    id: "one-mib-live-copies",
+    issue: 13,
+    figure:
+      "1 MiB answer: live copies (MiB over the baseline, after gc) as each streaming request leaves, max",
+    value: Number(m.liveMax.toFixed(2)),
+    unit: "",
+    goal: { op: "<=", target: 3, text: "a few copies (≤ 3)" },
+    detail: `card holds ${m.cardChars} characters, ${m.messages} markdown messages the rest; card + messages = the answer: ${m.textEqual}`,
+  });
   const e = await oneMibAgainstEmulator(open);
   console.log(`   the same 1 MiB answer against the emulator: ${e.outcome}`);
   console.log(`     calls: ${e.calls.join(", ")}`);
@@ -494,6 +531,26 @@ try {
   console.log(`   cards in the emulator by flowStatus: ${JSON.stringify(r.cardStates)}`);
   for (const [api, v] of Object.entries(r.byApi))
     console.log(`     ${api}: ${v.calls} calls, ${v.refused} refused`);
+  recordGoal({
+    bench: "cards",
+    id: "throttled-lost",
+    issue: 13,
+    figure: `${CONCURRENT} concurrent answers at the emulator's card QPS (${CARD_QPS}/s per app and API): lost answers`,
+    value: r.lost,
+    unit: "",
+    goal: { op: "==", target: 0 },
+    detail: `finished cards ${r.viaCard}, markdown fallbacks ${r.viaMarkdown}; all answered in ${(r.wall / 1000).toFixed(1)} s`,
+  });
+  recordGoal({
+    bench: "cards",
+    id: "throttled-403-after-refusal",
+    issue: 13,
+    figure: "the same: 403s after an answer's first refusal",
+    value: r.after403Total,
+    unit: "",
+    goal: { op: "==", target: 0 },
+    detail: `card calls ${r.cardCalls}, refused ${r.refusedTotal} in all`,
+  });
 } finally {
   limited.child.stdin.end();
 }

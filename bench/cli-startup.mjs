@@ -17,6 +17,7 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { build } from "esbuild";
+import { recordGoal } from "./_goals.mjs";
 import { spawnSenderEmulator } from "./_spawn-sender-emulator.mjs";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 30);
@@ -127,5 +128,15 @@ const fetchOnce = by["node -e fetch"];
 console.log(
   `dingbot send / node -e fetch: wall mean ${(send.mean / fetchOnce.mean).toFixed(2)}×, median ${(send.median / fetchOnce.median).toFixed(2)}×, min ${(send.min / fetchOnce.min).toFixed(2)}×; CPU ${(cpu(send) / cpu(fetchOnce)).toFixed(2)}× (goal ≤ 1.5×)`,
 );
+recordGoal({
+  bench: "cli-startup",
+  id: "send-vs-node-fetch",
+  issue: 3,
+  figure: "`dingbot send` wall time vs `node -e` one fetch (hyperfine, mean)",
+  value: Number((send.mean / fetchOnce.mean).toFixed(2)),
+  unit: "×",
+  goal: { op: "<=", target: 1.5 },
+  detail: `median ${(send.median / fetchOnce.median).toFixed(2)}×, CPU ${(cpu(send) / cpu(fetchOnce)).toFixed(2)}×, ${RUNS} runs; ${cli.note.startsWith("built") ? "built dist/" : "esbuild transpile (dist/ missing or stale)"}`,
+});
 cli.cleanup();
 child.stdin.end();

@@ -13,6 +13,7 @@ import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { cpus } from "node:os";
 import { createInterface } from "node:readline";
+import { recordGoal } from "./_goals.mjs";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const MIB = Number(process.env.BENCH_MIB ?? 20);
@@ -161,6 +162,47 @@ for (const mode of CONTENDERS) {
     `| ${mode} | ${ms.toFixed(0)} (${m((r) => r.download.ms).toFixed(0)} + ${m((r) => r.upload.ms).toFixed(0)}) | ${((2 * MIB) / (ms / 1000)).toFixed(0)} | ${(bareMs / ms).toFixed(2)}×; ${paired.toFixed(2)}× | ${mib(m((r) => r.rss))} | ${times(m((r) => r.rss))} | ${mib(m((r) => r.arrayBuffers))} | ${times(m((r) => r.arrayBuffers))} | ${mib(m((r) => r.download.rss))} / ${mib(m((r) => r.download.arrayBuffers))} | ${mib(m((r) => r.upload.rss))} / ${mib(m((r) => r.upload.arrayBuffers))} |`,
   );
 }
+
+// The goals are dingbot's streamed path (download to a file, upload from it) against the bare fetch.
+const file = results["dingbot-file"];
+const fileMs = median(file.map((r) => r.ms));
+const settings = `${MIB} MiB file, ${ROUNDS} rounds`;
+recordGoal({
+  bench: "media",
+  id: "throughput-vs-bare",
+  issue: 14,
+  figure: `${MIB} MiB download + re-upload through the emulator (\`client.media\`, via a file) vs bare \`fetch\`: throughput`,
+  value: Number((bareMs / fileMs).toFixed(2)),
+  unit: "×",
+  goal: { op: ">=", target: 0.5 },
+  detail: `of medians, ${fileMs.toFixed(0)} vs ${bareMs.toFixed(0)} ms; paired ${median(file.map((r, i) => results.bare[i].ms / r.ms)).toFixed(2)}×; ${settings}`,
+});
+const rssPerFile = Number((median(file.map((r) => r.rss)) / SIZE).toFixed(2));
+recordGoal({
+  bench: "media",
+  id: "peak-rss-per-file",
+  issue: 14,
+  figure: "the same: peak RSS above the baseline ÷ the file size (median)",
+  value: rssPerFile,
+  unit: "×",
+  goal: { op: "<=", target: 2 },
+  ...(rssPerFile > 2
+    ? {
+        note: "set by the download phase, `fetch`'s stream chunks awaiting GC (bimodal by round); see issue 14",
+      }
+    : {}),
+  detail: `download phase ${mib(median(file.map((r) => r.download.rss)))}, upload phase ${mib(median(file.map((r) => r.upload.rss)))}; bare ${times(median(results.bare.map((r) => r.rss)))}; ${settings}`,
+});
+recordGoal({
+  bench: "media",
+  id: "peak-array-buffers-per-file",
+  issue: 14,
+  figure: "the same: peak arrayBuffers above the baseline ÷ the file size (median)",
+  value: Number((median(file.map((r) => r.arrayBuffers)) / SIZE).toFixed(2)),
+  unit: "×",
+  goal: { op: "<=", target: 2 },
+  detail: `bare ${times(median(results.bare.map((r) => r.arrayBuffers)))}; ${settings}`,
+});
 
 emulator.stdin.end();
 callbacks.close();

@@ -12,6 +12,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { recordGoal } from "./_goals.mjs";
 import { spawnMultiBotEmulator } from "./_spawn-multi-bot-emulator.mjs";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
@@ -238,5 +239,15 @@ const marginal = (after.one - after.ten / N) / (N - 1);
 console.log(
   `one more robot in the shared process: ${fmt(marginal, 1)} MiB RSS (after load); one more process: ${fmt(after.ten / N, 1)} MiB`,
 );
+const cpuPerMessage = (setup) => median(results[setup].map((x) => x.cpuUsPerMessage));
+recordGoal({
+  bench: "multi-bot",
+  id: "rss-one-vs-ten-processes",
+  issue: 14,
+  figure: "10 robots in one process vs 10 processes: RSS after the load",
+  value: Number((after.one / after.ten).toFixed(2)),
+  unit: "×",
+  detail: `${fmt(after.one)} MiB in all vs ${fmt(after.ten)} MiB; one more robot ${fmt(marginal, 1)} MiB vs one more process ${fmt(after.ten / N, 1)} MiB; bot CPU per message ${(cpuPerMessage("one") / cpuPerMessage("ten")).toFixed(2)}×; ${ROUNDS} rounds × ${SECONDS} s`,
+});
 const bad = results.one.concat(results.ten).reduce((s, x) => s + x.bad, 0);
 process.exit(bad === 0 ? 0 : 1);

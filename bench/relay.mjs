@@ -12,6 +12,7 @@ import { join } from "node:path";
 import autocannon from "autocannon";
 import { createEmulator } from "dingbot-tools/emulator";
 import { createRelay, parseRelayConfig } from "dingbot-tools/relay";
+import { recordGoal } from "./_goals.mjs";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -123,6 +124,17 @@ async function ingest() {
         `p99 ${median(f.p99)} ms  non-2xx/errors ${f.errors}  (req/s by round: ${f.rps.map((x) => x.toFixed(0)).join(" ")})`,
     );
   }
+  const durable = figures["relay (durable)"];
+  recordGoal({
+    bench: "relay",
+    id: "ingest-vs-bare",
+    issue: 7,
+    figure: "Alertmanager ingest with durable commit vs bare `node:http` (req/s, median of rounds)",
+    value: Number((median(durable.rps) / baseline).toFixed(2)),
+    unit: "×",
+    goal: { op: ">=", target: 0.5 },
+    detail: `p99 ${median(durable.p99)} ms vs ${median(figures["bare node:http"].p99)} ms; per server CPU-second ${(median(durable.perCpu) / baselineCpu).toFixed(2)}×; non-2xx/errors ${durable.errors}; ${ROUNDS} rounds × ${SECONDS} s`,
+  });
   for (const { child } of [bare, relay]) {
     const exited = new Promise((resolve) => child.once("exit", resolve));
     child.stdin.end();
@@ -196,6 +208,27 @@ routes: [{ path: /alertmanager, source: alertmanager, robots: [ops] }]`,
       `(${windowed.length} samples; over the whole storm ${((plain / (plainSamples * LIMIT)) * 100).toFixed(1)}%), ` +
       `max wait ${relay.metrics.maxWaitMs} ms (bound 4000), rate-limit rejections ${emulator.store.rejections.filter((r) => r.reason === "rate-limit").length}`,
   );
+  const utilisation = Number(((occupied / (windowed.length * LIMIT)) * 100).toFixed(1));
+  const rejections = emulator.store.rejections.filter((r) => r.reason === "rate-limit").length;
+  recordGoal({
+    bench: "relay",
+    id: "storm-utilisation",
+    issue: 7,
+    figure: "storm, 1,000 alerts in 10 s: rate-limit utilisation while backlogged",
+    value: utilisation,
+    unit: "%",
+    goal: { op: ">=", target: 95 },
+    detail: `${windowed.length} samples; ${times.length} messages, ${digests} digests, max wait ${relay.metrics.maxWaitMs} ms`,
+  });
+  recordGoal({
+    bench: "relay",
+    id: "storm-rate-limit-errors",
+    issue: 7,
+    figure: "storm: rate-limit errcodes from the emulator",
+    value: rejections,
+    unit: "",
+    goal: { op: "==", target: 0 },
+  });
   await relay.stop();
   await emulator.close();
 }

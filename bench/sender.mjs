@@ -6,6 +6,7 @@ import { createHmac } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { WebhookClient } from "dingbot-sdk/client";
+import { recordGoal } from "./_goals.mjs";
 import { spawnSenderEmulator } from "./_spawn-sender-emulator.mjs";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 1);
@@ -133,4 +134,32 @@ for (const signed of [false, true]) {
   }
 }
 console.log(`load average at the end: ${readFileSync("/proc/loadavg", "utf8").trim()}`);
+// The goals hold for every cell (plain and 加签, each concurrency): the worst cell is the figure.
+const cellName = (row) => `${row.robot === "plain" ? "plain" : "signed"} c${row.concurrency}`;
+const cellsOf = (key) => results.map((row) => `${cellName(row)} ${row[key]}`).join(", ");
+const worst = (key) => Math.min(...results.map((row) => Number(row[key])));
+const cellsNote = `${ROUNDS} rounds × ${SECONDS} s`;
+recordGoal({
+  bench: "sender",
+  id: "vs-bare-fetch",
+  issue: 3,
+  figure: "sender msg/s vs a bare `fetch` loop, same emulator (worst cell)",
+  value: worst("msg/s client÷fetch"),
+  unit: "×",
+  detail: `${cellsOf("msg/s client÷fetch")}; ${cellsNote}`,
+});
+const vsLegacy = worst("msg/s client÷robot-sender");
+recordGoal({
+  bench: "sender",
+  id: "vs-dingtalk-robot-sender",
+  issue: 3,
+  figure: "sender msg/s vs `dingtalk-robot-sender` 1.2.0, same run (worst cell)",
+  value: vsLegacy,
+  unit: "×",
+  goal: { op: ">=", target: 2 },
+  detail: `${cellsOf("msg/s client÷robot-sender")}; their CPU per message ÷ ours ${cellsOf("CPU robot-sender÷client")}; ${cellsNote}`,
+  ...(vsLegacy < 2
+    ? { note: "both ride Node's keep-alive `http` stack and the emulator is the bottleneck; see issue 3" }
+    : {}),
+});
 child.stdin.end();
