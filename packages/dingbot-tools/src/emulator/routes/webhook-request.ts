@@ -5,7 +5,7 @@
  */
 import { check, parseJson, ROBOT_MSGTYPES, RobotMessageBodySchema } from "dingbot-sdk/protocol";
 import type { Context } from "hono";
-import { readCappedBody } from "../../http/read-body.js";
+import { type BodyRead, readCappedBody } from "../../http/read-body.js";
 import type { EmulatorStore } from "../store.js";
 
 /** A refusal in DingTalk's words plus the emulator's reason category. */
@@ -13,6 +13,35 @@ export interface Refusal {
   errcode: number;
   errmsg: string;
   reason: string;
+}
+
+/** DingTalk's answer to a robot message request: `{ errcode, errmsg }`, always with HTTP 200. */
+export interface WebhookAnswer {
+  errcode: number;
+  errmsg: string;
+}
+
+/**
+ * Records a refused webhook call for the control API and returns DingTalk's answer to it.
+ * @param store - where rejections are recorded
+ * @param endpoint - e.g. `POST /robot/send`
+ * @param subject - the robot or app the call was for, once known
+ * @param refusal - DingTalk's errcode and errmsg, and the emulator's reason
+ */
+export function recordRefusal(
+  store: EmulatorStore,
+  endpoint: string,
+  subject: string | undefined,
+  refusal: Refusal,
+): WebhookAnswer {
+  store.recordRejection({
+    endpoint,
+    ...(subject ? { subject } : {}),
+    errcode: refusal.errcode,
+    errmsg: refusal.errmsg,
+    reason: refusal.reason,
+  });
+  return { errcode: refusal.errcode, errmsg: refusal.errmsg };
 }
 
 /**
@@ -31,25 +60,34 @@ export function refuseWebhook(
   subject: string | undefined,
   refusal: Refusal,
 ): Response {
-  store.recordRejection({
-    endpoint,
-    ...(subject ? { subject } : {}),
-    errcode: refusal.errcode,
-    errmsg: refusal.errmsg,
-    reason: refusal.reason,
-  });
-  return c.json({ errcode: refusal.errcode, errmsg: refusal.errmsg });
+  return c.json(recordRefusal(store, endpoint, subject, refusal));
 }
 
 /** The errmsg DingTalk answers for a body over the limit (errcode 460101). */
 export const BODY_TOO_LARGE_ERRMSG = "description: body 大小不合法;solution:请保持大小在 20000bytes 以内;";
 
 /** Whether a Content-Type header is JSON (`application/json`, any parameters, any case). */
-export function isJsonContentType(header: string | null): boolean {
-  return header !== null && header.split(";")[0]!.trim().toLowerCase() === "application/json";
+export function isJsonContentType(header: string | null | undefined): boolean {
+  // The exact form is what nearly every client sends; it needs no splitting.
+  if (header === "application/json") return true;
+  return (
+    header !== null &&
+    header !== undefined &&
+    header.split(";")[0]!.trim().toLowerCase() === "application/json"
+  );
 }
 
+/** The refusal of a message request whose Content-Type is not JSON (43004). */
+export const CONTENT_TYPE_REFUSAL: Readonly<Refusal> = Object.freeze({
+  errcode: 43004,
+  errmsg: "无效的HTTP HEADER Content-Type",
+  reason: "content-type",
+});
+
 const decoder = new TextDecoder("utf-8", { fatal: true });
+
+/** A message body as read, or DingTalk's refusal of it. */
+export type MessageRead = { ok: true; body: Record<string, unknown> } | ({ ok: false } & Refusal);
 
 /**
  * Validates a robot message request after the token/session is known: Content-Type (43004), size (460101),
@@ -58,15 +96,20 @@ const decoder = new TextDecoder("utf-8", { fatal: true });
  * @param maxBytes - the body limit (20000)
  * @returns the parsed body exactly as sent, or DingTalk's refusal
  */
-export async function readMessageBody(
-  c: Context,
-  maxBytes: number,
-): Promise<{ ok: true; body: Record<string, unknown> } | ({ ok: false } & Refusal)> {
-  if (!isJsonContentType(c.req.header("content-type") ?? null)) {
-    return { ok: false, errcode: 43004, errmsg: "无效的HTTP HEADER Content-Type", reason: "content-type" };
-  }
+export async function readMessageBody(c: Context, maxBytes: number): Promise<MessageRead> {
+  if (!isJsonContentType(c.req.header("content-type"))) return { ok: false, ...CONTENT_TYPE_REFUSAL };
   // A client that hung up mid-body gets no answer anyway; refuse quietly instead of throwing into Hono.
   const read = await readCappedBody(c, maxBytes).catch(() => undefined);
+  return messageFromBody(read);
+}
+
+/**
+ * The size (460101), JSON (40035 缺少参数 json), msgtype (300001 missing, 400105 unknown) and field (40035)
+ * checks of a robot message body that was read with a cap.
+ * @param read - the capped read, or undefined when the client hung up mid-body
+ * @returns the parsed body exactly as sent, or DingTalk's refusal
+ */
+export function messageFromBody(read: BodyRead | undefined): MessageRead {
   if (!read) return { ok: false, errcode: 40035, errmsg: "缺少参数 json", reason: "body" };
   if (!read.ok) return { ok: false, errcode: 460101, errmsg: BODY_TOO_LARGE_ERRMSG, reason: "body" };
   let parsed: unknown;
