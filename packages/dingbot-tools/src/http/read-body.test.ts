@@ -1,9 +1,9 @@
-import { request as httpRequest } from "node:http";
+import { createServer, request as httpRequest, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type ServerType, serve } from "@hono/node-server";
 import { Hono } from "hono";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type BodyRead, readCappedBody } from "./read-body.js";
+import { type BodyRead, readCappedBody, readIncomingBody } from "./read-body.js";
 
 const LIMIT = 1000;
 
@@ -129,5 +129,54 @@ describe("readCappedBody of a Hono context under @hono/node-server", () => {
     const deadline = Date.now() + 2000;
     while (results.length === before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     expect(results.at(-1)).toBe("rejected");
+  });
+});
+
+describe("readIncomingBody of a bare node:http request", () => {
+  let server: Server;
+  let port = 0;
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      readIncomingBody(req, LIMIT).then(
+        (read) => {
+          res.statusCode = read.ok ? 200 : 413;
+          res.end(read.ok ? Buffer.from(read.bytes) : "too large");
+        },
+        () => res.destroy(),
+      );
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    port = (server.address() as AddressInfo).port;
+  });
+  afterAll(() => {
+    server.closeAllConnections();
+    return new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  const send = (chunks: string[], headers: Record<string, string> = {}) =>
+    new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = httpRequest({ port, host: "127.0.0.1", method: "POST", path: "/", headers }, (res) => {
+        let body = "";
+        res.setEncoding("utf8");
+        res.on("data", (d: string) => {
+          body += d;
+        });
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+      });
+      req.on("error", reject);
+      for (const chunk of chunks) req.write(chunk);
+      req.end();
+    });
+
+  it("reads a body of one or many chunks within the limit", async () => {
+    expect(await send(["hello ", "world"])).toEqual({ status: 200, body: "hello world" });
+    expect(await send(["x".repeat(LIMIT)])).toEqual({ status: 200, body: "x".repeat(LIMIT) });
+    expect(await send([], { "content-length": "0" })).toEqual({ status: 200, body: "" });
+  });
+
+  it("refuses a declared Content-Length over the limit, and a chunked body once it passes it", async () => {
+    expect((await send(["z".repeat(LIMIT + 1)], { "content-length": String(LIMIT + 1) })).status).toBe(413);
+    expect((await send(Array.from({ length: 50 }, () => "y".repeat(100)))).status).toBe(413);
   });
 });

@@ -4,7 +4,8 @@
  * Add a module here when you add a part of DingTalk's surface.
  * @module
  */
-import type { OnListenHook, RouteInstaller } from "../context.js";
+import type { FastRoute } from "../../http/fast-routes.js";
+import type { EmulatorContext, OnListenHook, RouteInstaller } from "../context.js";
 import { streamListenHook } from "../stream/listen-hook.js";
 import { installAppApi } from "./app-api.js";
 import { installCardApi } from "./cards-api.js";
@@ -23,6 +24,7 @@ import { installPageRoutes } from "./page.js";
 import { installSessionWebhook } from "./session-webhook.js";
 import { installStreamControl } from "./stream-control.js";
 import { installWebhook } from "./webhook.js";
+import { robotSendFastRoute } from "./webhook-fast.js";
 
 /** Route modules installed on every emulator app. */
 export const ROUTES: RouteInstaller[] = [
@@ -50,3 +52,10 @@ export const ROUTES: RouteInstaller[] = [
 
 /** Hooks run when an emulator starts listening (e.g. the Stream WebSocket server). */
 export const LISTEN_HOOKS: OnListenHook[] = [streamListenHook];
+
+/**
+ * Routes that take some requests on node:http before Hono sees them, when the emulator listens (see
+ * `http/fast-routes.ts`). Each leaves to Hono every request it is not sure about, so `ROUTES` still serves
+ * the same paths, and is what `app.request()` uses.
+ */
+export const FAST_ROUTES: Array<(ctx: EmulatorContext) => FastRoute> = [robotSendFastRoute];

@@ -1,0 +1,67 @@
+/**
+ * Routes that answer on node:http before the framework sees the request. Building the Fetch `Request` and
+ * `Response` (and the URL behind them) costs more than the emulator's whole `/robot/send`; a route users
+ * point load tests at can take its requests straight from node:http and leave every other one to Hono.
+ * @module
+ */
+import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
+
+/**
+ * A route that may take a request before the framework does.
+ * @returns true when it took the request (it answers it), false to leave it to the framework untouched
+ */
+export type FastRoute = (req: IncomingMessage, res: ServerResponse) => boolean;
+
+/**
+ * A request listener that offers each request to `routes` in order and gives the framework's `listener`
+ * whatever none of them took.
+ * @param listener - the framework's listener (e.g. @hono/node-server's `getRequestListener(app.fetch)`)
+ * @param routes - the fast routes
+ */
+export function withFastRoutes(listener: RequestListener, routes: readonly FastRoute[]): RequestListener {
+  if (routes.length === 0) return listener;
+  return (req, res) => {
+    for (const route of routes) if (route(req, res)) return;
+    listener(req, res);
+  };
+}
+
+/** How long an unread body may take to arrive after the answer before the connection is closed, in ms. */
+export const DRAIN_TIMEOUT_MS = 500;
+
+/** How much of an unread body is read and discarded after the answer before the connection is closed. */
+export const MAX_DRAIN_BYTES = 64 * 1024 * 1024;
+
+/**
+ * What to do with a request body nobody read, once the answer is on its way: read and discard it so the
+ * keep-alive connection can carry the next request, but close the connection when the rest takes longer than
+ * {@link DRAIN_TIMEOUT_MS} or is larger than {@link MAX_DRAIN_BYTES}. The same limits as @hono/node-server
+ * applies to a body its routes leave unread, so a request refused early (a bad signature, a declared size over
+ * the cap) is treated alike on the fast route and on the framework's.
+ * @param incoming - the request whose answer was just sent
+ */
+export function drainUnreadBody(incoming: IncomingMessage): void {
+  if (incoming.readableEnded || incoming.destroyed) return;
+  let bytesRead = 0;
+  const cleanup = (): void => {
+    clearTimeout(timer);
+    incoming.off("data", onData);
+    incoming.off("end", cleanup);
+    incoming.off("error", cleanup);
+  };
+  const forceClose = (): void => {
+    cleanup();
+    const socket = incoming.socket;
+    if (socket && !socket.destroyed) socket.destroySoon();
+  };
+  const timer = setTimeout(forceClose, DRAIN_TIMEOUT_MS);
+  timer.unref();
+  const onData = (chunk: Buffer): void => {
+    bytesRead += chunk.length;
+    if (bytesRead > MAX_DRAIN_BYTES) forceClose();
+  };
+  incoming.on("data", onData);
+  incoming.on("end", cleanup);
+  incoming.on("error", cleanup);
+  incoming.resume();
+}
