@@ -9,7 +9,7 @@
  */
 import { createHmac } from "node:crypto";
 import { SIGNATURE_WINDOW_MS } from "./constants.js";
-import { checkTimestampSignature, type SignatureCheck } from "./timestamp-signature.js";
+import { checkTimestampSignature, hmacKey, type SignatureCheck } from "./timestamp-signature.js";
 
 /** Header holding the signing time of an HTTP card callback (epoch ms). */
 export const CARD_SIGNATURE_TIMESTAMP_HEADER = "x-ddpaas-signature-timestamp";
@@ -25,7 +25,7 @@ export const CARD_SIGNATURE_HEADER = "x-ddpaas-signature";
  * headers["x-ddpaas-signature"] = signCardCallback(apiSecret, ts);
  */
 export function signCardCallback(apiSecret: string, timestamp: number | string): string {
-  return createHmac("sha256", apiSecret).update(String(timestamp)).digest("base64");
+  return createHmac("sha256", hmacKey(apiSecret)).update(String(timestamp)).digest("base64");
 }
 
 /**
@@ -47,6 +47,6 @@ export function verifyCardCallbackSignature(
   windowMs: number = SIGNATURE_WINDOW_MS,
 ): SignatureCheck {
   return checkTimestampSignature(timestamp, signature, now, windowMs, (ts) =>
-    signCardCallback(apiSecret, ts),
+    createHmac("sha256", hmacKey(apiSecret)).update(ts).digest(),
   );
 }

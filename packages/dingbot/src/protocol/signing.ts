@@ -5,7 +5,7 @@
  */
 import { createHmac } from "node:crypto";
 import { SIGNATURE_WINDOW_MS } from "./constants.js";
-import { checkTimestampSignature, type SignatureCheck } from "./timestamp-signature.js";
+import { checkTimestampSignature, hmacKey, type SignatureCheck } from "./timestamp-signature.js";
 
 /**
  * Computes DingTalk's signature for a timestamp, exactly as the official Python samples do.
@@ -16,7 +16,12 @@ import { checkTimestampSignature, type SignatureCheck } from "./timestamp-signat
  * sign("SECxxx", 1577262236757) // "…=" — put it in the query with encodeURIComponent
  */
 export function sign(secret: string, timestamp: number | string): string {
-  return createHmac("sha256", secret).update(`${timestamp}\n${secret}`).digest("base64");
+  return digest(secret, timestamp).toString("base64");
+}
+
+/** The raw HMAC-SHA256 of a timestamp under DingTalk's scheme. */
+function digest(secret: string, timestamp: number | string): Buffer {
+  return createHmac("sha256", hmacKey(secret)).update(`${timestamp}\n${secret}`).digest();
 }
 
 /**
@@ -52,5 +57,5 @@ export function verifySignature(
   now: number,
   windowMs: number = SIGNATURE_WINDOW_MS,
 ): SignatureCheck {
-  return checkTimestampSignature(timestamp, signature, now, windowMs, (ts) => sign(secret, ts));
+  return checkTimestampSignature(timestamp, signature, now, windowMs, (ts) => digest(secret, ts));
 }

@@ -13,10 +13,10 @@ import {
   verifyCardCallbackSignature,
 } from "../../protocol/card-signing.js";
 import { ROBOT_MESSAGE_TOPIC } from "../../protocol/constants.js";
-import { type InboundMessage, InboundMessageSchema } from "../../protocol/inbound/robot-message.js";
+import { readInboundMessage } from "../../protocol/inbound/read-inbound.js";
+import type { InboundMessage } from "../../protocol/inbound/robot-message.js";
 import { parseJson } from "../../protocol/json.js";
 import { type SignatureFailure, verifySignature } from "../../protocol/signing.js";
-import { check } from "../../protocol/validate.js";
 import { ReplayGuard, type ReplayGuardOptions } from "./http-replay.js";
 import type { CardCallbackHandler, Dispatch, ReplyBody, Responder, TransportHooks } from "./transport.js";
 
@@ -381,7 +381,7 @@ function parseMessage(raw: Uint8Array): InboundMessage | string {
   if (!parsed.ok)
     return parsed.reason === "syntax" ? "body is not JSON" : `body is not a robot message: ${parsed.message}`;
   const value = parsed.value;
-  const checked = check(InboundMessageSchema, value);
+  const checked = readInboundMessage(value);
   if (!checked.ok) {
     const first = checked.issues[0];
     return `body is not a robot message${first ? ` (${first.path}: ${first.message})` : ""}`.slice(0, 200);
