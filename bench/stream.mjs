@@ -1,6 +1,7 @@
 // Stream mode end to end through the emulator: messages/s handled and acked by a dingbot stream bot vs the
 // official dingtalk-stream client (same trivial handler, each in its own process, interleaved rounds), plus
 // the time from a dropped socket to the next delivered message.
+// Goals (issue 15): at both windows, throughput >= 1.2x the official client and client CPU per message <= 0.9x.
 // Run: npm run bench -- stream
 // Env: BENCH_MESSAGES (20000), BENCH_WINDOW (in-flight limits, "500,5000"), BENCH_ROUNDS (3), BENCH_DROPS (5),
 // BENCH_KINDS ("dingbot,official"; "plain" is dingbot's transport without the Bot), BENCH_PROF=1 (CPU profiles),
@@ -8,6 +9,7 @@
 import { execFileSync, fork } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createEmulator } from "dingbot-tools/emulator";
+import { recordGoal } from "./_goals.mjs";
 
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 20_000);
 // In-flight pushes: 500 is a steady flow, 5000 a burst (where batching acks into few TCP writes pays off).
@@ -137,6 +139,29 @@ for (const window of WINDOWS) {
   console.log(
     `median client CPU per message (window ${window}): ${a} ${cpu(a).toFixed(1)} µs, ${b} ${cpu(b).toFixed(1)} µs (${a} uses ${(cpu(a) / cpu(b)).toFixed(2)}× the CPU)`,
   );
+  if (a === "dingbot" && b === "official") {
+    const rounds = (f) => runs.dingbot.map((r, i) => f(r, runs.official[i]).toFixed(2)).join(", ");
+    recordGoal({
+      bench: "stream",
+      id: `throughput-window-${window}`,
+      issue: 15,
+      figure: `Stream bot msgs/s vs the official \`dingtalk-stream\` client, same emulator, window ${window}`,
+      value: Number((rate(a) / rate(b)).toFixed(2)),
+      unit: "×",
+      goal: { op: ">=", target: 1.2 },
+      detail: `${rate(a).toFixed(0)} vs ${rate(b).toFixed(0)} msg/s; rounds ${rounds((d, o) => d.rate / o.rate)}`,
+    });
+    recordGoal({
+      bench: "stream",
+      id: `cpu-window-${window}`,
+      issue: 15,
+      figure: `Stream client CPU per message vs the official client, window ${window}`,
+      value: Number((cpu(a) / cpu(b)).toFixed(2)),
+      unit: "×",
+      goal: { op: "<=", target: 0.9 },
+      detail: `${cpu(a).toFixed(1)} vs ${cpu(b).toFixed(1)} µs; rounds ${rounds((d, o) => d.cpuUsPerMsg / o.cpuUsPerMsg)}`,
+    });
+  }
 }
 
 // Client processing alone (no sockets, no emulator): steadier than end-to-end figures on a shared machine.

@@ -94,4 +94,21 @@ describe("FrameRouter", () => {
       { message: { msgtype: "unknown", originalMsgtype: "location", content: { latitude: 1 } } },
     ]);
   });
+
+  it("echoes any messageId in its ack as valid JSON, quotes and backslashes included", () => {
+    const { router, link, sent } = setup();
+    const ids = ["plain-id_1.2:3", 'with"quote', "back\\slash", "中文", "line\nbreak", ""];
+    ids.forEach((messageId, i) => {
+      const message = { msgId: `msg${i}`, conversationType: "1", conversationId: "c", senderId: "s" };
+      const frame = {
+        type: "CALLBACK",
+        headers: { topic: "/v1.0/im/bot/messages/get", messageId },
+        data: JSON.stringify({ ...message, msgtype: "text", text: { content: "hi" } }),
+      };
+      router.route(JSON.stringify(frame), link);
+    });
+    // An empty messageId is not acked (there is nothing to match it with); every other one is, verbatim.
+    expect(sent.map((ack) => ack.headers.messageId)).toEqual(ids.slice(0, -1));
+    expect(sent.every((ack) => ack.code === 200 && ack.data === '{"response":null}')).toBe(true);
+  });
 });

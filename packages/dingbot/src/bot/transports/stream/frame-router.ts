@@ -71,8 +71,13 @@ function ackText(messageId: string, code: number, message: string, data: string)
 
 /** The ack of a handled robot message, the one sent for nearly every frame: only the messageId varies. */
 function okAck(messageId: string): string {
-  return `{"code":200,"headers":{"contentType":"application/json","messageId":${JSON.stringify(messageId)}},"message":"OK","data":${JSON.stringify(OK_RESPONSE)}}`;
+  // DingTalk's messageIds are plain ASCII (letters, digits, "-", "_", "."); only other ids need escaping.
+  const id = PLAIN_ID.test(messageId) ? `"${messageId}"` : JSON.stringify(messageId);
+  return `${OK_ACK_HEAD}${id}${OK_ACK_TAIL}`;
 }
+const PLAIN_ID = /^[\w.:-]*$/;
+const OK_ACK_HEAD = '{"code":200,"headers":{"contentType":"application/json","messageId":';
+const OK_ACK_TAIL = `},"message":"OK","data":${JSON.stringify(OK_RESPONSE)}}`;
 
 /** The ack of an answered card callback: its `data` is `{"response": …}` (`null` for "nothing to change"). */
 function okCardAck(messageId: string, response: unknown): string {
