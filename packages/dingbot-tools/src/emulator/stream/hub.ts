@@ -7,10 +7,9 @@ import { randomUUID } from "node:crypto";
 import type { Duplex } from "node:stream";
 import {
   CARD_CALLBACK_TOPIC,
-  check,
   formatIssues,
-  InboundMessageSchema,
   parseJson,
+  readInboundMessage,
   ROBOT_MESSAGE_TOPIC,
 } from "dingbot-sdk/protocol";
 import type { RawData, WebSocket } from "ws";
@@ -97,7 +96,7 @@ export class StreamServer implements StreamHub {
   /** {@inheritDoc StreamHub.pushRobotMessage} */
   pushRobotMessage(appKey: string, body: Record<string, unknown>): Promise<DeliveryResult> {
     // Never emit what real DingTalk would not: the body must pass the inbound schema.
-    const checked = check(InboundMessageSchema, body);
+    const checked = readInboundMessage(body);
     if (!checked.ok) {
       return Promise.resolve({
         delivered: false,
