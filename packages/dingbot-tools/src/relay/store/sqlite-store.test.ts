@@ -108,3 +108,19 @@ describe("SqliteStore batch isolation", () => {
     await store.close();
   });
 });
+
+describe("SqliteStore reads", () => {
+  it("hands out one parsed message for the rows of one webhook's fan-out", async () => {
+    const store = new SqliteStore({ path: file() });
+    const message = entry("DiskFull", { cluster: "prod" });
+    await store.enqueue([message, { ...message, robot: "oncall" }]);
+    const [ops] = await store.ready("ops", 1000, 10);
+    const [oncall] = await store.ready("oncall", 1000, 10);
+    expect(oncall?.robot).toBe("oncall");
+    expect(oncall?.id).not.toBe(ops?.id);
+    // Shared, so the relay renders the message once (render.ts keys on the alerts array).
+    expect(oncall?.alerts).toBe(ops?.alerts);
+    expect(oncall?.context).toEqual({ cluster: "prod" });
+    await store.close();
+  });
+});

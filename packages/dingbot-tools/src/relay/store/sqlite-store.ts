@@ -6,7 +6,9 @@
  */
 import Database from "better-sqlite3";
 import { linesOf } from "../ingest.js";
-import type { DeadLetter, NewOutboxEntry, OutboxEntry } from "../types.js";
+import type { DeadLetter, DigestLine, NewOutboxEntry, OutboxEntry } from "../types.js";
+import { GroupCommit } from "./group-commit.js";
+import { ParsedMessages } from "./parsed-messages.js";
 import { type RelayStore, StoreUnavailableError, serialiseEntries } from "./store.js";
 
 const SCHEMA = `
@@ -58,11 +60,16 @@ function toMessage(entry: NewOutboxEntry): string {
   return JSON.stringify(message);
 }
 
-function fromRow(row: Row): OutboxEntry {
-  const message = JSON.parse(row.message) as StoredMessage;
+/** A stored message, parsed, with its digest lines. */
+function parseMessage(text: string): StoredMessage & { lines: DigestLine[] } {
+  const message = JSON.parse(text) as StoredMessage;
+  return { ...message, lines: linesOf(message.alerts) };
+}
+
+/** An entry from its row and its parsed message (which rows of the same text share: read-only). */
+function fromRow(row: Row, message: StoredMessage & { lines: DigestLine[] }): OutboxEntry {
   return {
     ...message,
-    lines: linesOf(message.alerts),
     id: String(row.id),
     robot: row.robot,
     route: row.route,
@@ -93,13 +100,10 @@ export class SqliteStore implements RelayStore {
   readonly kind = "sqlite";
   private readonly db: Database.Database;
   private readonly statements;
-  private readonly pending: {
-    entries: readonly NewOutboxEntry[];
-    /** Each entry's stored message, serialised before it joined the batch. */
-    messages: string[];
-    resolve: () => void;
-    reject: (error: unknown) => void;
-  }[] = [];
+  /** One parsed value per distinct message text: a webhook fanned out to many robots is parsed once. */
+  private readonly messages = new ParsedMessages(parseMessage);
+  /** Every write goes through it: one commit per event-loop turn, not one per write. */
+  private readonly writes: GroupCommit;
 
   /**
    * Opens (and creates) the database.
@@ -157,6 +161,7 @@ export class SqliteStore implements RelayStore {
         "INSERT INTO outbox (robot, route, created_at, next_at, attempts, message) VALUES (?, ?, ?, ?, 0, ?)",
       ),
     };
+    this.writes = new GroupCommit(db);
   }
 
   private run<T>(what: string, work: () => T): Promise<T> {
@@ -172,10 +177,11 @@ export class SqliteStore implements RelayStore {
   }
 
   /**
-   * Group commit: webhooks arriving in the same event-loop turn share one transaction, so a storm pays for
-   * one commit per batch instead of one per request. Each promise resolves only after its batch committed.
-   * Entries are serialised here, before they join a batch: one webhook that cannot be serialised is refused
-   * alone (EntryRejectedError) instead of failing the shared transaction of every webhook in its batch.
+   * Group commit: webhooks arriving in the same event-loop turn share one transaction (with the scheduler's
+   * writes of that turn), so a storm pays for one commit per batch instead of one per request. Each promise
+   * resolves only after its batch committed. Entries are serialised here, before they join a batch: one
+   * webhook that cannot be serialised is refused alone (EntryRejectedError) instead of failing the shared
+   * transaction of every webhook in its batch.
    */
   enqueue(entries: readonly NewOutboxEntry[]): Promise<void> {
     let messages: string[];
@@ -184,40 +190,19 @@ export class SqliteStore implements RelayStore {
     } catch (error) {
       return Promise.reject(error);
     }
-    return new Promise((resolve, reject) => {
-      this.pending.push({ entries, messages, resolve, reject });
-      if (this.pending.length === 1) setImmediate(() => this.flush());
+    return this.writes.write("enqueue", () => {
+      entries.forEach((entry, i) => {
+        this.statements.insert.run(entry.robot, entry.route, entry.createdAt, entry.createdAt, messages[i]);
+      });
     });
   }
 
-  private flush(): void {
-    const batch = this.pending.splice(0);
-    try {
-      this.db.transaction(() => {
-        for (const { entries, messages } of batch) {
-          entries.forEach((entry, i) => {
-            this.statements.insert.run(
-              entry.robot,
-              entry.route,
-              entry.createdAt,
-              entry.createdAt,
-              messages[i],
-            );
-          });
-        }
-      })();
-    } catch (error) {
-      const failure = new StoreUnavailableError(`SQLite store: enqueue failed: ${(error as Error).message}`, {
-        cause: error,
-      });
-      for (const waiter of batch) waiter.reject(failure);
-      return;
-    }
-    for (const waiter of batch) waiter.resolve();
-  }
-
   ready(robot: string, now: number, limit: number): Promise<OutboxEntry[]> {
-    return this.run("read", () => (this.statements.ready.all(robot, now, limit) as Row[]).map(fromRow));
+    return this.run("read", () =>
+      (this.statements.ready.all(robot, now, limit) as Row[]).map((row) =>
+        fromRow(row, this.messages.get(row.message)),
+      ),
+    );
   }
 
   nextDueAt(robot: string): Promise<number | undefined> {
@@ -232,34 +217,28 @@ export class SqliteStore implements RelayStore {
   }
 
   remove(ids: readonly string[]): Promise<void> {
-    return this.run("remove", () =>
-      this.db.transaction(() => {
-        for (const id of ids) this.statements.remove.run(Number(id));
-      })(),
-    );
+    return this.writes.write("remove", () => {
+      for (const id of ids) this.statements.remove.run(Number(id));
+    });
   }
 
   reschedule(updates: readonly { id: string; nextAt: number }[]): Promise<void> {
-    return this.run("reschedule", () =>
-      this.db.transaction(() => {
-        for (const update of updates) this.statements.reschedule.run(update.nextAt, Number(update.id));
-      })(),
-    );
+    return this.writes.write("reschedule", () => {
+      for (const update of updates) this.statements.reschedule.run(update.nextAt, Number(update.id));
+    });
   }
 
   deadLetter(ids: readonly string[], reason: string, now: number): Promise<void> {
-    return this.run("dead-letter", () =>
-      this.db.transaction(() => {
-        for (const id of ids) {
-          this.statements.toDead.run(now, reason, Number(id));
-          this.statements.remove.run(Number(id));
-        }
-      })(),
-    );
+    return this.writes.write("dead-letter", () => {
+      for (const id of ids) {
+        this.statements.toDead.run(now, reason, Number(id));
+        this.statements.remove.run(Number(id));
+      }
+    });
   }
 
   logSend(robot: string, at: number): Promise<string> {
-    return this.run("log send", () => {
+    return this.writes.write("log send", () => {
       // Old entries only matter for one rate window; a day is far more than any window.
       this.statements.pruneSends.run(robot, at - 86_400_000);
       return String(this.statements.logSend.run(robot, at).lastInsertRowid);
@@ -267,7 +246,7 @@ export class SqliteStore implements RelayStore {
   }
 
   updateSend(_robot: string, handle: string, at: number): Promise<void> {
-    return this.run("log send", () => {
+    return this.writes.write("log send", () => {
       this.statements.updateSend.run(at, Number(handle));
     });
   }
@@ -286,7 +265,7 @@ export class SqliteStore implements RelayStore {
   }
 
   block(robot: string, until: number): Promise<void> {
-    return this.run("block", () => {
+    return this.writes.write("block", () => {
       this.statements.block.run(robot, until);
     });
   }
@@ -296,24 +275,20 @@ export class SqliteStore implements RelayStore {
    * A lease whose process is gone (kill -9) is taken over at once, so a restart does not wait for it to lapse.
    */
   lease(robot: string, owner: string, ttlMs: number): Promise<boolean> {
-    return this.run("lease", () =>
-      this.db
-        .transaction(() => {
-          const now = Date.now();
-          const current = this.statements.getLease.get(robot) as
-            | { owner: string; pid: number; expires: number }
-            | undefined;
-          const free =
-            !current || current.owner === owner || current.expires < now || !processAlive(current.pid);
-          if (free) this.statements.setLease.run(robot, owner, process.pid, now + ttlMs);
-          return free;
-        })
-        .immediate(),
-    );
+    // Read and written in one batch, which holds the write lock from its start (BEGIN IMMEDIATE).
+    return this.writes.write("lease", () => {
+      const now = Date.now();
+      const current = this.statements.getLease.get(robot) as
+        | { owner: string; pid: number; expires: number }
+        | undefined;
+      const free = !current || current.owner === owner || current.expires < now || !processAlive(current.pid);
+      if (free) this.statements.setLease.run(robot, owner, process.pid, now + ttlMs);
+      return free;
+    });
   }
 
   release(robot: string, owner: string): Promise<void> {
-    return this.run("lease", () => {
+    return this.writes.write("lease", () => {
       this.statements.dropLease.run(robot, owner);
     });
   }
@@ -321,7 +296,7 @@ export class SqliteStore implements RelayStore {
   listDead(): Promise<DeadLetter[]> {
     return this.run("read", () =>
       (this.statements.listDead.all() as (Row & { dead_at: number; reason: string })[]).map((row) => ({
-        ...fromRow({ ...row, next_at: row.dead_at }),
+        ...fromRow({ ...row, next_at: row.dead_at }, this.messages.get(row.message)),
         deadAt: row.dead_at,
         reason: row.reason,
       })),
@@ -329,19 +304,17 @@ export class SqliteStore implements RelayStore {
   }
 
   retryDead(id: string, now: number): Promise<boolean> {
-    return this.run("retry", () =>
-      this.db.transaction(() => {
-        const row = this.statements.getDead.get(Number(id)) as Row | undefined;
-        if (!row) return false;
-        this.statements.revive.run(row.robot, row.route, row.created_at, now, row.message);
-        this.statements.dropDead.run(Number(id));
-        return true;
-      })(),
-    );
+    return this.writes.write("retry", () => {
+      const row = this.statements.getDead.get(Number(id)) as Row | undefined;
+      if (!row) return false;
+      this.statements.revive.run(row.robot, row.route, row.created_at, now, row.message);
+      this.statements.dropDead.run(Number(id));
+      return true;
+    });
   }
 
   dropDead(id: string): Promise<boolean> {
-    return this.run("drop", () => this.statements.dropDead.run(Number(id)).changes > 0);
+    return this.writes.write("drop", () => this.statements.dropDead.run(Number(id)).changes > 0);
   }
 
   healthy(): Promise<boolean> {
@@ -354,7 +327,11 @@ export class SqliteStore implements RelayStore {
   }
 
   close(): Promise<void> {
-    if (this.db.open) this.db.close();
+    if (this.db.open) {
+      // Writes still queued commit first: their callers are promised they will.
+      this.writes.flush();
+      this.db.close();
+    }
     return Promise.resolve();
   }
 }

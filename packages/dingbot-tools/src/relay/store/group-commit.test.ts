@@ -1,0 +1,50 @@
+import { mkdtempSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { describe, expect, it } from "vitest";
+import { GroupCommit } from "./group-commit.js";
+import { SqliteStore } from "./sqlite-store.js";
+import { StoreUnavailableError } from "./store.js";
+
+const file = (): string => join(mkdtempSync(join(tmpdir(), "relay-group-commit-")), "relay.db");
+
+/** Frames in the WAL file (a commit appends one per page it changed; the store checkpoints at 10,000). */
+function walFrames(path: string): number {
+  const bytes = statSync(`${path}-wal`).size;
+  return Math.max(0, (bytes - 32) / (24 + 4096));
+}
+
+describe("GroupCommit", () => {
+  it("commits the writes of one event-loop turn together, and refuses a failing write alone", async () => {
+    const db = new Database(":memory:");
+    db.exec("CREATE TABLE t (v TEXT)");
+    const writes = new GroupCommit(db);
+    const insert = db.prepare("INSERT INTO t (v) VALUES (?)");
+    const results = await Promise.allSettled([
+      writes.write("first", () => insert.run("a").changes),
+      writes.write("second", () => {
+        insert.run("b");
+        throw new Error("disk says no");
+      }),
+      writes.write("third", () => insert.run("c").changes),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+    const failure = (results[1] as PromiseRejectedResult).reason as Error;
+    expect(failure).toBeInstanceOf(StoreUnavailableError);
+    expect(failure.message).toBe("SQLite store: second failed: disk says no");
+    // The failing write's own insert was rolled back with it.
+    expect(db.prepare("SELECT v FROM t ORDER BY rowid").pluck().all()).toEqual(["a", "c"]);
+    db.close();
+  });
+
+  it("makes a fan-out's writes one commit: 50 sends logged at once add a few WAL frames, not 50 commits' worth", async () => {
+    const path = file();
+    const store = new SqliteStore({ path });
+    const before = walFrames(path);
+    await Promise.all(Array.from({ length: 50 }, (_, i) => store.logSend(`robot-${i}`, 1000 + i)));
+    expect(walFrames(path) - before).toBeLessThan(10);
+    expect(await store.sendsSince("robot-7", 0)).toEqual([1007]);
+    await store.close();
+  });
+});

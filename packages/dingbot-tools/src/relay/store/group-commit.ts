@@ -1,0 +1,84 @@
+/**
+ * Group commit for the SQLite store: writes asked for in the same event-loop turn share one transaction, and
+ * each one's promise settles only after that transaction committed. A fan-out to 500 robots makes about four
+ * writes per delivery (send logged, send corrected, entry removed, lease); one commit each made the store the
+ * relay's largest cost (bench/RESULTS.md, issue 15.4). Durability is unchanged: nothing is reported written
+ * before it is on disk (WAL; fsync as `synchronous` says).
+ * @module
+ */
+import type Database from "better-sqlite3";
+import { StoreUnavailableError } from "./store.js";
+
+interface PendingWrite {
+  /** Names the write in its error (`enqueue`, `remove`, …). */
+  what: string;
+  work: () => unknown;
+  resolve: (value: never) => void;
+  reject: (error: unknown) => void;
+}
+
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+/** Batches the writes of one database connection. */
+export class GroupCommit {
+  private pending: PendingWrite[] = [];
+  private readonly batch: Database.Transaction<(writes: PendingWrite[]) => Outcome[]>;
+
+  constructor(db: Database.Database) {
+    // Each write runs in its own savepoint (a nested transaction): one that throws is rolled back alone and
+    // only its caller hears of it, the others of its batch still commit.
+    const alone = db.transaction((work: () => unknown) => work());
+    this.batch = db.transaction((writes: PendingWrite[]) =>
+      writes.map((write): Outcome => {
+        try {
+          return { ok: true, value: alone(write.work) };
+        } catch (error) {
+          // Some errors (I/O, disk full) make SQLite roll the whole transaction back: the writes before this
+          // one are gone too, so the batch fails as a whole rather than go on outside any transaction.
+          if (!db.inTransaction) throw error;
+          return { ok: false, error };
+        }
+      }),
+    );
+  }
+
+  /**
+   * Runs `work` in the next batch; resolves with its result once the batch committed.
+   * @param what - names the write in a {@link StoreUnavailableError}
+   * @param work - synchronous statements; it sees the writes queued before it
+   */
+  write<T>(what: string, work: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.pending.push({ what, work, resolve: resolve as (value: never) => void, reject });
+      if (this.pending.length === 1) setImmediate(() => this.flush());
+    });
+  }
+
+  /** Commits what is queued now (the store calls it before closing). */
+  flush(): void {
+    const writes = this.pending;
+    if (writes.length === 0) return;
+    this.pending = [];
+    let outcomes: Outcome[];
+    try {
+      // IMMEDIATE takes the write lock up front: another process (`dingbot relay dlq`) cannot make this
+      // batch fail half-way by holding a read lock it wants to upgrade.
+      outcomes = this.batch.immediate(writes);
+    } catch (error) {
+      // The commit itself failed (disk full, I/O error, closed database): nothing of the batch is stored.
+      for (const write of writes) write.reject(unavailable(write.what, error));
+      return;
+    }
+    writes.forEach((write, i) => {
+      const outcome = outcomes[i] as Outcome;
+      if (outcome.ok) write.resolve(outcome.value as never);
+      else write.reject(unavailable(write.what, outcome.error));
+    });
+  }
+}
+
+function unavailable(what: string, error: unknown): StoreUnavailableError {
+  return new StoreUnavailableError(`SQLite store: ${what} failed: ${(error as Error).message}`, {
+    cause: error,
+  });
+}
