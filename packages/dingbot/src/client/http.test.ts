@@ -72,6 +72,18 @@ describe("requestJson()", () => {
     expect((error as Error).message).toBe("POST /robot/send: no answer within 100 ms");
   });
 
+  it("gives up after timeoutMs when the answer stops half-way, and closes the connection", async () => {
+    let closed: Promise<unknown> = Promise.resolve();
+    const url = await serve((res, _nth, socket) => {
+      closed = new Promise((resolve) => socket.once("close", resolve));
+      res.writeHead(200, { "content-type": "application/json", "content-length": "100" }).write('{"errc');
+    });
+    const error = await requestJson(undefined, { ...base, url, timeoutMs: 100 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RequestError);
+    expect((error as Error).message).toBe("POST /robot/send: no answer within 100 ms");
+    await closed;
+  });
+
   it("stops when the caller aborts, and marks the error not retryable", async () => {
     const url = await serve(() => {});
     const controller = new AbortController();

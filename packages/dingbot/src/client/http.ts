@@ -50,8 +50,27 @@ interface RawAnswer {
 const httpAgent = new HttpAgent({ keepAlive: true });
 const httpsAgent = new HttpsAgent({ keepAlive: true });
 
+/**
+ * How the node:http(s) path is stopped early: the timeout and the caller's signal destroy the request in
+ * flight. It replaces passing an AbortSignal to `http.request`, which cost an AbortController, Node's
+ * `addAbortSignal` and a listener per request: about a tenth of a relay's CPU per message in a fan-out to
+ * 500 robots (bench/RESULTS.md, issue 15.4).
+ */
+interface Cancel {
+  /** Set once cancelled: an attempt not yet started then fails at once. */
+  reason: Error | undefined;
+  /** Destroys the request in flight (set by each attempt). */
+  current: ((reason: Error) => void) | undefined;
+}
+
+function cancel(handle: Cancel, reason: Error): void {
+  if (handle.reason) return;
+  handle.reason = reason;
+  handle.current?.(reason);
+}
+
 /** One attempt over node:http(s). */
-function nodeAttempt(request: JsonRequest, signal: AbortSignal): Promise<RawAnswer & { reused: boolean }> {
+function nodeAttempt(request: JsonRequest, handle: Cancel): Promise<RawAnswer & { reused: boolean }> {
   const https = request.url.startsWith("https:");
   const headers: Record<string, string | number> = { ...request.headers };
   const { body } = request;
@@ -59,9 +78,13 @@ function nodeAttempt(request: JsonRequest, signal: AbortSignal): Promise<RawAnsw
     headers["content-length"] = typeof body === "string" ? Buffer.byteLength(body) : body.size;
   }
   return new Promise((resolve, reject) => {
+    if (handle.reason) {
+      reject(handle.reason);
+      return;
+    }
     const req = (https ? httpsRequest : httpRequest)(
       request.url,
-      { method: request.method, headers, agent: https ? httpsAgent : httpAgent, signal },
+      { method: request.method, headers, agent: https ? httpsAgent : httpAgent },
       (res: IncomingMessage) => {
         let text = "";
         res.setEncoding("utf8");
@@ -69,9 +92,12 @@ function nodeAttempt(request: JsonRequest, signal: AbortSignal): Promise<RawAnsw
           text += chunk;
         });
         res.on("end", () => resolve({ status: res.statusCode ?? 0, text, reused: req.reusedSocket }));
+        // Destroyed mid-answer (timeout, abort, reset): the answer ends with an error, not an end.
         res.on("error", reject);
       },
     );
+    // Destroying the request also ends its socket and, for a Blob, the pipeline reading it; "error" follows.
+    handle.current = (reason) => req.destroy(reason);
     req.on("error", (error) => reject(Object.assign(error, { reused: req.reusedSocket })));
     if (typeof body === "string" || body === undefined) {
       req.end(body);
@@ -88,12 +114,12 @@ function nodeAttempt(request: JsonRequest, signal: AbortSignal): Promise<RawAnsw
  * node:http(s) with keep-alive. A kept-alive socket that the server closed just as we reused it fails with
  * ECONNRESET before the server read anything; Node's documentation says to retry exactly that case once.
  */
-async function viaNode(request: JsonRequest, signal: AbortSignal): Promise<RawAnswer> {
+async function viaNode(request: JsonRequest, handle: Cancel): Promise<RawAnswer> {
   try {
-    return await nodeAttempt(request, signal);
+    return await nodeAttempt(request, handle);
   } catch (error) {
     const e = error as NodeJS.ErrnoException & { reused?: boolean };
-    if (e.reused && e.code === "ECONNRESET" && !signal.aborted) return nodeAttempt(request, signal);
+    if (e.reused && e.code === "ECONNRESET" && !handle.reason) return nodeAttempt(request, handle);
     throw error;
   }
 }
@@ -123,23 +149,33 @@ export async function requestJson(
   fetchFn: typeof fetch | undefined,
   request: JsonRequest,
 ): Promise<JsonResponse> {
-  // A plain controller and timer: cheaper than AbortSignal.timeout/any on Node 20, and cleared at once.
-  const controller = new AbortController();
+  // A plain timer, cleared at once: cheaper than AbortSignal.timeout/any on Node 20. fetch needs a signal;
+  // node:http is stopped by destroying its request, without one.
+  const controller = fetchFn ? new AbortController() : undefined;
+  const handle: Cancel = { reason: undefined, current: undefined };
+  const stop = (reason: Error): void => {
+    if (controller) controller.abort(reason);
+    else cancel(handle, reason);
+  };
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
-    controller.abort(new Error(`no answer within ${request.timeoutMs} ms`));
+    stop(new Error(`no answer within ${request.timeoutMs} ms`));
   }, request.timeoutMs);
-  const onAbort = (): void => controller.abort(request.signal?.reason);
+  const onAbort = (): void => {
+    const reason: unknown = request.signal?.reason;
+    if (controller) controller.abort(reason);
+    else cancel(handle, reason instanceof Error ? reason : new Error("aborted", { cause: reason }));
+  };
   if (request.signal?.aborted) onAbort();
   else request.signal?.addEventListener("abort", onAbort, { once: true });
   // The error classes redact their text with these.
   const secrets = request.secrets ?? [];
   let response: RawAnswer;
   try {
-    response = fetchFn
-      ? await viaFetch(fetchFn, request, controller.signal)
-      : await viaNode(request, controller.signal);
+    response = controller
+      ? await viaFetch(fetchFn as typeof fetch, request, controller.signal)
+      : await viaNode(request, handle);
   } catch (error) {
     const aborted = request.signal?.aborted === true;
     const reason = timedOut
