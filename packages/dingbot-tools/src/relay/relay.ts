@@ -10,17 +10,16 @@ import type { Logger } from "dingbot-sdk";
 import type { Hono } from "hono";
 import { createRelayApp } from "./app.js";
 import { authWarnings, type RelayConfig } from "./config.js";
-import { foldDigest } from "./digest.js";
 import { type CompiledRoute, routesByPath } from "./ingest.js";
 import { createRelayLogger, secretsOf } from "./log.js";
 import { compileMatchers } from "./match.js";
 import { RelayMetrics } from "./metrics.js";
+import { createEntryRenderer } from "./render.js";
 import { RobotScheduler } from "./scheduler.js";
 import { createWebhookSender, type Sender } from "./sender.js";
 import { openStore } from "./store/open.js";
 import type { RelayStore } from "./store/store.js";
 import { createRouteRenderer } from "./templates/engine.js";
-import type { OutboxEntry, RenderedMessage } from "./types.js";
 
 /**
  * Compiles every route's matchers and template (dry-rendered against a sample).
@@ -33,21 +32,6 @@ export function compileRouteTemplates(config: RelayConfig): CompiledRoute[] {
     matches: compileMatchers(route.match),
     renderer: createRouteRenderer(route, config.timezone),
   }));
-}
-
-/**
- * Renders an entry with its route's template; an entry whose route no longer exists (the config changed
- * while it was queued) or whose rendering fails is sent as a one-entry digest, so it is never lost.
- */
-function renderEntry(compiled: readonly CompiledRoute[], entry: OutboxEntry): RenderedMessage {
-  const mentions = { atMobiles: entry.atMobiles, atUserIds: entry.atUserIds, atAll: entry.atAll };
-  const route = compiled[entry.route];
-  try {
-    if (route) return { ...route.renderer.render(entry.alerts, entry.context), ...mentions };
-  } catch {
-    // Fall through to the digest form below.
-  }
-  return foldDigest([entry], route?.route.language ?? "zh").message;
 }
 
 /** Seams of {@link createRelay}; everything defaults to the real thing. */
@@ -141,6 +125,7 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
   const metrics = new RelayMetrics();
   const owner = randomUUID();
   const schedulers = new Map<string, RobotScheduler>();
+  const render = createEntryRenderer(compiled);
   for (const robot of config.robots.values()) {
     schedulers.set(
       robot.name,
@@ -156,7 +141,7 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
         owner,
         pollMs: options.pollMs ?? 200,
         leaseMs: options.leaseMs ?? 5000,
-        render: (entry) => renderEntry(compiled, entry),
+        render,
       }),
     );
   }
