@@ -16,6 +16,7 @@ import { compileMatchers } from "./match.js";
 import { RelayMetrics } from "./metrics.js";
 import { createEntryRenderer } from "./render.js";
 import { RobotScheduler } from "./scheduler.js";
+import { SendSlots } from "./send-slots.js";
 import { createWebhookSender, type Sender } from "./sender.js";
 import { openStore } from "./store/open.js";
 import type { RelayStore } from "./store/store.js";
@@ -126,6 +127,7 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
   const owner = randomUUID();
   const schedulers = new Map<string, RobotScheduler>();
   const render = createEntryRenderer(compiled);
+  const slots = new SendSlots();
   for (const robot of config.robots.values()) {
     schedulers.set(
       robot.name,
@@ -142,6 +144,7 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
         pollMs: options.pollMs ?? 200,
         leaseMs: options.leaseMs ?? 5000,
         render,
+        slots,
       }),
     );
   }

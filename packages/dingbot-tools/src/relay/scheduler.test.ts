@@ -11,6 +11,7 @@ import type { ResolvedLimits, ResolvedRobot } from "./config.js";
 import { parseDigestCounts } from "./digest.js";
 import { RelayMetrics } from "./metrics.js";
 import { RobotScheduler, slotWaitMs } from "./scheduler.js";
+import { SendSlots } from "./send-slots.js";
 import type { Sender } from "./sender.js";
 import { SqliteStore } from "./store/sqlite-store.js";
 import type { NewOutboxEntry } from "./types.js";
@@ -73,7 +74,11 @@ let store: SqliteStore;
 let sender: ScriptedSender;
 let metrics: RelayMetrics;
 
-function scheduler(limits: Partial<ResolvedLimits> = {}, robot: Partial<ResolvedRobot> = {}): RobotScheduler {
+function scheduler(
+  limits: Partial<ResolvedLimits> = {},
+  robot: Partial<ResolvedRobot> = {},
+  slots = new SendSlots(),
+): RobotScheduler {
   return new RobotScheduler(
     { ...ROBOT, ...robot },
     {
@@ -95,6 +100,7 @@ function scheduler(limits: Partial<ResolvedLimits> = {}, robot: Partial<Resolved
         atUserIds: [],
         atAll: false,
       }),
+      slots,
     },
   );
 }
@@ -116,12 +122,43 @@ describe("slotWaitMs()", () => {
 });
 
 describe("RobotScheduler.step()", () => {
+  it("shares the process's send slots: a robot's send waits, unlogged, until another robot's answer is in", async () => {
+    // Answers arrive when the test says so.
+    const answers: (() => void)[] = [];
+    sender = Object.assign(new ScriptedSender(clock), {
+      send: () => new Promise<void>((resolve) => answers.push(resolve)),
+    });
+    const slots = new SendSlots(2);
+    const a = scheduler({}, { name: "a" }, slots);
+    const b = scheduler({}, { name: "b" }, slots);
+    const c = scheduler({}, { name: "c" }, slots);
+    for (const name of ["a", "b", "c"])
+      await store.enqueue([{ ...entry(`alert-${name}`, clock.now), robot: name }]);
+    await a.step();
+    await b.step();
+    const third = c.step();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(answers).toHaveLength(2);
+    expect(slots.inUse).toBe(2);
+    // The waiting send is not logged yet: its logged time must bound when it reaches DingTalk.
+    expect(await store.sendsSince("c", 0)).toEqual([]);
+    answers.shift()?.();
+    await third;
+    expect(answers).toHaveLength(2);
+    expect(await store.sendsSince("c", 0)).toHaveLength(1);
+    for (const answer of answers.splice(0)) answer();
+    await Promise.all([a, b, c].map((s) => s.settled()));
+    expect(slots.inUse).toBe(0);
+  });
+
   it("sends single messages while they fit in the window, then folds the backlog into one digest", async () => {
     const s = scheduler();
     await store.enqueue([entry("A", clock.now), entry("B", clock.now)]);
     expect(await s.step()).toBe(0);
     await s.settled();
-    expect(await s.step()).toBe(0);
+    // B was the last entry due: instead of a step that would find it in flight, wait for an answer (which
+    // wakes the loop) or the idle poll.
+    expect(await s.step()).toBe(1000);
     await s.settled();
     expect(sender.sent.map((m) => (m.body as { markdown: { title: string } }).markdown.title)).toEqual([
       "告警 A",
@@ -147,9 +184,13 @@ describe("RobotScheduler.step()", () => {
       if (t < 30_000) await store.enqueue([entry(`S${created++ % 4}`, clock.now)]);
       for (const due of await store.ready("ops", clock.now, 10_000))
         maxWait = Math.max(maxWait, clock.now - due.createdAt);
-      while ((await s.step()) === 0) {
-        // Each step sends; keep going while sends are allowed at this instant.
+      for (;;) {
+        // Keep going while sends are allowed at this instant: a step that sent is followed by another, as the
+        // answer wakes the real loop; a step that did not send waits.
+        const sent = sender.sent.length;
+        const wait = await s.step();
         await s.settled();
+        if (wait > 0 && sender.sent.length === sent) break;
       }
     }
     const times = sender.sent.map((m) => m.at);

@@ -10,6 +10,7 @@ import { classifyFailure } from "./classify.js";
 import type { ResolvedLimits, ResolvedRobot } from "./config.js";
 import { foldDigest } from "./digest.js";
 import type { RelayMetrics } from "./metrics.js";
+import type { SendSlots } from "./send-slots.js";
 import type { Sender } from "./sender.js";
 import type { RelayStore } from "./store/store.js";
 import type { OutboxEntry, RenderedMessage } from "./types.js";
@@ -40,6 +41,8 @@ export interface SchedulerDeps {
   leaseMs: number;
   /** Renders an entry sent on its own with its route's template (mentions included). */
   render: (entry: OutboxEntry) => RenderedMessage;
+  /** Sends in flight across all robots of this process: one is taken before a send is logged. */
+  slots: SendSlots;
 }
 
 /** Computes how long to wait before a send is allowed, from the send log (ascending times). */
@@ -200,27 +203,33 @@ export class RobotScheduler {
       this.waitingForSlot = true;
       return Math.min(wait, idleMs);
     }
-    const ready = (await store.ready(robot, start, FETCH_LIMIT + this.inFlight.size)).filter(
-      (entry) => !this.inFlight.has(entry.id),
-    );
+    const limit = FETCH_LIMIT + this.inFlight.size;
+    const fetched = await store.ready(robot, start, limit);
+    const ready = fetched.filter((entry) => !this.inFlight.has(entry.id));
     if (ready.length === 0 && this.inFlight.size > 0) return idleMs;
     if (ready.length === 0) {
       const due = await store.nextDueAt(robot);
       return due === undefined ? idleMs : Math.min(Math.max(due - start, 1), idleMs);
     }
     // Single messages while they fit in the free slots; otherwise the whole backlog becomes a digest.
+    let launched: readonly OutboxEntry[];
     if (ready.length <= freeSlots(sends, start, this.rules)) {
       const entry = ready[0] as OutboxEntry;
-      await this.launch([entry], this.deps.render(entry), "single");
+      launched = [entry];
+      await this.launch(launched, this.deps.render(entry), "single");
     } else {
       const digest = foldDigest(ready, this.deps.language);
       const single = digest.entries.length === 1 ? digest.entries[0] : undefined;
+      launched = digest.entries;
       await this.launch(
         digest.entries,
         single ? this.deps.render(single) : digest.message,
         single ? "single" : "digest",
       );
     }
+    // Everything due is in flight now: the next step would read it all again only to find it in flight and
+    // wait (a third of a fan-out's store reads). Wait here instead; a webhook or an answer wakes the loop.
+    if (launched.length === ready.length && fetched.length < limit) return idleMs;
     return 0;
   }
 
@@ -233,18 +242,28 @@ export class RobotScheduler {
     return messages.markdown(message.title, message.text, Object.keys(at).length ? { at } : {});
   }
 
-  /** Logs the send (before the next step counts slots), then sends without waiting for the answer. */
+  /**
+   * Waits for a send slot of the process, logs the send (before the next step counts slots), then sends
+   * without waiting for the answer.
+   */
   private async launch(
-    entries: OutboxEntry[],
+    entries: readonly OutboxEntry[],
     message: RenderedMessage,
     kind: "single" | "digest",
   ): Promise<void> {
+    const { slots } = this.deps;
+    // The slot comes before the log: the logged time must bound when the request can reach DingTalk, so the
+    // request may not wait for a slot after it.
+    await slots.acquire();
     const startedAt = this.deps.now();
-    // Logged at the latest moment the request could reach DingTalk, so a crash mid-send still counts it.
-    const handle = await this.deps.store.logSend(
-      this.robot.name,
-      startedAt + this.deps.limits.requestTimeoutMs,
-    );
+    let handle: string;
+    try {
+      // Logged at the latest moment the request could reach DingTalk, so a crash mid-send still counts it.
+      handle = await this.deps.store.logSend(this.robot.name, startedAt + this.deps.limits.requestTimeoutMs);
+    } catch (error) {
+      slots.release();
+      throw error;
+    }
     for (const entry of entries) this.inFlight.add(entry.id);
     const flight: Promise<void> = this.deliver(handle, startedAt, entries, message, kind)
       .catch((error: unknown) => {
@@ -254,6 +273,7 @@ export class RobotScheduler {
         );
       })
       .finally(() => {
+        slots.release();
         for (const entry of entries) this.inFlight.delete(entry.id);
         this.flights.delete(flight);
         this.wake(true);
@@ -264,7 +284,7 @@ export class RobotScheduler {
   private async deliver(
     handle: string,
     startedAt: number,
-    entries: OutboxEntry[],
+    entries: readonly OutboxEntry[],
     message: RenderedMessage,
     kind: "single" | "digest",
   ): Promise<void> {
@@ -299,7 +319,7 @@ export class RobotScheduler {
     await this.handleFailure(failure, entries, doneAt);
   }
 
-  private async handleFailure(failure: unknown, entries: OutboxEntry[], at: number): Promise<void> {
+  private async handleFailure(failure: unknown, entries: readonly OutboxEntry[], at: number): Promise<void> {
     const { store, metrics, logger, limits, random } = this.deps;
     const robot = this.robot.name;
     const verdict = classifyFailure(failure);
