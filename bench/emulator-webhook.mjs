@@ -17,6 +17,7 @@ import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import autocannon from "autocannon";
+import { recordGoal } from "./_goals.mjs";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -131,6 +132,32 @@ for (const [key, f] of Object.entries(figures)) {
       (baseCpu ? ` (${(cpu / baseCpu).toFixed(2)}× bare)` : "") +
       `  errors ${f.bad}`,
   );
+}
+// The goal is recorded from full runs only: a profiled run (BENCH_PROFILE) is slowed by the profiler.
+if (!PROFILE && figures.bare && figures.signed && figures.plain) {
+  const ratio = (key) => median(figures[key].rps) / baseRps;
+  const rounds = (key) => figures[key].rps.map((r, i) => (r / figures.bare.rps[i]).toFixed(2)).join(", ");
+  const cpu = (key) => median(figures[key].cpuUs) / baseCpu;
+  const common = `${ROUNDS} interleaved rounds × ${SECONDS} s, ${CONNECTIONS} connections; servers in their own processes`;
+  recordGoal({
+    bench: "emulator-webhook",
+    id: "signed-vs-bare",
+    issue: 15,
+    figure: "emulator `POST /robot/send` req/s, 加签 robot, vs a bare node:http server doing `JSON.parse`",
+    value: Number(ratio("signed").toFixed(2)),
+    unit: "×",
+    goal: { op: ">=", target: 0.6 },
+    detail: `rounds ${rounds("signed")}; server CPU per request ${cpu("signed").toFixed(2)}× bare; ${common}`,
+  });
+  recordGoal({
+    bench: "emulator-webhook",
+    id: "plain-vs-bare",
+    issue: 15,
+    figure: "emulator `POST /robot/send` req/s, plain robot, vs a bare node:http server doing `JSON.parse`",
+    value: Number(ratio("plain").toFixed(2)),
+    unit: "×",
+    detail: `rounds ${rounds("plain")}; server CPU per request ${cpu("plain").toFixed(2)}× bare; ${common}`,
+  });
 }
 bare.child.stdin.end();
 emulator.child.stdin.end();
