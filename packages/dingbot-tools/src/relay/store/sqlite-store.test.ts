@@ -110,6 +110,18 @@ describe("SqliteStore batch isolation", () => {
 });
 
 describe("SqliteStore reads", () => {
+  it("reads the oldest due entries up to any limit (written into the SQL, or bound past a few limits)", async () => {
+    const store = new SqliteStore({ path: file() });
+    await store.enqueue(["A", "B", "C"].map((name) => entry(name)));
+    const names = async (limit: number) =>
+      (await store.ready("ops", 1000, limit)).map((e) => e.lines[0]?.name);
+    for (let limit = 0; limit < 20; limit++) {
+      expect(await names(limit)).toEqual(["A", "B", "C"].slice(0, limit));
+    }
+    expect(await store.ready("ops", 999, 10)).toEqual([]);
+    await store.close();
+  });
+
   it("hands out one parsed message for the rows of one webhook's fan-out", async () => {
     const store = new SqliteStore({ path: file() });
     const message = entry("DiskFull", { cluster: "prod" });

@@ -102,6 +102,8 @@ export class SqliteStore implements RelayStore {
   private readonly statements;
   /** One parsed value per distinct message text: a webhook fanned out to many robots is parsed once. */
   private readonly messages = new ParsedMessages(parseMessage);
+  /** `ready` statements by their LIMIT (see readyRows). */
+  private readonly readyByLimit = new Map<number, Database.Statement>();
   /** Every write goes through it: one commit per event-loop turn, not one per write. */
   private readonly writes: GroupCommit;
 
@@ -199,10 +201,26 @@ export class SqliteStore implements RelayStore {
 
   ready(robot: string, now: number, limit: number): Promise<OutboxEntry[]> {
     return this.run("read", () =>
-      (this.statements.ready.all(robot, now, limit) as Row[]).map((row) =>
-        fromRow(row, this.messages.get(row.message)),
-      ),
+      this.readyRows(robot, now, limit).map((row) => fromRow(row, this.messages.get(row.message))),
     );
+  }
+
+  /**
+   * The `ready` query, with its LIMIT written into the SQL. Bound as a parameter, the LIMIT made every call
+   * 3–4× slower (about 10 µs more, with or without rows; the other parameters cost nothing like it), and the
+   * scheduler runs this query at every step: a fan-out to 500 robots spent more time here than anywhere else
+   * in the store. The scheduler asks for a handful of limits (5000 plus the sends in flight), so one statement
+   * is prepared per limit, up to a few; any other limit uses the bound form.
+   */
+  private readyRows(robot: string, now: number, limit: number): Row[] {
+    let statement = this.readyByLimit.get(limit);
+    if (!statement && Number.isSafeInteger(limit) && limit >= 0 && this.readyByLimit.size < 16) {
+      statement = this.db.prepare(
+        `SELECT * FROM outbox WHERE robot = ? AND next_at <= ? ORDER BY id LIMIT ${limit}`,
+      );
+      this.readyByLimit.set(limit, statement);
+    }
+    return (statement ? statement.all(robot, now) : this.statements.ready.all(robot, now, limit)) as Row[];
   }
 
   nextDueAt(robot: string): Promise<number | undefined> {
