@@ -122,6 +122,27 @@ describe("slotWaitMs()", () => {
 });
 
 describe("RobotScheduler.step()", () => {
+  it("asks an empty outbox only whether anything is queued (idle polls of many robots stay cheap)", async () => {
+    const calls: string[] = [];
+    const real = store;
+    store = new Proxy(real, {
+      get(target, name) {
+        const value = Reflect.get(target, name);
+        if (typeof value !== "function") return value;
+        return (...args: unknown[]) => {
+          calls.push(String(name));
+          return value.apply(target, args);
+        };
+      },
+    });
+    const s = scheduler();
+    expect(await s.step()).toBe(1000);
+    expect(calls).toEqual(["lease", "nextDueAt"]);
+    calls.length = 0;
+    expect(await s.step()).toBe(1000);
+    expect(calls).toEqual(["nextDueAt"]);
+  });
+
   it("shares the process's send slots: a robot's send waits, unlogged, until another robot's answer is in", async () => {
     // Answers arrive when the test says so.
     const answers: (() => void)[] = [];
