@@ -228,6 +228,25 @@ describe("WebhookClient", () => {
       expect(logs.length).toBeGreaterThan(0);
     });
 
+    it("builds no debug line for a logger whose level is above debug (pino's isLevelEnabled)", async () => {
+      answer = () => ({ body: '{"errcode":0,"errmsg":"ok"}' });
+      let level = "info";
+      const debug: string[] = [];
+      const logger = {
+        debug: (_o: object, msg?: string) => void debug.push(msg ?? ""),
+        info() {},
+        warn() {},
+        error() {},
+        isLevelEnabled: (wanted: string) => wanted !== "debug" || level === "debug",
+      };
+      const { robot } = client({ secret: SECRET, logger });
+      await robot.sendText("hello");
+      expect(debug).toEqual([]);
+      level = "debug";
+      await robot.sendText("hello");
+      expect(debug).toEqual(["posting robot message", "answered"]);
+    });
+
     it("does not retry permanent errors", async () => {
       answer = () => ({ body: '{"errcode":300005,"errmsg":"token is not exist"}' });
       const { robot } = client();
