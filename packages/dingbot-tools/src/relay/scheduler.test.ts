@@ -143,6 +143,31 @@ describe("RobotScheduler.step()", () => {
     expect(calls).toEqual(["nextDueAt"]);
   });
 
+  it("records a delivery's send time and removes its entries in one go (one commit, not one each)", async () => {
+    const calls: string[] = [];
+    const real = store;
+    store = new Proxy(real, {
+      get(target, name) {
+        const value = Reflect.get(target, name);
+        if (name !== "updateSend" && name !== "remove") return value;
+        return async (...args: unknown[]) => {
+          calls.push(`${String(name)} asked`);
+          // Settles a turn later, as a group commit does: whatever is asked meanwhile shares it.
+          await new Promise((resolve) => setImmediate(resolve));
+          const result = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+          calls.push(`${String(name)} done`);
+          return result;
+        };
+      },
+    });
+    const s = scheduler();
+    await store.enqueue([entry("A", clock.now)]);
+    await s.step();
+    await s.settled();
+    expect(calls.slice(0, 2).sort()).toEqual(["remove asked", "updateSend asked"]);
+    expect(await real.depth("ops")).toBe(0);
+  });
+
   it("shares the process's send slots: a robot's send waits, unlogged, until another robot's answer is in", async () => {
     // Answers arrive when the test says so.
     const answers: (() => void)[] = [];

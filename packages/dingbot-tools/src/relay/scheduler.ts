@@ -306,12 +306,14 @@ export class RobotScheduler {
     // A request that timed out or lost its connection may still reach DingTalk later: count it one timeout
     // later than now, so the window cannot be overrun by a late arrival.
     const unknownOutcome = failure instanceof RequestError;
-    await store.updateSend(robot, handle, unknownOutcome ? doneAt + limits.requestTimeoutMs : doneAt);
-    metrics.sendSeconds.observe({ robot }, (doneAt - startedAt) / 1000);
+    const sentAt = unknownOutcome ? doneAt + limits.requestTimeoutMs : doneAt;
     const ids = entries.map((entry) => entry.id);
     const alerts = entries.reduce((n, entry) => n + entry.lines.length, 0);
     if (failure === undefined) {
-      await store.remove(ids);
+      // Asked together, so the store can make them one commit (SQLite's group commit does): the send's time
+      // and the delivered entries are then recorded at once, never one without the other.
+      await Promise.all([store.updateSend(robot, handle, sentAt), store.remove(ids)]);
+      metrics.sendSeconds.observe({ robot }, (doneAt - startedAt) / 1000);
       metrics.sent.inc({ robot, kind });
       if (kind === "digest") metrics.folded.inc({ robot }, alerts);
       for (const entry of entries) {
@@ -322,6 +324,8 @@ export class RobotScheduler {
       logger.debug({ robot, kind, entries: entries.length, alerts }, "delivered");
       return;
     }
+    await store.updateSend(robot, handle, sentAt);
+    metrics.sendSeconds.observe({ robot }, (doneAt - startedAt) / 1000);
     await this.handleFailure(failure, entries, doneAt);
   }
 
