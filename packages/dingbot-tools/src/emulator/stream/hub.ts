@@ -9,8 +9,8 @@ import {
   CARD_CALLBACK_TOPIC,
   formatIssues,
   parseJson,
-  readInboundMessage,
   ROBOT_MESSAGE_TOPIC,
+  readInboundMessage,
 } from "dingbot-sdk/protocol";
 import type { RawData, WebSocket } from "ws";
 import type { DeliveryResult, StreamHub } from "../delivery-result.js";
