@@ -3,7 +3,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { SqliteStore } from "./sqlite-store.js";
 import { EntryRejectedError } from "./store.js";
 
@@ -122,10 +122,14 @@ describe("SqliteStore reads", () => {
     await store.close();
   });
 
-  it("hands out one parsed message for the rows of one webhook's fan-out", async () => {
+  it("stores a webhook's fan-out as one text and hands out one parsed message for its rows", async () => {
     const store = new SqliteStore({ path: file() });
     const message = entry("DiskFull", { cluster: "prod" });
-    await store.enqueue([message, { ...message, robot: "oncall" }]);
+    const stringify = vi.spyOn(JSON, "stringify");
+    // One route's entries share their objects, one per robot: the text is made once for all of them.
+    await store.enqueue([message, { ...message, robot: "oncall" }, { ...message, robot: "dba" }]);
+    expect(stringify).toHaveBeenCalledTimes(1);
+    stringify.mockRestore();
     const [ops] = await store.ready("ops", 1000, 10);
     const [oncall] = await store.ready("oncall", 1000, 10);
     expect(oncall?.robot).toBe("oncall");

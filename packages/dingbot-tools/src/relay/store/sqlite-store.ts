@@ -60,6 +60,33 @@ function toMessage(entry: NewOutboxEntry): string {
   return JSON.stringify(message);
 }
 
+/**
+ * `toMessage` for each of a webhook's entries. The entries of one route are one per robot and share their
+ * alerts, variables and mentions (see buildEntries): their text is made once, not once per robot.
+ */
+function messagesOf(entries: readonly NewOutboxEntry[]): string[] {
+  let previous: NewOutboxEntry | undefined;
+  let text = "";
+  return serialiseEntries(entries, (entry) => {
+    if (!previous || !sameMessage(previous, entry)) {
+      text = toMessage(entry);
+      previous = entry;
+    }
+    return text;
+  });
+}
+
+/** Whether two entries hold the very same message objects (so the same text). */
+function sameMessage(a: NewOutboxEntry, b: NewOutboxEntry): boolean {
+  return (
+    a.alerts === b.alerts &&
+    a.context === b.context &&
+    a.atMobiles === b.atMobiles &&
+    a.atUserIds === b.atUserIds &&
+    a.atAll === b.atAll
+  );
+}
+
 /** A stored message, parsed, with its digest lines. */
 function parseMessage(text: string): StoredMessage & { lines: DigestLine[] } {
   const message = JSON.parse(text) as StoredMessage;
@@ -188,7 +215,7 @@ export class SqliteStore implements RelayStore {
   enqueue(entries: readonly NewOutboxEntry[]): Promise<void> {
     let messages: string[];
     try {
-      messages = serialiseEntries(entries, toMessage);
+      messages = messagesOf(entries);
     } catch (error) {
       return Promise.reject(error);
     }
