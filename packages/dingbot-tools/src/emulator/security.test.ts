@@ -21,6 +21,22 @@ describe("checkSign", () => {
     expect(checkSign(secret, String(now), "not base64!", now)?.errmsg).toBe("sign not match");
     expect(checkSign(secret, String(now), undefined, now)?.errmsg).toBe("sign not match");
   });
+
+  it("answers a repeated good pair as the first time, the window judged again", () => {
+    const ts = String(now);
+    const sig = good(now);
+    for (let i = 0; i < 3; i++) expect(checkSign(secret, ts, sig, now)).toBeUndefined();
+    // Remembered, but out of the window by now, and for another secret it is no signature at all.
+    expect(checkSign(secret, ts, sig, now + 3_600_001)?.errmsg).toBe("invalid timestamp");
+    expect(checkSign(secret, ts, sig, now - 3_600_001)?.errmsg).toBe("invalid timestamp");
+    expect(checkSign("SECother", ts, sig, now)?.errmsg).toBe("sign not match");
+    expect(checkSign(secret, ts, sig, now)).toBeUndefined();
+    // One character off, or another timestamp with the remembered signature, is refused.
+    const off = `${sig.slice(0, 10)}${sig[10] === "A" ? "B" : "A"}${sig.slice(11)}`;
+    expect(checkSign(secret, ts, off, now)?.errmsg).toBe("sign not match");
+    expect(checkSign(secret, String(now + 1), sig, now)?.errmsg).toBe("sign not match");
+    expect(checkSign(secret, ts, sig, now)).toBeUndefined();
+  });
 });
 
 describe("checkKeywords", () => {

@@ -4,7 +4,8 @@
  * @module
  */
 import { BlockList, isIP } from "node:net";
-import { verifySignature } from "dingbot-sdk/protocol";
+import { SIGNATURE_WINDOW_MS, verifySignature } from "dingbot-sdk/protocol";
+import { isLastGoodSignature, rememberGoodSignature } from "./verified-signatures.js";
 
 /** Why a security check refused a request, with DingTalk's errmsg (the one seed 000 quotes). */
 export interface SecurityFailure {
@@ -29,8 +30,17 @@ export function checkSign(
   // DingTalk answers "sign not match" when no signature is sent at all, and judges the timestamp first
   // otherwise: a stale timestamp is "invalid timestamp" even when the signature is right for it.
   if (!signature) return { reason: "sign", errmsg: "sign not match" };
+  // The pair verified last for this secret needs no second HMAC; the window is still judged against `now`.
+  if (
+    isLastGoodSignature(secret, timestamp, signature) &&
+    Math.abs(now - Number(timestamp)) <= SIGNATURE_WINDOW_MS
+  )
+    return undefined;
   const result = verifySignature(secret, timestamp, signature, now);
-  if (result.ok) return undefined;
+  if (result.ok) {
+    rememberGoodSignature(secret, timestamp as string, signature);
+    return undefined;
+  }
   if (result.reason === "stale" || !timestamp || !/^\d{1,16}$/.test(timestamp)) {
     return { reason: "timestamp", errmsg: "invalid timestamp" };
   }
