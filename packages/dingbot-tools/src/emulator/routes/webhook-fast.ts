@@ -31,6 +31,13 @@ const PLAIN_HOST = /^[a-z0-9._-]+(?::(?:[1-5]\d{3,4}|[6-9]\d{3}))?$/;
  */
 const PLAIN_QUERY = /^[!-"$-~]*$/;
 
+/** The answer's own header, as writeHead's flat `[name, value]` list (node:http adds the others). */
+const JSON_HEADERS = ["Content-Type", "application/json"];
+const OK_LENGTH = Buffer.byteLength(OK_TEXT);
+
+/** node:http's own record of a body's length, read by writeHead when it builds the head. */
+type ResponseWithLength = ServerResponse & { _contentLength: number | null };
+
 /** A `/robot/send` request as node:http delivered it. */
 class NodeSendRequest implements RobotSendRequest {
   readonly method = "POST";
@@ -93,8 +100,14 @@ function singleContentType(req: IncomingMessage): string | undefined | null {
  * `application/json`, then the Date, Connection and Content-Length node:http adds.
  */
 function writeAnswer(req: IncomingMessage, res: ServerResponse, answer: WebhookAnswer): void {
-  res.setHeader("Content-Type", "application/json");
-  res.end(answer === OK_ANSWER ? OK_TEXT : JSON.stringify(answer));
+  const text = answer === OK_ANSWER ? OK_TEXT : JSON.stringify(answer);
+  // writeHead with a flat header list skips setHeader's checks and header map: 3–7 µs of CPU per request on
+  // a bare node:http server (bench/RESULTS.md, issue 15). Given the length first, node writes Content-Length
+  // where end() would have (after its Date and Connection); `_contentLength` is where end() keeps it.
+  // webhook-fast.test.ts compares the bytes with the Hono route's, so a Node that moved it fails there.
+  (res as ResponseWithLength)._contentLength = text === OK_TEXT ? OK_LENGTH : Buffer.byteLength(text);
+  res.writeHead(200, JSON_HEADERS);
+  res.end(text);
   afterAnswer(req, res);
 }
 
