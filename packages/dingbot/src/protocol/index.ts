@@ -14,6 +14,7 @@ export * from "./inbound/stream-frame.js";
 export * from "./json.js";
 export * from "./outbound/at.js";
 export * from "./outbound/messages.js";
+export * from "./outbound/read-outbound.js";
 export * from "./signing.js";
 export * from "./validate.js";
 export * from "./webhook-url.js";
