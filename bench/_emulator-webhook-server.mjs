@@ -6,8 +6,15 @@
 // and exits.
 import { createHmac } from "node:crypto";
 import { createServer } from "node:http";
-import { createEmulator } from "dingbot-tools/emulator";
 import { keepMessageLogShort } from "./_emulator-child.mjs";
+
+// BENCH_EMULATOR_SRC (a copy of packages/dingbot-tools/src from another commit) runs that emulator instead,
+// for a before/after in one run; the library (dingbot-sdk) is this checkout's either way.
+const { createEmulator } = await import(
+  process.env.BENCH_EMULATOR_SRC
+    ? `${process.env.BENCH_EMULATOR_SRC}/emulator/index.ts`
+    : "dingbot-tools/emulator"
+);
 
 const which = process.argv[2];
 

@@ -12,9 +12,12 @@
 // which is the least noisy figure on a shared VM. Interleaved rounds (order alternating), medians, ratios
 // against the bare server of the same run. Steal and load average are printed per round.
 // Run: npm run bench -- emulator-webhook   (env BENCH_SECONDS=5, BENCH_ROUNDS=3, BENCH_CONNECTIONS=20;
-// BENCH_PROFILE=DIR writes a --cpu-prof of the emulator process there; BENCH_TARGETS=bare,signed picks targets)
+// BENCH_PROFILE=DIR writes a --cpu-prof of the emulator process there; BENCH_TARGETS=bare,signed picks targets;
+// BENCH_BEFORE=DIR adds target `before`, the 加签 robot of the emulator in DIR, a copy of
+// packages/dingbot-tools/src from another commit, e.g. `git archive REV packages/dingbot-tools/src | tar -x`)
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { createInterface } from "node:readline";
 import autocannon from "autocannon";
 import { recordGoal } from "./_goals.mjs";
@@ -28,11 +31,12 @@ const headers = { "content-type": "application/json" };
 const OK = '{"errcode":0,"errmsg":"ok"}';
 
 /** Starts a server child and resolves with it, its pid, and the lines it prints. */
-async function startServer(which, profile) {
+async function startServer(which, profile, emulatorSrc) {
   const args = ["--conditions=dingbot:source", "--import", "tsx"];
   if (profile) args.push("--cpu-prof", `--cpu-prof-dir=${profile}`);
   args.push(new URL("_emulator-webhook-server.mjs", import.meta.url).pathname, which);
-  const child = spawn(process.execPath, args, { stdio: ["pipe", "pipe", "inherit"] });
+  const env = emulatorSrc ? { ...process.env, BENCH_EMULATOR_SRC: emulatorSrc } : process.env;
+  const child = spawn(process.execPath, args, { stdio: ["pipe", "pipe", "inherit"], env });
   const lines = createInterface({ input: child.stdout });
   const next = () => new Promise((resolve) => lines.once("line", (line) => resolve(JSON.parse(line))));
   return { child, info: await next(), next };
@@ -40,6 +44,9 @@ async function startServer(which, profile) {
 
 const bare = await startServer("bare");
 const emulator = await startServer("emulator", PROFILE);
+const before = process.env.BENCH_BEFORE
+  ? await startServer("emulator", undefined, resolve(process.env.BENCH_BEFORE))
+  : undefined;
 const allTargets = {
   bare: { label: "bare node:http", url: `${bare.info.url}/robot/send?access_token=x`, pid: bare.child.pid },
   plain: {
@@ -52,8 +59,15 @@ const allTargets = {
     url: `${emulator.info.base}/robot/send?access_token=signed&${emulator.info.signedQuery}`,
     pid: emulator.child.pid,
   },
+  ...(before && {
+    before: {
+      label: "before 加签",
+      url: `${before.info.base}/robot/send?access_token=signed&${before.info.signedQuery}`,
+      pid: before.child.pid,
+    },
+  }),
 };
-const wanted = (process.env.BENCH_TARGETS ?? "bare,plain,signed").split(",");
+const wanted = (process.env.BENCH_TARGETS ?? `bare,plain,signed${before ? ",before" : ""}`).split(",");
 const targets = Object.fromEntries(Object.entries(allTargets).filter(([key]) => wanted.includes(key)));
 
 // Every target must give DingTalk's success answer, byte for byte, before it is measured.
@@ -161,5 +175,6 @@ if (!PROFILE && figures.bare && figures.signed && figures.plain) {
 }
 bare.child.stdin.end();
 emulator.child.stdin.end();
+before?.child.stdin.end();
 const stats = await emulator.next();
 console.log(`emulator: ${stats.messages} messages accepted, ${stats.rejections} rejections (expected 0)`);
