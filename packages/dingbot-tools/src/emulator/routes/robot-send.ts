@@ -7,7 +7,8 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import { ROBOT_SEND_PATH, WEBHOOK_MAX_BODY_BYTES, webhookToken } from "dingbot-sdk/protocol";
+import { ROBOT_SEND_PATH, WEBHOOK_MAX_BODY_BYTES, WEBHOOK_TOKEN_PARAM } from "dingbot-sdk/protocol";
+import type { QueryParams } from "../../http/query-params.js";
 import type { BodyRead } from "../../http/read-body.js";
 import type { EmulatorContext } from "../context.js";
 import { checkIp, checkKeywords, checkSign, displayIp, type SecurityFailure } from "../security.js";
@@ -30,7 +31,7 @@ export interface RobotSendRequest {
   /** The HTTP method, upper case. */
   readonly method: string;
   /** The query, decoded once with form rules ('+' is a space), which is how quote_plus encodes. */
-  readonly query: URLSearchParams;
+  readonly query: QueryParams;
   /** The Content-Type header, if sent. */
   readonly contentType: string | undefined;
   /** The client's address from the socket; undefined when there is no socket (`app.request()`). */
@@ -61,7 +62,8 @@ export async function robotSend(request: RobotSendRequest, ctx: EmulatorContext)
   if (request.method !== "POST") {
     return refuse(ctx, request, undefined, { errcode: 43002, errmsg: "需要POST请求", reason: "method" });
   }
-  const accessToken = webhookToken(query);
+  // webhookToken's rule (the first access_token, if not empty) on either server's query reader.
+  const accessToken = query.get(WEBHOOK_TOKEN_PARAM) || undefined;
   if (!accessToken) {
     return refuse(ctx, request, undefined, {
       errcode: 40035,

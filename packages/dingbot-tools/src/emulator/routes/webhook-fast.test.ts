@@ -98,6 +98,17 @@ describe("the node:http fast route of POST /robot/send", () => {
       { name: "no token", target: "/robot/send?other=1" },
       { name: "an unknown token", target: "/robot/send?access_token=nobody" },
       { name: "a '+' and escapes in the query", target: "/robot/send?access_token=pl%61in&x=a+b" },
+      { name: "a second '?' before the token", target: "/robot/send??access_token=plain" },
+      { name: "a bad escape in the query", target: "/robot/send?x=%zz&access_token=plain&y=%ED%A0%80" },
+      {
+        name: "a markdown message with mentions",
+        target: "/robot/send?access_token=plain",
+        body: JSON.stringify({
+          msgtype: "markdown",
+          markdown: { title: "告警", text: "磁盘 95% @138" },
+          at: { atMobiles: ["138"], isAtAll: false },
+        }),
+      },
       { name: "a keyword present", target: "/robot/send?access_token=keyword" },
       {
         name: "a keyword missing",

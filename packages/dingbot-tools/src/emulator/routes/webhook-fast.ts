@@ -14,6 +14,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { ROBOT_SEND_PATH } from "dingbot-sdk/protocol";
 import { drainUnreadBody, type FastRoute } from "../../http/fast-routes.js";
+import { type QueryParams, readQueryParams } from "../../http/query-params.js";
 import { type BodyRead, readIncomingBody } from "../../http/read-body.js";
 import type { EmulatorContext } from "../context.js";
 import { OK_ANSWER, OK_TEXT, type RobotSendRequest, robotSend } from "./robot-send.js";
@@ -25,9 +26,9 @@ const PREFIX = `${ROBOT_SEND_PATH}?`;
 const PLAIN_HOST = /^[a-z0-9._-]+(?::(?:[1-5]\d{3,4}|[6-9]\d{3}))?$/;
 
 /**
- * A query whose parameters `new URLSearchParams(query)` reads exactly as `new URL(url).searchParams` does:
+ * A query whose parameters `readQueryParams(query)` reads exactly as `new URL(url).searchParams` does:
  * printable ASCII without `#` (which would start a fragment). `new URL()` percent-encodes some of these
- * characters, and URLSearchParams decodes them back to the same values.
+ * characters, and its searchParams decode them back to the same values.
  */
 const PLAIN_QUERY = /^[!-"$-~]*$/;
 
@@ -44,7 +45,7 @@ class NodeSendRequest implements RobotSendRequest {
 
   constructor(
     private readonly req: IncomingMessage,
-    readonly query: URLSearchParams,
+    readonly query: QueryParams,
     readonly contentType: string | undefined,
   ) {}
 
@@ -73,7 +74,7 @@ export function robotSendFastRoute(ctx: EmulatorContext): FastRoute {
     const contentType = singleContentType(req);
     if (contentType === null) return false;
     if (ctx.webhook.faults.hasRobotFaults()) return false;
-    robotSend(new NodeSendRequest(req, new URLSearchParams(query), contentType), ctx).then(
+    robotSend(new NodeSendRequest(req, readQueryParams(query), contentType), ctx).then(
       (answer) => writeAnswer(req, res, answer),
       (error: unknown) => writeInternalError(req, res, error, ctx.options.log),
     );
