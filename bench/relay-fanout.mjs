@@ -489,8 +489,18 @@ async function main() {
         `${mib(median(rel.map((f) => f.heapBefore)))} MiB, peak ${mib(median(rel.map((f) => f.heapPeak)))} MiB ` +
         `(relay counted ${rel.map((f) => f.sent).join("/")} sends)`,
     );
+    // Each round's relay against the bare loop run next to it: on a shared machine the load drifts between
+    // rounds, and a pair sees about the same.
+    const paired = figures.relay.map((f, r) => figures.bare[r].ms / f.ms);
+    const cpuRatio =
+      median(figures.bare.map((f) => f.relayCpu)) /
+      Math.max(median(figures.relay.map((f) => f.relayCpu)), 0.001);
     console.log(
       `  ratio relay/bare ${(relayRate / bareRate).toFixed(2)} (goal ≥ 0.5), relay ${relayRate.toFixed(0)} deliveries/s (goal ≥ 1000)`,
+    );
+    console.log(
+      `  paired ratio per round ${paired.map((x) => x.toFixed(2)).join(" ")}, median ${median(paired).toFixed(2)}; ` +
+        `sender CPU per delivery bare/relay ${cpuRatio.toFixed(2)}`,
     );
   } finally {
     await emulator.end();
