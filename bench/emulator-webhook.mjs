@@ -133,25 +133,31 @@ for (let round = 0; round < ROUNDS; round++) {
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const baseRps = figures.bare ? median(figures.bare.rps) : undefined;
-const baseCpu = figures.bare ? median(figures.bare.cpuUs) : undefined;
+// Paired by round (the targets of a round ran one after another, under the same load): the median of the
+// rounds' ratios, steadier on a busy machine than a ratio of medians taken from different rounds.
+const pairedRatios = (key, field) => figures[key][field].map((x, i) => x / figures.bare[field][i]);
 for (const [key, f] of Object.entries(figures)) {
-  const rps = median(f.rps);
-  const cpu = median(f.cpuUs);
-  const perRound = figures.bare ? f.rps.map((r, i) => (r / figures.bare.rps[i]).toFixed(2)).join(", ") : "";
+  const paired = figures.bare && key !== "bare";
   console.log(
-    `${targets[key].label.padEnd(16)} req/s ${rps.toFixed(0).padStart(7)}` +
-      (baseRps ? `  ratio ${(rps / baseRps).toFixed(2)} (rounds ${perRound})` : "") +
-      `  p99 ${median(f.p99)} ms  server CPU ${cpu.toFixed(1)} µs/req` +
-      (baseCpu ? ` (${(cpu / baseCpu).toFixed(2)}× bare)` : "") +
+    `${targets[key].label.padEnd(16)} req/s ${median(f.rps).toFixed(0).padStart(7)}` +
+      (paired
+        ? `  ratio ${median(pairedRatios(key, "rps")).toFixed(2)} (rounds ${pairedRatios(key, "rps")
+            .map((x) => x.toFixed(2))
+            .join(", ")})`
+        : "") +
+      `  p99 ${median(f.p99)} ms  server CPU ${median(f.cpuUs).toFixed(1)} µs/req` +
+      (paired ? ` (${median(pairedRatios(key, "cpuUs")).toFixed(2)}× bare)` : "") +
       `  errors ${f.bad}`,
   );
 }
 // The goal is recorded from full runs only: a profiled run (BENCH_PROFILE) is slowed by the profiler.
 if (!PROFILE && figures.bare && figures.signed && figures.plain) {
-  const ratio = (key) => median(figures[key].rps) / baseRps;
-  const rounds = (key) => figures[key].rps.map((r, i) => (r / figures.bare.rps[i]).toFixed(2)).join(", ");
-  const cpu = (key) => median(figures[key].cpuUs) / baseCpu;
+  const ratio = (key) => median(pairedRatios(key, "rps"));
+  const rounds = (key) =>
+    pairedRatios(key, "rps")
+      .map((x) => x.toFixed(2))
+      .join(", ");
+  const cpu = (key) => median(pairedRatios(key, "cpuUs"));
   const common = `${ROUNDS} interleaved rounds × ${SECONDS} s, ${CONNECTIONS} connections; servers in their own processes`;
   recordGoal({
     bench: "emulator-webhook",
@@ -161,7 +167,7 @@ if (!PROFILE && figures.bare && figures.signed && figures.plain) {
     value: Number(ratio("signed").toFixed(2)),
     unit: "×",
     goal: { op: ">=", target: 0.6 },
-    detail: `rounds ${rounds("signed")}; server CPU per request ${cpu("signed").toFixed(2)}× bare; ${common}`,
+    detail: `median of paired rounds ${rounds("signed")}; server CPU per request ${cpu("signed").toFixed(2)}× bare; ${common}`,
   });
   recordGoal({
     bench: "emulator-webhook",
@@ -170,7 +176,7 @@ if (!PROFILE && figures.bare && figures.signed && figures.plain) {
     figure: "emulator `POST /robot/send` req/s, plain robot, vs a bare node:http server doing `JSON.parse`",
     value: Number(ratio("plain").toFixed(2)),
     unit: "×",
-    detail: `rounds ${rounds("plain")}; server CPU per request ${cpu("plain").toFixed(2)}× bare; ${common}`,
+    detail: `median of paired rounds ${rounds("plain")}; server CPU per request ${cpu("plain").toFixed(2)}× bare; ${common}`,
   });
 }
 bare.child.stdin.end();
