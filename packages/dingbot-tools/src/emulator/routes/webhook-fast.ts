@@ -74,12 +74,26 @@ export function robotSendFastRoute(ctx: EmulatorContext): FastRoute {
     const contentType = singleContentType(req);
     if (contentType === null) return false;
     if (ctx.webhook.faults.hasRobotFaults()) return false;
-    robotSend(new NodeSendRequest(req, readQueryParams(query), contentType), ctx).then(
-      (answer) => writeAnswer(req, res, answer),
-      (error: unknown) => writeInternalError(req, res, error, ctx.options.log),
-    );
+    void answer(req, res, new NodeSendRequest(req, readQueryParams(query), contentType), ctx);
     return true;
   };
+}
+
+/** Runs the route and writes its answer (an async function rather than two closures per request). */
+async function answer(
+  req: IncomingMessage,
+  res: ServerResponse,
+  request: NodeSendRequest,
+  ctx: EmulatorContext,
+): Promise<void> {
+  let result: WebhookAnswer;
+  try {
+    result = await robotSend(request, ctx);
+  } catch (error) {
+    writeInternalError(req, res, error, ctx.options.log);
+    return;
+  }
+  writeAnswer(req, res, result);
 }
 
 /**
