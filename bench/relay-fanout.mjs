@@ -15,12 +15,14 @@
 // Run: npm run bench -- relay-fanout
 //   env BENCH_ROUNDS (5), BENCH_ROBOTS (500), BENCH_CONCURRENCY (the bare loop's requests in flight, 64),
 //   BENCH_PROFILE=DIR (the relay and bare children write CPU profiles of the measured part, 100 µs sampling)
+
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { getHeapStatistics } from "node:v8";
+import { recordGoal } from "./_goals.mjs";
 
 const ROBOTS = Number(process.env.BENCH_ROBOTS ?? 500);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -502,6 +504,26 @@ async function main() {
       `  paired ratio per round ${paired.map((x) => x.toFixed(2)).join(" ")}, median ${median(paired).toFixed(2)}; ` +
         `sender CPU per delivery bare/relay ${cpuRatio.toFixed(2)}`,
     );
+    recordGoal({
+      bench: "relay-fanout",
+      id: "ratio",
+      issue: 15,
+      figure: `relay: one Alertmanager webhook to ${ROBOTS} robots (SQLite) vs a bare keep-alive POST loop, until all delivered`,
+      value: Number(median(paired).toFixed(2)),
+      unit: "×",
+      goal: { op: ">=", target: 0.5 },
+      detail: `median of paired rounds ${paired.map((x) => x.toFixed(2)).join(", ")}; ratio of medians ${(relayRate / bareRate).toFixed(2)}`,
+    });
+    recordGoal({
+      bench: "relay-fanout",
+      id: "deliveries-per-second",
+      issue: 15,
+      figure: `relay fan-out to ${ROBOTS} robots: deliveries/s (median of rounds)`,
+      value: Math.round(relayRate),
+      unit: "",
+      goal: { op: ">=", target: 1000 },
+      detail: `all delivered in ${median(rel.map((f) => f.ms)).toFixed(0)} ms; relay RSS peak ${rel[0].rssPeak === undefined ? "n/a" : mib(median(rel.map((f) => f.rssPeak)))} MiB, heap peak ${mib(median(rel.map((f) => f.heapPeak)))} MiB`,
+    });
   } finally {
     await emulator.end();
     rmSync(dir, { recursive: true, force: true });
