@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { mutationsOf } from "../_mutations.js";
 import { check } from "../validate.js";
 import { readDownstreamFrame, readInboundMessage } from "./read-inbound.js";
 import { InboundMessageSchema } from "./robot-message.js";
@@ -48,30 +49,15 @@ const frame = {
   data: "{}",
 };
 
-/** Every key of `base`, each replaced by any value (or removed), plus one extra key. */
-function mutations<T extends Record<string, unknown>>(base: T, nested: Record<string, string[]>) {
-  const keys = [...Object.keys(base), ...Object.values(nested).flat(), "extra"];
-  return fc.dictionary(fc.constantFrom(...keys), anyValue, { maxKeys: 4 }).map((changes) => {
-    const value: Record<string, unknown> = structuredClone(base);
-    for (const [key, replacement] of Object.entries(changes)) {
-      const parent = Object.entries(nested).find(([, inner]) => inner.includes(key))?.[0];
-      const inner = parent === undefined ? undefined : value[parent];
-      // Only into an object: JSON has no arrays with named keys.
-      const target = typeof inner === "object" && inner !== null && !Array.isArray(inner) ? inner : value;
-      if (replacement === undefined) delete (target as Record<string, unknown>)[key];
-      else (target as Record<string, unknown>)[key] = replacement;
-    }
-    // As JSON.parse makes them: fast-check's records have no prototype.
-    return structuredClone(value);
-  });
-}
-
 describe("readInboundMessage", () => {
   it("answers exactly as the schema does, for any mutation of a text message", () => {
     fc.assert(
-      fc.property(mutations(textMessage, { text: ["content", "isReplyMsg", "repliedMsg"] }), (message) => {
-        expect(readInboundMessage(message)).toStrictEqual(check(InboundMessageSchema, message));
-      }),
+      fc.property(
+        mutationsOf(textMessage, { text: ["content", "isReplyMsg", "repliedMsg"] }, anyValue),
+        (message) => {
+          expect(readInboundMessage(message)).toStrictEqual(check(InboundMessageSchema, message));
+        },
+      ),
       { numRuns: 3000 },
     );
   });
@@ -92,7 +78,11 @@ describe("readDownstreamFrame", () => {
   it("answers exactly as the schema does, for any mutation of a frame", () => {
     fc.assert(
       fc.property(
-        mutations(frame, { headers: ["topic", "messageId", "contentType", "time", "appId", "connectionId"] }),
+        mutationsOf(
+          frame,
+          { headers: ["topic", "messageId", "contentType", "time", "appId", "connectionId"] },
+          anyValue,
+        ),
         (value) => {
           expect(readDownstreamFrame(value)).toStrictEqual(check(DownstreamFrameSchema, value));
         },
