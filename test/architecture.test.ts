@@ -16,7 +16,8 @@ function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);
     if (statSync(path).isDirectory()) return sourceFiles(path);
-    return /\.ts$/.test(name) && !/\.test\.ts$/.test(name) ? [path] : [];
+    // Test files, and `_*.ts` fixtures: tsconfig.build.json leaves those out of the build, so they are test code.
+    return /\.ts$/.test(name) && !/\.test\.ts$/.test(name) && !name.startsWith("_") ? [path] : [];
   });
 }
 
