@@ -7,6 +7,7 @@ import { createHmac } from "node:crypto";
 import bot from "../examples/answer-bot.ts";
 import { createCallHandler } from "../packages/dingbot/src/bot/transports/http-core.ts";
 import { createCliLogger } from "../packages/dingbot-tools/src/cli/commands/bot-logger.ts";
+import { seed001CallbackParts } from "./_seed001-callback.mjs";
 
 const CALLS = Number(process.env.BENCH_CALLS ?? 50_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -18,28 +19,7 @@ const handler = createCallHandler((update, responder) => bot.handleUpdate(update
   logger,
 });
 
-const template = JSON.stringify({
-  conversationId: "cidAsXSBLnA==",
-  atUsers: [{ dingtalkId: "$:LWCP_v1:$4xTgHFUDZ8Qi8qr3" }],
-  chatbotCorpId: "ding9f50b15bccd16741",
-  chatbotUserId: "$:LWCP_v1:$4xTgHFUDZ8Qi8qr3",
-  msgId: "__MSGID__",
-  senderNick: "楊xx",
-  isAdmin: true,
-  senderStaffId: "user123",
-  sessionWebhookExpiredTime: Date.now() + 5_400_000,
-  createAt: Date.now(),
-  senderCorpId: "ding9f50b15bccd16741",
-  conversationType: "2",
-  senderId: "$:LWCP_v1:$Ff09GIxxxxx",
-  conversationTitle: "機器人測試-TEST",
-  isInAtList: true,
-  sessionWebhook: "http://127.0.0.1:9/robot/sendBySession?session=bench",
-  text: { content: " text" },
-  robotCode: "dingbench",
-  msgtype: "text",
-});
-const [before, after] = template.split("__MSGID__");
+const { before, after } = seed001CallbackParts();
 
 /** One request as the node adapter presents it: headers by name, the body in one Buffer. */
 class Call {

@@ -20,6 +20,7 @@ import { Agent, createServer, request } from "node:http";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 import { recordGoal } from "./_goals.mjs";
+import { seed001CallbackParts } from "./_seed001-callback.mjs";
 
 // ── child mode: the bare baseline server ───────────────────────────────────────────────────────────────
 if (process.argv[2] === "--bare-server") {
@@ -102,28 +103,7 @@ async function main() {
   const sign = createHmac("sha256", SECRET).update(`${ts}\n${SECRET}`).digest("base64");
   const headers = { "content-type": "application/json; charset=utf-8", timestamp: ts, sign };
   // Seed 001's group message for the "text" route; only msgId changes between requests.
-  const template = {
-    conversationId: "cidAsXSBLnA==",
-    atUsers: [{ dingtalkId: "$:LWCP_v1:$4xTgHFUDZ8Qi8qr3" }],
-    chatbotCorpId: "ding9f50b15bccd16741",
-    chatbotUserId: "$:LWCP_v1:$4xTgHFUDZ8Qi8qr3",
-    msgId: "__MSGID__",
-    senderNick: "楊xx",
-    isAdmin: true,
-    senderStaffId: "user123",
-    sessionWebhookExpiredTime: Date.now() + 5_400_000,
-    createAt: Date.now(),
-    senderCorpId: "ding9f50b15bccd16741",
-    conversationType: "2",
-    senderId: "$:LWCP_v1:$Ff09GIxxxxx",
-    conversationTitle: "機器人測試-TEST",
-    isInAtList: true,
-    sessionWebhook: "http://127.0.0.1:9/robot/sendBySession?session=bench",
-    text: { content: " text" },
-    robotCode: "dingbench",
-    msgtype: "text",
-  };
-  const [before, after] = JSON.stringify(template).split("__MSGID__");
+  const { before, after } = seed001CallbackParts();
   let counter = 0;
   let expected = "";
   const nextBody = () => `${before}msgBench${process.pid}x${++counter}==${after}`;
