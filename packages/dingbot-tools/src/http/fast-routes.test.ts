@@ -1,7 +1,7 @@
 import { createServer, type Server } from "node:http";
 import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { drainUnreadBody, withFastRoutes } from "./fast-routes.js";
+import { drainUnreadBody, isPlainHost, withFastRoutes } from "./fast-routes.js";
 
 describe("withFastRoutes", () => {
   let server: Server;
@@ -68,5 +68,17 @@ describe("withFastRoutes", () => {
     const { text, closed } = await converse(post("/refuse", "", 100), /never/);
     expect(text).toMatch(/refused$/);
     expect(closed).toBe(true);
+  });
+});
+
+describe("isPlainHost", () => {
+  it("takes what @hono/node-server uses as is, and nothing it would parse or refuse", () => {
+    for (const host of ["127.0.0.1:8080", "localhost:9093", "relay.example.com", "relay-1.internal:10000"]) {
+      expect(isPlainHost(host), host).toBe(true);
+    }
+    // Upper case, a port below 1000 or over 99999, IPv6, userinfo, nothing at all.
+    for (const host of [undefined, "", "Relay.Example", "127.0.0.1:80", "host:123456", "[::1]:8080", "a@b"]) {
+      expect(isPlainHost(host), String(host)).toBe(false);
+    }
   });
 });

@@ -26,6 +26,18 @@ export function withFastRoutes(listener: RequestListener, routes: readonly FastR
   };
 }
 
+/** @hono/node-server's test for a Host it uses as is (any other it parses with `new URL()`, or refuses). */
+const PLAIN_HOST = /^[a-z0-9._-]+(?::(?:[1-5]\d{3,4}|[6-9]\d{3}))?$/;
+
+/**
+ * Whether @hono/node-server would take a request's Host header as it is. A fast route leaves any other Host
+ * to the framework, which normalises it or refuses the request.
+ * @param host - the Host header, if any
+ */
+export function isPlainHost(host: string | undefined): boolean {
+  return host !== undefined && PLAIN_HOST.test(host);
+}
+
 /** How long an unread body may take to arrive after the answer before the connection is closed, in ms. */
 export const DRAIN_TIMEOUT_MS = 500;
 

@@ -4,10 +4,12 @@
  */
 import { randomUUID } from "node:crypto";
 import type { Server, ServerResponse } from "node:http";
+import { createServer } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import { createAdaptorServer } from "@hono/node-server";
+import { getRequestListener } from "@hono/node-server";
 import type { Logger } from "dingbot-sdk";
 import type { Hono } from "hono";
+import { withFastRoutes } from "../http/fast-routes.js";
 import { createRelayApp } from "./app.js";
 import { authWarnings, type RelayConfig } from "./config.js";
 import { type CompiledRoute, routesByPath } from "./ingest.js";
@@ -21,6 +23,8 @@ import { createWebhookSender, type Sender } from "./sender.js";
 import { openStore } from "./store/open.js";
 import type { RelayStore } from "./store/store.js";
 import { createRouteRenderer } from "./templates/engine.js";
+import { createWebhookHandlers } from "./webhook.js";
+import { webhookFastRoute } from "./webhook-fast.js";
 
 /**
  * Compiles every route's matchers and template (dry-rendered against a sample).
@@ -150,34 +154,38 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
   }
   // Sockets the server answered 408 on, so the handler's failed body read is counted as such.
   const timedOut = new WeakSet<Socket>();
-  const app = createRelayApp({
-    timedOut: (socket) => timedOut.has(socket),
-    config,
-    routes: routesByPath(compiled),
-    store,
-    metrics,
-    logger,
-    now,
-    onEnqueued: (robots) => {
-      for (const robot of robots) schedulers.get(robot)?.wake();
+  const webhooks = createWebhookHandlers(
+    {
+      timedOut: (socket) => timedOut.has(socket),
+      config,
+      store,
+      metrics,
+      logger,
+      now,
+      onEnqueued: (robots) => {
+        for (const robot of robots) schedulers.get(robot)?.wake();
+      },
     },
-  });
+    routesByPath(compiled),
+  );
+  const app = createRelayApp({ config, store, metrics, logger, webhooks });
   let server: Server | undefined;
   const startSchedulers = (): void => {
     for (const scheduler of schedulers.values()) scheduler.start();
   };
   const listen = (port: number, host: string): Promise<Server> => {
     const { headersTimeoutMs, requestTimeoutMs } = config.listen;
-    const created = createAdaptorServer({
-      fetch: app.fetch,
-      serverOptions: {
+    // What @hono/node-server's createAdaptorServer does, with the webhook POSTs taken from node:http first.
+    const created = createServer(
+      {
         // A sender that trickles its request would otherwise hold a connection for Node's 5 minutes.
         headersTimeout: headersTimeoutMs,
         requestTimeout: requestTimeoutMs,
         // Node checks the timeouts only this often (30 s by default), which would blur a 15 s limit.
         connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(headersTimeoutMs / 4))),
       },
-    }) as Server;
+      withFastRoutes(getRequestListener(app.fetch), [webhookFastRoute(webhooks, logger)]),
+    );
     created.on("clientError", (error: NodeJS.ErrnoException, socket: Socket) => {
       if (error.code === "ERR_HTTP_REQUEST_TIMEOUT") {
         timedOut.add(socket);
