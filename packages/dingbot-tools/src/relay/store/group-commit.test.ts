@@ -38,6 +38,26 @@ describe("GroupCommit", () => {
     db.close();
   });
 
+  it("runs a single statement without a savepoint: a failing one is undone alone by SQLite, the batch commits", async () => {
+    const db = new Database(":memory:");
+    db.exec("CREATE TABLE t (v TEXT CHECK (v <> 'bad'))");
+    const writes = new GroupCommit(db);
+    // One statement that inserts several rows and fails on the second: its first row must not stay.
+    const insertAll = db.prepare("INSERT INTO t (v) SELECT value FROM json_each(?)");
+    const results = await Promise.allSettled([
+      writes.writeStatement("first", insertAll, ['["a"]']),
+      writes.writeStatement("second", insertAll, ['["b","bad"]']),
+      writes.write("third", () => insertAll.run('["c"]').changes),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+    expect((results[0] as PromiseFulfilledResult<{ changes: number }>).value.changes).toBe(1);
+    expect(((results[1] as PromiseRejectedResult).reason as Error).message).toMatch(
+      /^SQLite store: second failed: CHECK constraint failed/,
+    );
+    expect(db.prepare("SELECT v FROM t ORDER BY rowid").pluck().all()).toEqual(["a", "c"]);
+    db.close();
+  });
+
   it("makes a fan-out's writes one commit: 50 sends logged at once add a few WAL frames, not 50 commits' worth", async () => {
     const path = file();
     const store = new SqliteStore({ path });

@@ -13,6 +13,8 @@ interface PendingWrite {
   /** Names the write in its error (`enqueue`, `remove`, …). */
   what: string;
   work: () => unknown;
+  /** The work is one statement's run: SQLite undoes a failed statement itself, so no savepoint is needed. */
+  single: boolean;
   resolve: (value: never) => void;
   reject: (error: unknown) => void;
 }
@@ -31,7 +33,7 @@ export class GroupCommit {
     this.batch = db.transaction((writes: PendingWrite[]) =>
       writes.map((write): Outcome => {
         try {
-          return { ok: true, value: alone(write.work) };
+          return { ok: true, value: write.single ? write.work() : alone(write.work) };
         } catch (error) {
           // Some errors (I/O, disk full) make SQLite roll the whole transaction back: the writes before this
           // one are gone too, so the batch fails as a whole rather than go on outside any transaction.
@@ -48,8 +50,28 @@ export class GroupCommit {
    * @param work - synchronous statements; it sees the writes queued before it
    */
   write<T>(what: string, work: () => T): Promise<T> {
+    return this.queue(what, work, false);
+  }
+
+  /**
+   * {@link write} for one statement's run, which needs no savepoint of its own: SQLite rolls a failed
+   * statement back by itself and leaves the transaction open, so the batch's other writes still commit.
+   * The savepoint's SAVEPOINT and RELEASE were two statements more per webhook at ingest (issue 15).
+   * @param what - names the write in a {@link StoreUnavailableError}
+   * @param statement - the prepared statement
+   * @param params - its parameters
+   */
+  writeStatement(
+    what: string,
+    statement: Database.Statement,
+    params: readonly unknown[],
+  ): Promise<Database.RunResult> {
+    return this.queue(what, () => statement.run(...params), true);
+  }
+
+  private queue<T>(what: string, work: () => T, single: boolean): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.pending.push({ what, work, resolve: resolve as (value: never) => void, reject });
+      this.pending.push({ what, work, single, resolve: resolve as (value: never) => void, reject });
       if (this.pending.length === 1) setImmediate(() => this.flush());
     });
   }

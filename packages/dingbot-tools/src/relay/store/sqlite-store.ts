@@ -219,6 +219,19 @@ export class SqliteStore implements RelayStore {
     } catch (error) {
       return Promise.reject(error);
     }
+    const [only] = entries;
+    if (entries.length === 1 && only) {
+      // One row (a webhook for one robot, the usual case): one statement, no savepoint (see writeStatement).
+      return this.writes
+        .writeStatement("enqueue", this.statements.insert, [
+          only.robot,
+          only.route,
+          only.createdAt,
+          only.createdAt,
+          messages[0],
+        ])
+        .then(() => undefined);
+    }
     return this.writes.write("enqueue", () => {
       entries.forEach((entry, i) => {
         this.statements.insert.run(entry.robot, entry.route, entry.createdAt, entry.createdAt, messages[i]);
