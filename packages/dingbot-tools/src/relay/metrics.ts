@@ -46,9 +46,20 @@ export class RelayCounter {
   }
 }
 
-/** A label set as a key independent of the order its labels were written in. */
+/**
+ * A label set as a key independent of the order its labels were written in. A set of one label (most of the
+ * relay's: every webhook accepted counts one per route and one per robot) skips the entries, the sort and the
+ * JSON; label names never start with `[`, so its key cannot be another set's.
+ */
 function keyOf(labels: Labels): string {
-  return JSON.stringify(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  let only: string | undefined;
+  for (const name in labels) {
+    if (only !== undefined) {
+      return JSON.stringify(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    }
+    only = name;
+  }
+  return only === undefined ? "[]" : `${only}=${labels[only]}`;
 }
 
 /** Every metric the relay exports, in one Registry of its own. */

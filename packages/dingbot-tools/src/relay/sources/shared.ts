@@ -33,21 +33,32 @@ export function splitList(value: string | undefined): string[] {
     .filter(Boolean);
 }
 
+const MOBILE_KEYS = ["atMobiles", "at_mobiles", "atmobiles"];
+const USER_ID_KEYS = ["atUserIds", "at_user_ids", "atuserids"];
+
+/** The first of `keys` set in the annotations, else in the labels. */
+function firstOf(
+  annotations: Record<string, string>,
+  labels: Record<string, string>,
+  keys: readonly string[],
+): string | undefined {
+  for (const key of keys) if (annotations[key]) return annotations[key];
+  for (const key of keys) if (labels[key]) return labels[key];
+  return undefined;
+}
+
 /**
  * Mentions an alert asks for itself, through labels or annotations named `atMobiles` / `at_mobiles` and
- * `atUserIds` / `at_user_ids` (annotations win over labels).
+ * `atUserIds` / `at_user_ids` (annotations win over labels). Called for every alert at ingest, so it makes
+ * no closure or array per call.
  */
 export function mentionsOf(
   labels: Record<string, string>,
   annotations: Record<string, string>,
 ): { atMobiles: string[]; atUserIds: string[] } {
-  const pick = (...keys: string[]): string | undefined => {
-    for (const source of [annotations, labels]) for (const key of keys) if (source[key]) return source[key];
-    return undefined;
-  };
   return {
-    atMobiles: splitList(pick("atMobiles", "at_mobiles", "atmobiles")),
-    atUserIds: splitList(pick("atUserIds", "at_user_ids", "atuserids")),
+    atMobiles: splitList(firstOf(annotations, labels, MOBILE_KEYS)),
+    atUserIds: splitList(firstOf(annotations, labels, USER_ID_KEYS)),
   };
 }
 
