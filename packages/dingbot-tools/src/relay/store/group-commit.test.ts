@@ -38,6 +38,24 @@ describe("GroupCommit", () => {
     db.close();
   });
 
+  it("lets the writes of the next turn join the batch: the first settles only after the later one ran", async () => {
+    const db = new Database(":memory:");
+    db.exec("CREATE TABLE t (v TEXT)");
+    const writes = new GroupCommit(db);
+    const insert = db.prepare("INSERT INTO t (v) VALUES (?)");
+    const log: string[] = [];
+    const first = writes.write("first", () => log.push("first ran")).then(() => log.push("first settled"));
+    // Asked for in the next turn (as a request read in the next poll phase is).
+    const second = new Promise<void>((resolve) => setImmediate(resolve)).then(() =>
+      writes
+        .write("second", () => insert.run("b") && log.push("second ran"))
+        .then(() => log.push("second settled")),
+    );
+    await Promise.all([first, second]);
+    expect(log).toEqual(["first ran", "second ran", "first settled", "second settled"]);
+    db.close();
+  });
+
   it("runs a single statement without a savepoint: a failing one is undone alone by SQLite, the batch commits", async () => {
     const db = new Database(":memory:");
     db.exec("CREATE TABLE t (v TEXT CHECK (v <> 'bad'))");

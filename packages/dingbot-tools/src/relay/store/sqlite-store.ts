@@ -131,7 +131,7 @@ export class SqliteStore implements RelayStore {
   private readonly messages = new ParsedMessages(parseMessage);
   /** `ready` statements by their LIMIT (see readyRows). */
   private readonly readyByLimit = new Map<number, Database.Statement>();
-  /** Every write goes through it: one commit per event-loop turn, not one per write. */
+  /** Every write goes through it: one commit per event-loop turn or two, not one per write. */
   private readonly writes: GroupCommit;
 
   /**
@@ -206,7 +206,7 @@ export class SqliteStore implements RelayStore {
   }
 
   /**
-   * Group commit: webhooks arriving in the same event-loop turn share one transaction (with the scheduler's
+   * Group commit: webhooks arriving in the same event-loop turn (or the next) share one transaction (with the scheduler's
    * writes of that turn), so a storm pays for one commit per batch instead of one per request. Each promise
    * resolves only after its batch committed. Entries are serialised here, before they join a batch: one
    * webhook that cannot be serialised is refused alone (EntryRejectedError) instead of failing the shared
