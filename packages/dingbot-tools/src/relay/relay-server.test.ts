@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
-import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { rawExchange } from "../http/_raw-exchange.js";
 import { parseRelayConfig } from "./config.js";
 import { createRelay, type Relay } from "./relay.js";
 
@@ -10,19 +10,11 @@ const BODY = JSON.stringify({ version: "4", status: "firing", alerts: [{ labels:
 
 /** Sends one request and ends the client's side at once (as `nc -N` or a shell pipe does). */
 function halfClosed(port: number, path: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, "127.0.0.1");
-    let answer = "";
-    socket.setEncoding("utf8");
-    socket.on("data", (chunk: string) => {
-      answer += chunk;
-    });
-    socket.on("error", reject);
-    socket.on("close", () => resolve(answer));
-    socket.end(
-      `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\nContent-Length: ${BODY.length}\r\n\r\n${BODY}`,
-    );
-  });
+  return rawExchange(
+    port,
+    `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\nContent-Length: ${BODY.length}\r\n\r\n${BODY}`,
+    true,
+  );
 }
 
 describe("the relay's HTTP server", () => {

@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { getRequestListener } from "@hono/node-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { rawExchange } from "../http/_raw-exchange.js";
 import { withFastRoutes } from "../http/fast-routes.js";
 import { createRelayApp } from "./app.js";
 import { parseRelayConfig } from "./config.js";
@@ -35,17 +36,7 @@ const deep = (depth: number) => `${"[".repeat(depth)}1${"]".repeat(depth)}`;
  * its Date masked. The client does not end its side first: node:http drops a request whose client did.
  */
 function exchange(port: number, request: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, "127.0.0.1");
-    let answer = "";
-    socket.setEncoding("utf8");
-    socket.on("data", (chunk: string) => {
-      answer += chunk;
-    });
-    socket.on("error", reject);
-    socket.on("close", () => resolve(answer.replace(/\r\nDate: [^\r]*\r\n/, "\r\nDate: (masked)\r\n")));
-    socket.write(request);
-  });
+  return rawExchange(port, request);
 }
 
 /** Writes raw requests on one kept-alive connection and returns the answers once `count` have arrived. */

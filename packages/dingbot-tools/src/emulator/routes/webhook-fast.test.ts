@@ -3,6 +3,7 @@ import { createServer, type Server } from "node:http";
 import { connect } from "node:net";
 import { getRequestListener } from "@hono/node-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { rawExchange } from "../../http/_raw-exchange.js";
 import { createEmulator, type Emulator } from "../emulator.js";
 import { robotSendFastRoute } from "./webhook-fast.js";
 
@@ -28,17 +29,7 @@ function emulatorWithRobots(): Emulator {
 
 /** Sends one raw HTTP/1.1 request on its own connection and returns the raw answer, its Date masked. */
 function exchange(port: number, head: string, body = ""): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, "127.0.0.1");
-    let answer = "";
-    socket.setEncoding("utf8");
-    socket.on("data", (chunk: string) => {
-      answer += chunk;
-    });
-    socket.on("error", reject);
-    socket.on("close", () => resolve(answer.replace(/\r\nDate: [^\r]*\r\n/, "\r\nDate: (masked)\r\n")));
-    socket.end(`${head}\r\nConnection: close\r\n\r\n${body}`);
-  });
+  return rawExchange(port, `${head}\r\nConnection: close\r\n\r\n${body}`, true);
 }
 
 /** A request head with the usual headers; `headers` replaces them when given. */
