@@ -12,7 +12,7 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "dingbot-sdk";
-import { drainUnreadBody, type FastRoute, isPlainHost } from "../http/fast-routes.js";
+import { drainAfterAnswer, type FastRoute, isPlainHost, writeWithLength } from "../http/fast-routes.js";
 import { readIncomingBody } from "../http/read-body.js";
 import type { HeaderReader } from "./guard.js";
 import type { WebhookAnswer, WebhookHandler, WebhookRequest } from "./webhook.js";
@@ -22,9 +22,6 @@ import type { WebhookAnswer, WebhookHandler, WebhookRequest } from "./webhook.js
  * none of them empty, `.` or `..` (config-schema.ts already limits paths to these characters).
  */
 const PLAIN_PATH = /^(?:\/(?!\.\.?(?:\/|$))[A-Za-z0-9._~-]+)+$/;
-
-/** node:http's own record of a body's length, read by writeHead when it builds the head. */
-type ResponseWithLength = ServerResponse & { _contentLength: number | null };
 
 /** The two header forms of the Hono route's answers, as writeHead's flat `[name, value]` lists. */
 const JSON_HEADERS = ["Content-Type", "application/json"];
@@ -85,8 +82,9 @@ async function answer(
     // The Hono app's onError: logged, and a 500 with a JSON reason.
     logger.error({ err: (error as Error).message }, "unexpected error");
     if (res.headersSent) res.destroy();
-    else writeAnswer(res, 500, JSON_HEADERS, JSON.stringify({ status: "error", reason: "internal error" }));
-    afterAnswer(req, res);
+    else
+      writeWithLength(res, 500, JSON_HEADERS, JSON.stringify({ status: "error", reason: "internal error" }));
+    drainAfterAnswer(req, res);
     return;
   }
   const headers = !result.refused
@@ -94,23 +92,6 @@ async function answer(
     : result.wwwAuthenticate
       ? [...REFUSAL_HEADERS, "www-authenticate", result.wwwAuthenticate]
       : REFUSAL_HEADERS;
-  writeAnswer(res, result.status, headers, result.body);
-  afterAnswer(req, res);
-}
-
-/**
- * Writes an answer as @hono/node-server writes a `Response` whose length it knows: the given headers, then
- * the Date, Connection and Content-Length node:http adds. With the length given first (`_contentLength`, where
- * end() would put it), writeHead takes a flat list and skips setHeader's checks and header map.
- * webhook-fast.test.ts compares the bytes with the Hono route's, so a Node that changed this fails there.
- */
-function writeAnswer(res: ServerResponse, status: number, headers: string[], body: string): void {
-  (res as ResponseWithLength)._contentLength = Buffer.byteLength(body);
-  res.writeHead(status, headers);
-  res.end(body);
-}
-
-/** A body left unread (a request refused before its body was read) is drained, as Hono's server does. */
-function afterAnswer(req: IncomingMessage, res: ServerResponse): void {
-  if (!req.readableEnded) res.once("finish", () => drainUnreadBody(req));
+  writeWithLength(res, result.status, headers, result.body);
+  drainAfterAnswer(req, res);
 }

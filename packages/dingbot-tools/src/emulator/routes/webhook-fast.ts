@@ -13,7 +13,7 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { ROBOT_SEND_PATH } from "dingbot-sdk/protocol";
-import { drainUnreadBody, type FastRoute } from "../../http/fast-routes.js";
+import { drainAfterAnswer, type FastRoute, isPlainHost, writeWithLength } from "../../http/fast-routes.js";
 import { type QueryParams, readQueryParams } from "../../http/query-params.js";
 import { type BodyRead, readIncomingBody } from "../../http/read-body.js";
 import type { EmulatorContext } from "../context.js";
@@ -21,9 +21,6 @@ import { OK_ANSWER, OK_TEXT, type RobotSendRequest, robotSend } from "./robot-se
 import type { WebhookAnswer } from "./webhook-request.js";
 
 const PREFIX = `${ROBOT_SEND_PATH}?`;
-
-/** @hono/node-server's test for a Host it uses as is (any other it parses with `new URL()`, or refuses). */
-const PLAIN_HOST = /^[a-z0-9._-]+(?::(?:[1-5]\d{3,4}|[6-9]\d{3}))?$/;
 
 /**
  * A query whose parameters `readQueryParams(query)` reads exactly as `new URL(url).searchParams` does:
@@ -35,9 +32,6 @@ const PLAIN_QUERY = /^[!-"$-~]*$/;
 /** The answer's own header, as writeHead's flat `[name, value]` list (node:http adds the others). */
 const JSON_HEADERS = ["Content-Type", "application/json"];
 const OK_LENGTH = Buffer.byteLength(OK_TEXT);
-
-/** node:http's own record of a body's length, read by writeHead when it builds the head. */
-type ResponseWithLength = ServerResponse & { _contentLength: number | null };
 
 /** A `/robot/send` request as node:http delivered it. */
 class NodeSendRequest implements RobotSendRequest {
@@ -67,8 +61,7 @@ export function robotSendFastRoute(ctx: EmulatorContext): FastRoute {
     if (req.method !== "POST") return false;
     const url = req.url;
     if (url === undefined || !url.startsWith(PREFIX)) return false;
-    const host = req.headers.host;
-    if (host === undefined || !PLAIN_HOST.test(host)) return false;
+    if (!isPlainHost(req.headers.host)) return false;
     const query = url.slice(PREFIX.length);
     if (!PLAIN_QUERY.test(query)) return false;
     const contentType = singleContentType(req);
@@ -116,14 +109,8 @@ function singleContentType(req: IncomingMessage): string | undefined | null {
  */
 function writeAnswer(req: IncomingMessage, res: ServerResponse, answer: WebhookAnswer): void {
   const text = answer === OK_ANSWER ? OK_TEXT : JSON.stringify(answer);
-  // writeHead with a flat header list skips setHeader's checks and header map: 3–7 µs of CPU per request on
-  // a bare node:http server (bench/RESULTS.md, issue 15). Given the length first, node writes Content-Length
-  // where end() would have (after its Date and Connection); `_contentLength` is where end() keeps it.
-  // webhook-fast.test.ts compares the bytes with the Hono route's, so a Node that moved it fails there.
-  (res as ResponseWithLength)._contentLength = text === OK_TEXT ? OK_LENGTH : Buffer.byteLength(text);
-  res.writeHead(200, JSON_HEADERS);
-  res.end(text);
-  afterAnswer(req, res);
+  writeWithLength(res, 200, JSON_HEADERS, text, text === OK_TEXT ? OK_LENGTH : Buffer.byteLength(text));
+  drainAfterAnswer(req, res);
 }
 
 /**
@@ -144,10 +131,5 @@ function writeInternalError(
   } else {
     res.destroy();
   }
-  afterAnswer(req, res);
-}
-
-/** A body left unread (a request refused before its body was read) is drained, as Hono's server does. */
-function afterAnswer(req: IncomingMessage, res: ServerResponse): void {
-  if (!req.readableEnded) res.once("finish", () => drainUnreadBody(req));
+  drainAfterAnswer(req, res);
 }
