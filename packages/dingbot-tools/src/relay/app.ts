@@ -10,7 +10,7 @@ import { Hono } from "hono";
 import { incomingOf } from "../http/incoming.js";
 import { readCappedBody } from "../http/read-body.js";
 import type { RelayConfig } from "./config.js";
-import type { HeaderReader } from "./guard.js";
+import { type HeaderReader, nodeHeaderReader } from "./guard.js";
 import type { RelayMetrics } from "./metrics.js";
 import type { RelayStore } from "./store/store.js";
 import type { WebhookAnswer, WebhookHandler } from "./webhook.js";
@@ -28,11 +28,7 @@ export interface RelayAppDeps {
 /** Reads headers from the Node request when there is one: building the Fetch Request for them costs. */
 function headerReader(c: Context): HeaderReader {
   const headers = incomingOf(c)?.headers;
-  if (!headers) return (name) => c.req.header(name);
-  return (name) => {
-    const value = headers[name.toLowerCase()];
-    return Array.isArray(value) ? value.join(", ") : value;
-  };
+  return headers ? nodeHeaderReader(headers) : (name) => c.req.header(name);
 }
 
 /** The answer as the app has always written it (the fast route writes the same bytes, see webhook-fast.ts). */

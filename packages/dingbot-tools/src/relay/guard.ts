@@ -6,6 +6,7 @@
  * @module
  */
 import { createHash, timingSafeEqual } from "node:crypto";
+import type { IncomingHttpHeaders } from "node:http";
 import type { RouteAuthInput } from "./config-schema.js";
 
 /** `application/json`, or any `application/…+json`, with or without parameters (`; charset=utf-8`). */
@@ -21,6 +22,18 @@ export function isJsonContentType(contentType: string | undefined): boolean {
 
 /** Reads one request header, lower-case name. */
 export type HeaderReader = (name: string) => string | undefined;
+
+/**
+ * Reads node:http's headers as a {@link HeaderReader}: a repeated header's values joined with ", ", as the
+ * Fetch `Headers` would. The fast route and the Hono route both read these, so both see the same values.
+ * @param headers - `req.headers` of node:http
+ */
+export function nodeHeaderReader(headers: IncomingHttpHeaders): HeaderReader {
+  return (name) => {
+    const value = headers[name.toLowerCase()];
+    return Array.isArray(value) ? value.join(", ") : value;
+  };
+}
 
 /** A route's auth, ready to check requests. */
 export interface RouteGuard {

@@ -14,7 +14,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "dingbot-sdk";
 import { drainAfterAnswer, type FastRoute, isPlainHost, writeWithLength } from "../http/fast-routes.js";
 import { readIncomingBody } from "../http/read-body.js";
-import type { HeaderReader } from "./guard.js";
+import { type HeaderReader, nodeHeaderReader } from "./guard.js";
 import type { WebhookAnswer, WebhookHandler, WebhookRequest } from "./webhook.js";
 
 /**
@@ -32,12 +32,8 @@ class NodeWebhookRequest implements WebhookRequest {
   readonly header: HeaderReader;
 
   constructor(private readonly req: IncomingMessage) {
-    const headers = req.headers;
-    // The Hono route reads the same node:http headers (app.ts headerReader), so both see the same values.
-    this.header = (name) => {
-      const value = headers[name.toLowerCase()];
-      return Array.isArray(value) ? value.join(", ") : value;
-    };
+    // As the Hono route reads them (app.ts), so both see the same values.
+    this.header = nodeHeaderReader(req.headers);
   }
 
   readBody(limit: number) {
