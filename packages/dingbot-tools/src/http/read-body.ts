@@ -22,7 +22,18 @@ export type BodyRead = { ok: true; bytes: Uint8Array } | { ok: false; tooLarge: 
  * @throws when the client ends the connection before the body did, or the body stream fails
  */
 export function readCappedBody(source: Context | Request, limit: number): Promise<BodyRead> {
+  const incoming = unreadIncomingOf(source);
+  // The Hono routes read a Node request as the fast routes do: one reader, one behaviour.
+  if (incoming) return readIncomingBody(incoming, limit);
   return collect((onChunk) => streamCappedBody(source, limit, onChunk));
+}
+
+/** The Node request behind a Hono context, when there is one and nobody has read its body yet. */
+function unreadIncomingOf(source: Context | Request): IncomingMessage | undefined {
+  const found = isContext(source) ? incomingOf(source) : undefined;
+  // Only a real Node request can be read directly (a test may pass a bare `{ incoming: { socket } }` env).
+  const incoming = typeof found?.on === "function" && found.headers ? found : undefined;
+  return incoming && !incoming.readableDidRead && !incoming.readableEnded ? incoming : undefined;
 }
 
 /**
