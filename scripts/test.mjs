@@ -24,7 +24,12 @@ let skipped = 0;
 try {
   const json = JSON.parse(readFileSync(report, "utf8"));
   passed = json.numPassedTests;
-  failed = json.numFailedTests + (json.numFailedTestSuites ?? 0);
+  // A file that fails without a failing test (an import error, a crash in a hook) counts once;
+  // numFailedTestSuites would also count every describe block around a failing test.
+  const brokenFiles = json.testResults.filter(
+    (file) => file.status === "failed" && !file.assertionResults.some((t) => t.status === "failed"),
+  ).length;
+  failed = json.numFailedTests + brokenFiles;
   skipped = json.numPendingTests + json.numTodoTests;
 } catch {
   failed = Math.max(failed, 1);
