@@ -20,7 +20,7 @@ import { Agent, createServer, request } from "node:http";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 import { recordGoal } from "./_goals.mjs";
-import { seed001CallbackParts } from "./_seed001-callback.mjs";
+import { signedSeed001Callbacks } from "./_seed001-callback.mjs";
 
 // ── child mode: the bare baseline server ───────────────────────────────────────────────────────────────
 if (process.argv[2] === "--bare-server") {
@@ -102,20 +102,10 @@ async function main() {
   const ts = String(Date.now());
   const sign = createHmac("sha256", SECRET).update(`${ts}\n${SECRET}`).digest("base64");
   const headers = { "content-type": "application/json; charset=utf-8", timestamp: ts, sign };
-  // Seed 001's group message for the "text" route; only msgId changes between requests.
-  const { before, after } = seed001CallbackParts();
-  let counter = 0;
+  // Seed 001's group message for the "text" route; only msgId changes between requests, and each request
+  // is signed with its own timestamp.
+  const { nextHeaders, nextBody } = signedSeed001Callbacks(SECRET, `Bench${process.pid}`);
   let expected = "";
-  const nextBody = () => `${before}msgBench${process.pid}x${++counter}==${after}`;
-  // One timestamp per request (1 ms apart from half an hour ago, so a run stays inside the hour): the bot
-  // refuses a timestamp/sign pair already used for another message.
-  const tsBase = Date.now() - 1_800_000;
-  let signed = 0;
-  const nextHeaders = () => {
-    const stamp = String(tsBase + ++signed);
-    const mac = createHmac("sha256", SECRET).update(`${stamp}\n${SECRET}`).digest("base64");
-    return { ...headers, timestamp: stamp, sign: mac };
-  };
 
   // Sanity: the served bot answers the routed text reply, and a repeated msgId is answered "empty".
   expected =
