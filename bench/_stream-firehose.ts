@@ -12,6 +12,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type RawData, type WebSocket, WebSocketServer } from "ws";
 import { newMessageId, robotCallbackFrame } from "../packages/dingbot-tools/src/emulator/stream/frames.js";
+import { benchRobotMessage } from "./_stream-message.js";
 
 interface Run {
   messages: number;
@@ -67,21 +68,7 @@ function buildFrames(run: Run): { bytes: Buffer; offsets: number[]; ids: Set<str
   for (let i = 0; i < run.messages; i++) {
     const messageId = newMessageId(now);
     ids.add(messageId);
-    const body = {
-      msgtype: "text",
-      text: { content: `bench ${i}` },
-      msgId: `msg${randomBytes(12).toString("base64")}`,
-      createAt: now,
-      conversationType: "1",
-      conversationId: "cidBench==",
-      senderId: "$:LWCP_v1:$bench",
-      senderNick: "压测",
-      senderStaffId: "user001",
-      sessionWebhook: `http://127.0.0.1/robot/sendBySession?session=${i}`,
-      sessionWebhookExpiredTime: now + 5_400_000,
-      chatbotUserId: run.chatbotUserId,
-      robotCode: run.robotCode,
-    };
+    const body = benchRobotMessage(i, run, "http://127.0.0.1");
     const frame = textFrame(
       Buffer.from(JSON.stringify(robotCallbackFrame(messageId, "bench-app", now, body))),
     );

@@ -14,6 +14,7 @@ import { execFileSync, fork } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createEmulator } from "dingbot-tools/emulator";
 import { recordGoal } from "./_goals.mjs";
+import { benchRobotMessage } from "./_stream-message.ts";
 
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 20_000);
 // In-flight pushes: 500 is a steady flow, 5000 a burst (where batching acks into few TCP writes pays off).
@@ -25,24 +26,7 @@ const emulator = createEmulator({ pingIntervalMs: 30_000, redeliverAfterMs: 60_0
 const baseUrl = await emulator.listen(0);
 const hub = emulator.ctx.stream;
 
-function message(app, i) {
-  const now = Date.now();
-  return {
-    msgtype: "text",
-    text: { content: `bench ${i}` },
-    msgId: `msg${randomBytes(12).toString("base64")}`,
-    createAt: now,
-    conversationType: "1",
-    conversationId: "cidBench==",
-    senderId: "$:LWCP_v1:$bench",
-    senderNick: "压测",
-    senderStaffId: "user001",
-    sessionWebhook: `${baseUrl}/robot/sendBySession?session=${i}`,
-    sessionWebhookExpiredTime: now + 5_400_000,
-    chatbotUserId: app.chatbotUserId,
-    robotCode: app.robotCode,
-  };
-}
+const message = (app, i) => benchRobotMessage(i, app, baseUrl);
 
 /** The push-only gateway, started once (a separate process, as the emulator's load is in this one). */
 let gateway;
