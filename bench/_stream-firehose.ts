@@ -46,13 +46,16 @@ http.listen(0, "127.0.0.1", () => {
 /** A server-to-client WebSocket text frame (FIN, opcode 1, unmasked), RFC 6455 section 5.2. */
 function textFrame(payload: Buffer): Buffer {
   const n = payload.length;
-  const head =
-    n < 126
-      ? Buffer.from([0x81, n])
-      : n < 65_536
-        ? Buffer.from([0x81, 126, n >> 8, n & 0xff])
-        : Buffer.concat([Buffer.from([0x81, 127]), Buffer.alloc(8)]).fill(0, 2);
-  if (n >= 65_536) head.writeBigUInt64BE(BigInt(n), 2);
+  const head = Buffer.alloc(n < 126 ? 2 : n < 65_536 ? 4 : 10);
+  head[0] = 0x81;
+  if (n < 126) head[1] = n;
+  else if (n < 65_536) {
+    head[1] = 126;
+    head.writeUInt16BE(n, 2);
+  } else {
+    head[1] = 127;
+    head.writeBigUInt64BE(BigInt(n), 2);
+  }
   return Buffer.concat([head, payload]);
 }
 
@@ -83,7 +86,8 @@ async function runOnce(run: Run): Promise<{ seconds: number; cpuUs: number; bad:
   const ws = fresh as WebSocket;
   fresh = undefined;
   const { bytes, offsets, ids } = buildFrames(run);
-  // The frames go straight onto the TCP socket: ws itself writes nothing on a server socket unless asked.
+  // The frames go straight onto the TCP socket. ws writes only whole frames of its own there (a pong to a
+  // client's ping), so the two never interleave inside a frame.
   const raw = (ws as unknown as { _socket: import("node:net").Socket })._socket;
   let sent = 0;
   let acked = 0;
