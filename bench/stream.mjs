@@ -160,6 +160,12 @@ for (const window of WINDOWS) {
       for (const kind of round % 2 === 0 ? KINDS : [...KINDS].reverse()) {
         const r = await throughput(kind, window, generator);
         runs[kind].push(r);
+        // A figure counts only if every message was handled once and acked (the gateway checks each ack).
+        if (r.handled !== MESSAGES || r.undelivered > 0) {
+          console.log(
+            `WARNING: ${kind} handled ${r.handled} of ${MESSAGES}, ${r.undelivered} undelivered or bad acks`,
+          );
+        }
         console.log(
           `round ${round + 1} ${kind.padEnd(8)} ${r.rate.toFixed(0).padStart(7)} msg/s  client CPU ${r.cpuUsPerMsg.toFixed(1)} µs/msg  ${generator} CPU ${r.serverUsPerMsg.toFixed(1)} µs/msg  handled ${r.handled}  undelivered ${r.undelivered}`,
         );
