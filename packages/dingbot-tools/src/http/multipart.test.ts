@@ -75,7 +75,7 @@ describe("multipart", () => {
 
   it("stops at the cap while reading a request", async () => {
     const body = form([
-      'Content-Disposition: form-data; name="media"; filename="a"\r\n\r\n' + "z".repeat(5000),
+      `Content-Disposition: form-data; name="media"; filename="a"\r\n\r\n${"z".repeat(5000)}`,
     ]);
     const request = () =>
       new Request("http://x/", {
