@@ -4,7 +4,7 @@
  */
 import { Bot, streamTransport } from "dingbot-sdk";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type StreamWorld, startStreamWorld, waitUntil } from "./stream-helpers.js";
+import { robotMessage, type StreamWorld, startStreamWorld, waitUntil } from "./stream-helpers.js";
 
 async function post(world: StreamWorld, path: string, body: unknown): Promise<Record<string, unknown>> {
   const response = await fetch(`${world.baseUrl}${path}`, {
@@ -58,5 +58,33 @@ describe("a dingbot stream bot on the emulator", () => {
     await waitUntil(() => replies().length === 1, "the bot's reply");
     expect(replies()[0]?.body).toMatchObject({ msgtype: "text", text: { content: "echo: 早上好" } });
     expect(replies()[0]?.replyTo).toBe(answer.msgId);
+  });
+
+  it("does not run a message again when it comes back after the bot restarted its Stream transport", async () => {
+    bot = new Bot({ baseUrl: world.baseUrl });
+    const handled: string[] = [];
+    bot.on("text", (ctx) => {
+      handled.push(ctx.msgId);
+    });
+    const transport = () =>
+      streamTransport({
+        clientId: world.app.appKey,
+        clientSecret: world.app.appSecret,
+        baseUrl: world.baseUrl,
+      });
+    const hub = world.emulator.ctx.stream;
+    const body = robotMessage(world, "只处理一次");
+    await bot.start(transport());
+    expect((await hub?.pushRobotMessage(world.app.appKey, body))?.delivered).toBe(true);
+    await waitUntil(() => handled.length === 1, "the first delivery");
+    // Its ack lost, DingTalk sends the same msgId again, to the bot's new transport (a fresh one, empty).
+    await bot.stop();
+    await bot.start(transport());
+    const again = await hub?.pushRobotMessage(world.app.appKey, { ...body });
+    expect(again?.delivered).toBe(true);
+    const other = robotMessage(world, "新消息");
+    expect((await hub?.pushRobotMessage(world.app.appKey, other))?.delivered).toBe(true);
+    await waitUntil(() => handled.length === 2, "the next message");
+    expect(handled).toEqual([body.msgId, other.msgId]);
   });
 });

@@ -6,8 +6,10 @@ import { groupText, recordingResponder, T0, updateOf } from "./_fixtures.js";
 import { Bot } from "./bot.js";
 import { Context } from "./context.js";
 import * as botEntry from "./index.js";
+import { MsgIdCache } from "./middleware/dedupe.js";
 import * as httpModule from "./transports/http.js";
 import { httpServerTransport } from "./transports/http.js";
+import type { TransportHooks } from "./transports/transport.js";
 
 const SECRET = "teTLGS3xZVLp6Z99mXvgVpINOUyJqFsKJ3jLb7crFdjRsJ3_77E-kxhlIbBGbNjX";
 
@@ -106,17 +108,46 @@ describe("Bot", () => {
       expect(hits).toBe(2);
     });
 
-    it("leaves an update the transport de-duplicated (Stream) to the transport's cache", async () => {
+    it("hands its msgId memory to the transport and does not look up an update recorded there again", async () => {
       const bot = new Bot({ now: () => T0 });
       let hits = 0;
       bot.use(() => {
         hits += 1;
       });
+      let hooks: TransportHooks | undefined;
+      await bot.start({
+        start: async (_dispatch, _signal, given) => {
+          hooks = given;
+        },
+        stop: async () => {},
+      });
+      const seen = hooks?.seen;
+      expect(seen).toBeInstanceOf(MsgIdCache);
       const message = groupText("x");
-      // The Stream transport drops repeats itself and marks what it passes on; no second cache decides.
-      await bot.handleUpdate({ ...updateOf(message), deduplicated: true }, recordingResponder());
-      await bot.handleUpdate({ ...updateOf(message), deduplicated: true }, recordingResponder());
+      // A Stream transport records the msgId in the bot's memory before it dispatches, and says so.
+      expect(seen?.add(message.msgId)).toBe(true);
+      await bot.handleUpdate({ ...updateOf(message), deduplicatedBy: seen }, recordingResponder());
+      expect(hits).toBe(1);
+      // Another memory's record does not count: this bot's memory decides, and it has now seen x.
+      const other = new MsgIdCache();
+      const y = groupText("y");
+      await bot.handleUpdate({ ...updateOf(y), deduplicatedBy: other }, recordingResponder());
+      await bot.handleUpdate(updateOf(y), recordingResponder());
       expect(hits).toBe(2);
+      await bot.stop();
+    });
+
+    it("hands no memory to a transport when dedupe is off", async () => {
+      const bot = new Bot({ dedupe: false });
+      let hooks: TransportHooks | undefined;
+      await bot.start({
+        start: async (_dispatch, _signal, given) => {
+          hooks = given;
+        },
+        stop: async () => {},
+      });
+      expect(hooks?.seen).toBeUndefined();
+      await bot.stop();
     });
 
     it("delivers repeats when dedupe is off", async () => {

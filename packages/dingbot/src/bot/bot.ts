@@ -25,7 +25,7 @@ import type { StreamTimer } from "./card-stream.js";
 import { Composer, type MiddlewareFn } from "./composer.js";
 import { Context, type ContextCardServices } from "./context.js";
 import type { ContextMediaServices } from "./download.js";
-import { type DedupeOptions, dedupe } from "./middleware/dedupe.js";
+import { type DedupeOptions, dedupeWith, MsgIdCache } from "./middleware/dedupe.js";
 import { type ApiFallback, Replier, type ReplierConfig } from "./replier.js";
 import type { Responder, Transport, TransportHooks, Update } from "./transports/transport.js";
 
@@ -115,6 +115,8 @@ export class Bot<C extends Context = Context> extends Composer<C> {
   #mediaServices!: ContextMediaServices;
   /** msgtypes already logged as unrecognised: one info line per kind, not one per message. */
   readonly #unrecognized = new Set<string>();
+  /** The msgId memory of the default de-duplication (none with `dedupe: false`), shared with transports. */
+  #seen: MsgIdCache | undefined;
 
   /**
    * @param options - credentials, injected fetch/clock/logger, delivery settings
@@ -127,7 +129,8 @@ export class Bot<C extends Context = Context> extends Composer<C> {
     this.#options = { ...options };
     this.#resolve();
     if (options.dedupe !== false) {
-      this.use(dedupe({ now: () => this.#config.now(), ...(options.dedupe ?? {}) }));
+      this.#seen = new MsgIdCache({ now: () => this.#config.now(), ...(options.dedupe ?? {}) });
+      this.use(dedupeWith(this.#seen));
     }
   }
 
@@ -259,8 +262,10 @@ export class Bot<C extends Context = Context> extends Composer<C> {
     this.#transport = transport;
     this.#abort = new AbortController();
     // Card callbacks only with an action handler: the Stream transport subscribes to their topic only then.
-    const hooks: TransportHooks =
-      this.#actions.length > 0 ? { cardCallback: (body) => this.handleCardCallback(body) } : {};
+    const hooks: TransportHooks = {
+      ...(this.#actions.length > 0 ? { cardCallback: (body: unknown) => this.handleCardCallback(body) } : {}),
+      ...(this.#seen ? { seen: this.#seen } : {}),
+    };
     await transport.start(
       (update, responder) => this.handleUpdate(update, responder),
       this.#abort.signal,

@@ -112,18 +112,24 @@ export class MsgIdCache {
 
 /**
  * Middleware that stops a message whose msgId was already seen; the Bot installs it first by default.
- * A message whose handlers threw is forgotten, so a retry of it runs them again. An update its transport
- * de-duplicated already (`update.deduplicated`: Stream, which must ack repeats itself) passes unchecked.
+ * A message whose handlers threw is forgotten, so a retry of it runs them again.
  * @param options - cache size, TTL and clock
  * @example
  * const bot = new Bot({ dedupe: false });
  * bot.use(dedupe({ ttlMs: 60_000 }));
  */
 export function dedupe(options: DedupeOptions = {}): MiddlewareFn<Context> {
-  const cache = new MsgIdCache(options);
+  return dedupeWith(new MsgIdCache(options));
+}
+
+/**
+ * {@link dedupe} around a given memory. An update its transport already recorded in this same memory
+ * (`update.deduplicatedBy`: a Stream transport using the bot's memory) passes without a second lookup.
+ * @param cache - the msgId memory
+ */
+export function dedupeWith(cache: MsgIdCache): MiddlewareFn<Context> {
   return (ctx, next) => {
-    // The transport de-duplicated it already (Stream); a second cache would only cost a lookup.
-    if (ctx.update.deduplicated) return next();
+    if (ctx.update.deduplicatedBy === cache) return next();
     const msgId = ctx.msgId;
     if (!cache.add(msgId)) {
       ctx.logger.debug({ msgId }, "duplicate msgId dropped");

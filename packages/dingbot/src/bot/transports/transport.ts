@@ -6,6 +6,7 @@
 
 import type { InboundMessage } from "../../protocol/inbound/robot-message.js";
 import type { RobotMessageBody } from "../../protocol/outbound/messages.js";
+import type { MsgIdCache } from "../middleware/dedupe.js";
 
 /** One message delivered to the bot. */
 export interface Update {
@@ -19,10 +20,11 @@ export interface Update {
   receivedAt: number;
   via: "http" | "stream";
   /**
-   * True when the transport already dropped repeats of this msgId (Stream does, across reconnects, as it
-   * must ack them itself); the dedupe middleware passes such an update on without a second lookup.
+   * The msgId memory that already recorded this update, when its transport dropped repeats itself (Stream
+   * does, as it must ack them); a dedupe middleware holding that same memory passes the update on without
+   * a second lookup, any other checks it as usual.
    */
-  deduplicated?: boolean;
+  deduplicatedBy?: MsgIdCache;
 }
 
 /** A reply body: any robot message, or `{"msgtype":"empty"}` for "no reply". */
@@ -58,6 +60,12 @@ export interface TransportHooks {
    * consumer of the same app, and an HTTP transport serves its card path only then.
    */
   cardCallback?: CardCallbackHandler;
+  /**
+   * The bot's msgId memory (its default de-duplication), for a transport that drops repeats itself: using
+   * it rather than a memory of its own keeps one record per message for the bot's whole life, across
+   * transport restarts, with the bot's `dedupe` settings.
+   */
+  seen?: MsgIdCache;
 }
 
 /** A way of receiving updates. */

@@ -51,6 +51,7 @@ export interface StreamStats {
 /** What the router needs from the transport. */
 export interface FrameRouterConfig {
   ackPolicy: StreamAckPolicy;
+  /** The transport's own memory: of event ids, and of msgIds when the bot hands it none. */
   dedupe: MsgIdCache;
   logger: Logger;
   now(): number;
@@ -137,8 +138,15 @@ export class FrameRouter {
   dispatch: Dispatch | undefined;
   /** Set by Transport.start() when the bot has card action handlers. */
   cardCallback: CardCallbackHandler | undefined;
+  /**
+   * The msgId memory of robot messages: the transport's own (`config.dedupe`) until Transport.start() hands
+   * it the bot's, which outlives this transport (a redelivery after a restart is still a repeat).
+   */
+  seen: MsgIdCache;
 
-  constructor(private readonly config: FrameRouterConfig) {}
+  constructor(private readonly config: FrameRouterConfig) {
+    this.seen = config.dedupe;
+  }
 
   /** Handles one text frame that arrived on `link`. */
   route(text: string, link: Link): void {
@@ -207,7 +215,8 @@ export class FrameRouter {
     }
     const message = parsed.value;
     // By msgId alone: a redelivered frame repeats its message's msgId, under the same frame id or a new one.
-    if (!this.config.dedupe.add(message.msgId)) {
+    const seen = this.seen;
+    if (!seen.add(message.msgId)) {
       this.config.stats.duplicates += 1;
       // Ack again so the server stops redelivering; the handler already saw it.
       this.#send(link, ackText(messageId, 200, "OK", OK_RESPONSE));
@@ -219,7 +228,7 @@ export class FrameRouter {
       message,
       receivedAt: this.config.now(),
       via: "stream",
-      deduplicated: true,
+      deduplicatedBy: seen,
     };
   }
 

@@ -57,7 +57,11 @@ export interface StreamTransportOptions {
   healthyAfterMs?: number;
   /** `on-receipt` (default): ack before the handler runs, as DingTalk redelivers slow acks. `after-handler`: ack when it settles, code 500 if it threw. */
   ack?: StreamAckPolicy;
-  /** Remembered msgIds for de-duplication (default 10 000). */
+  /**
+   * Remembered ids of the transport's own de-duplication memory (default 10 000): event ids, and msgIds when
+   * it runs without a Bot or under `new Bot({ dedupe: false })`. Under a Bot with its default de-duplication
+   * the msgIds go to the bot's memory instead (its `dedupe` settings), which outlives a transport restart.
+   */
   dedupeSize?: number;
   /** Longest wait for in-flight handlers on stop, in ms (default 10 000). */
   drainTimeoutMs?: number;
@@ -139,10 +143,11 @@ export function streamTransport(options: StreamTransportOptions): StreamTranspor
   const stateListeners = new Set<StateListener>();
   if (options.onStateChange) stateListeners.add(options.onStateChange);
 
+  // Forgotten by capacity only: a redelivery can come any time after a reconnect.
+  const ownMemory = new MsgIdCache({ max: options.dedupeSize ?? 10_000, ttlMs: Number.POSITIVE_INFINITY });
   const router = new FrameRouter({
     ackPolicy: options.ack ?? "on-receipt",
-    // Forgotten by capacity only: a redelivery can come any time after a reconnect.
-    dedupe: new MsgIdCache({ max: options.dedupeSize ?? 10_000, ttlMs: Number.POSITIVE_INFINITY }),
+    dedupe: ownMemory,
     logger,
     now,
     onEvent: options.onEvent,
@@ -226,6 +231,8 @@ export function streamTransport(options: StreamTransportOptions): StreamTranspor
     start(dispatchFn, signal, hooks) {
       router.dispatch = dispatchFn;
       router.cardCallback = hooks?.cardCallback ?? options.onCardCallback;
+      // The bot's msgId memory when it has one: the record of what was handled outlives this transport.
+      router.seen = hooks?.seen ?? ownMemory;
       if (signal.aborted) return stop();
       signal.addEventListener("abort", () => void stop(), { once: true });
       return connection.start();
