@@ -28,3 +28,38 @@ export function rawExchange(port: number, request: string, halfClose = false): P
     else socket.write(request);
   });
 }
+
+/**
+ * Sends `requests` one after another on one connection, each once the answer before it is complete (its
+ * Content-Length read), and resolves with the answers, Date masked, when they are all in or the server
+ * closed: fewer answers than requests means the server closed a connection the client meant to keep.
+ * @param port - the server's port on 127.0.0.1
+ * @param requests - raw requests, head and body each
+ */
+export function rawAnswersOnOneConnection(port: number, requests: string[]): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, "127.0.0.1");
+    const answers: string[] = [];
+    let buffer = "";
+    const finish = (): void => {
+      socket.destroy();
+      resolve(answers.map((a) => a.replace(/\r\nDate: [^\r]*\r\n/, "\r\nDate: (masked)\r\n")));
+    };
+    socket.setEncoding("utf8");
+    socket.on("data", (chunk: string) => {
+      buffer += chunk;
+      const headEnd = buffer.indexOf("\r\n\r\n");
+      const length = /\r\ncontent-length: (\d+)\r\n/i.exec(buffer.slice(0, headEnd + 2));
+      // Bodies here are ASCII JSON: characters are bytes.
+      if (headEnd === -1 || !length || buffer.length < headEnd + 4 + Number(length[1])) return;
+      answers.push(buffer.slice(0, headEnd + 4 + Number(length[1])));
+      buffer = "";
+      const next = requests[answers.length];
+      if (next === undefined) finish();
+      else socket.write(next);
+    });
+    socket.on("error", reject);
+    socket.on("close", finish);
+    socket.write(requests[0] ?? "");
+  });
+}

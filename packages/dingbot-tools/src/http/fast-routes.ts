@@ -39,14 +39,19 @@ export function isPlainHost(host: string | undefined): boolean {
 }
 
 /** node:http's own record of a body's length, read by writeHead when it builds the head. */
-type ResponseWithLength = ServerResponse & { _contentLength: number | null };
+type ResponseWithLength = ServerResponse & {
+  _contentLength: number | null;
+  /** False for an HTTP/1.0 request: node:http then writes no Content-Length of its own. */
+  useChunkedEncodingByDefault: boolean;
+};
 
 /**
  * Writes an answer as @hono/node-server writes a `Response` whose length it knows: the given headers, then
  * the Date, Connection and Content-Length node:http adds. Given the length first (`_contentLength`, where
  * end() would keep it), writeHead takes a flat `[name, value]` list and skips setHeader's checks and header
- * map: 3–7 µs of CPU per request on a bare node:http server (bench/RESULTS.md, issue 15). The fast routes'
- * tests compare the bytes with the Hono routes', so a Node that moved Content-Length fails there.
+ * map: 3–7 µs of CPU per request on a bare node:http server (bench/RESULTS.md, issue 15). For an HTTP/1.0
+ * request node:http adds no length, so it goes into the list, as Hono puts it there. The fast routes' tests
+ * compare the bytes with the Hono routes', HTTP/1.0 included, so a Node that moved Content-Length fails there.
  * @param res - the response, head not yet written
  * @param status - the status code
  * @param headers - the answer's own headers as a flat list
@@ -60,8 +65,15 @@ export function writeWithLength(
   body: string,
   byteLength: number = Buffer.byteLength(body),
 ): void {
-  (res as ResponseWithLength)._contentLength = byteLength;
-  res.writeHead(status, headers);
+  const response = res as ResponseWithLength;
+  if (response.useChunkedEncodingByDefault) {
+    response._contentLength = byteLength;
+    res.writeHead(status, headers);
+  } else {
+    // HTTP/1.0: node:http would send no length and close even a keep-alive connection; Hono then names
+    // the length itself, after the answer's own headers.
+    res.writeHead(status, [...headers, "Content-Length", String(byteLength)]);
+  }
   res.end(body);
 }
 

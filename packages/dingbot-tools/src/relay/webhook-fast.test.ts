@@ -70,6 +70,8 @@ interface Case {
   fast?: boolean;
   /** Keeps the connection open (the answer then says keep-alive). */
   keepAlive?: boolean;
+  /** HTTP/1.0 (node:http then writes no Content-Length of its own); HTTP/1.1 by default. */
+  http10?: boolean;
 }
 
 describe("the node:http fast route of the relay's webhook POSTs", () => {
@@ -235,16 +237,31 @@ routes:
     { name: "a trailing slash (left to Hono)", path: "/alertmanager/", fast: false },
     { name: "a Host Hono normalises (left to Hono)", host: "Relay.Example", fast: false },
     { name: "a path that is no route (left to Hono)", path: "/nowhere", fast: false },
+    { name: "an HTTP/1.0 webhook asking for keep-alive", http10: true, keepAlive: true },
+    { name: "an HTTP/1.0 webhook", http10: true },
+    {
+      name: "an HTTP/1.0 webhook with a text Content-Type",
+      http10: true,
+      headers: ["Content-Type: text/plain", `Content-Length: ${ALERTS.length}`],
+    },
+    { name: "an HTTP/1.0 bearer route without the token", http10: true, keepAlive: true, path: "/bearer" },
   ];
 
   it.each(cases)("answers $name byte for byte as the Hono route", async (c) => {
     const body = c.body ?? ALERTS;
     const request = (port: number) =>
       [
-        `POST ${c.path ?? "/alertmanager"} HTTP/1.1`,
+        `POST ${c.path ?? "/alertmanager"} HTTP/${c.http10 ? "1.0" : "1.1"}`,
         `Host: ${c.host ?? `127.0.0.1:${port}`}`,
         ...(c.headers ?? json(body)),
-        ...(c.keepAlive ? [] : ["Connection: close"]),
+        // HTTP/1.0 closes unless asked to keep the connection; HTTP/1.1 keeps it unless asked to close.
+        ...(c.http10
+          ? c.keepAlive
+            ? ["Connection: Keep-Alive"]
+            : []
+          : c.keepAlive
+            ? []
+            : ["Connection: close"]),
         "",
         body,
       ].join("\r\n");

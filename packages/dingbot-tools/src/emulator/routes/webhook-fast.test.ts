@@ -3,7 +3,7 @@ import { createServer, type Server } from "node:http";
 import { connect } from "node:net";
 import { getRequestListener } from "@hono/node-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { rawExchange } from "../../http/_raw-exchange.js";
+import { rawAnswersOnOneConnection, rawExchange } from "../../http/_raw-exchange.js";
 import { createEmulator, type Emulator } from "../emulator.js";
 import { robotSendFastRoute } from "./webhook-fast.js";
 
@@ -175,6 +175,29 @@ describe("the node:http fast route of POST /robot/send", () => {
     ]);
     expect(viaFast).toBe(viaHono);
     expect(viaFast).toMatch(/^HTTP\/1\.1 200 OK\r\nContent-Type: application\/json\r\n/);
+    expect(traces(fast)).toEqual(traces(hono));
+  });
+
+  it("answers HTTP/1.0 as the Hono route: its own Content-Length, keep-alive kept when asked for", async () => {
+    const request = (port: number, connection: string) =>
+      `POST /robot/send?access_token=plain HTTP/1.0\r\nHost: 127.0.0.1:${port}\r\n` +
+      `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(MESSAGE)}\r\n${connection}\r\n${MESSAGE}`;
+    // `ab -k` asks for keep-alive this way: two requests on one connection get two answers.
+    const keepAlive = (port: number) => [1, 2].map(() => request(port, "Connection: Keep-Alive\r\n"));
+    const [viaFast, viaHono] = await Promise.all([
+      rawAnswersOnOneConnection(fastPort, keepAlive(fastPort)),
+      rawAnswersOnOneConnection(honoPort, keepAlive(honoPort)),
+    ]);
+    expect(viaFast).toEqual(viaHono);
+    expect(viaFast).toHaveLength(2);
+    expect(viaFast[0]).toContain("\r\nContent-Length: 27\r\n");
+    // Without it, the server answers and closes, alike.
+    const [closeFast, closeHono] = await Promise.all([
+      rawExchange(fastPort, request(fastPort, "")),
+      rawExchange(honoPort, request(honoPort, "")),
+    ]);
+    expect(closeFast).toBe(closeHono);
+    expect(closeFast).toContain("\r\nConnection: close\r\n");
     expect(traces(fast)).toEqual(traces(hono));
   });
 
