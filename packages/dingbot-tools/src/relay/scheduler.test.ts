@@ -78,6 +78,7 @@ function scheduler(
   limits: Partial<ResolvedLimits> = {},
   robot: Partial<ResolvedRobot> = {},
   slots = new SendSlots(),
+  lease: { owner?: string; leaseMs?: number } = {},
 ): RobotScheduler {
   return new RobotScheduler(
     { ...ROBOT, ...robot },
@@ -90,9 +91,9 @@ function scheduler(
       language: "zh",
       now: () => clock.now,
       random: () => 0.5,
-      owner: "me",
+      owner: lease.owner ?? "me",
       pollMs: 200,
-      leaseMs: 5000,
+      leaseMs: lease.leaseMs ?? 5000,
       render: (entry) => ({
         title: `告警 ${String(entry.context.name)}`,
         text: `**🔴 告警 · ${String(entry.context.name)}**`,
@@ -195,6 +196,60 @@ describe("RobotScheduler.step()", () => {
     for (const answer of answers.splice(0)) answer();
     await Promise.all([a, b, c].map((s) => s.settled()));
     expect(slots.inUse).toBe(0);
+  });
+
+  describe("a send that waited for a slot", () => {
+    /** Robot "other" holds the process's one slot with a send whose answer the test releases. */
+    async function slotTakenByOther(): Promise<{ slots: SendSlots; sent: string[]; answer: () => void }> {
+      const sent: string[] = [];
+      const held: (() => void)[] = [];
+      sender = Object.assign(new ScriptedSender(clock), {
+        send: (robot: string) => {
+          sent.push(robot);
+          return robot === "other" ? new Promise<void>((resolve) => held.push(resolve)) : Promise.resolve();
+        },
+      });
+      const slots = new SendSlots(1);
+      await store.enqueue([{ ...entry("slow", clock.now), robot: "other" }]);
+      await scheduler({}, { name: "other" }, slots).step();
+      expect(slots.inUse).toBe(1);
+      return { slots, sent, answer: () => held.shift()?.() };
+    }
+
+    it("sends nothing when its lease lapsed meanwhile and another instance sent the entry", async () => {
+      const { slots, sent, answer } = await slotTakenByOther();
+      const mine = scheduler({}, {}, slots, { leaseMs: 50 });
+      const theirs = scheduler({}, {}, new SendSlots(1), { owner: "them", leaseMs: 50 });
+      await store.enqueue([entry("X", clock.now)]);
+      const waiting = mine.step();
+      // The wait outlasts the lease (store time and scheduler time both move on); the other instance, which
+      // shares the store, takes the robot and sends X.
+      await new Promise((resolve) => setTimeout(resolve, 80));
+      clock.now += 80;
+      await theirs.step();
+      await theirs.settled();
+      expect(sent).toEqual(["other", "ops"]);
+      answer();
+      expect(await waiting).toBe(0);
+      await mine.settled();
+      expect(sent).toEqual(["other", "ops"]);
+      expect(slots.inUse).toBe(0);
+      expect(await store.sendsSince("ops", 0)).toHaveLength(1);
+    });
+
+    it("renews a lease past its half-life that still held, and sends", async () => {
+      const { slots, sent, answer } = await slotTakenByOther();
+      const mine = scheduler({}, {}, slots);
+      await store.enqueue([entry("X", clock.now)]);
+      const waiting = mine.step();
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      clock.now += 3000;
+      answer();
+      await waiting;
+      await mine.settled();
+      expect(sent).toEqual(["other", "ops"]);
+      expect(await store.sendsSince("ops", 0)).toHaveLength(1);
+    });
   });
 
   it("sends single messages while they fit in the window, then folds the backlog into one digest", async () => {

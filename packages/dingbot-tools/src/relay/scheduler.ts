@@ -219,20 +219,23 @@ export class RobotScheduler {
     }
     // Single messages while they fit in the free slots; otherwise the whole backlog becomes a digest.
     let launched: readonly OutboxEntry[];
+    let went: boolean;
     if (ready.length <= freeSlots(sends, start, this.rules)) {
       const entry = ready[0] as OutboxEntry;
       launched = [entry];
-      await this.launch(launched, this.deps.render(entry), "single");
+      went = await this.launch(launched, this.deps.render(entry), "single");
     } else {
       const digest = foldDigest(ready, this.deps.language);
       const single = digest.entries.length === 1 ? digest.entries[0] : undefined;
       launched = digest.entries;
-      await this.launch(
+      went = await this.launch(
         digest.entries,
         single ? this.deps.render(single) : digest.message,
         single ? "single" : "digest",
       );
     }
+    // The lease lapsed while the send waited for a slot: decide again from what the store holds now.
+    if (!went) return 0;
     // Everything due is in flight now: the next step would read it all again only to find it in flight and
     // wait (a third of a fan-out's store reads). Wait here instead; a webhook or an answer wakes the loop.
     if (launched.length === ready.length && fetched.length < limit) return idleMs;
@@ -249,19 +252,41 @@ export class RobotScheduler {
   }
 
   /**
-   * Waits for a send slot of the process, logs the send (before the next step counts slots), then sends
-   * without waiting for the answer.
+   * Waits for a send slot of the process, makes sure the robot's lease held all along, logs the send (before
+   * the next step counts slots), then sends without waiting for the answer.
+   * @returns false, having sent nothing, when the lease lapsed during the wait or could not be renewed
    */
   private async launch(
     entries: readonly OutboxEntry[],
     message: RenderedMessage,
     kind: "single" | "digest",
-  ): Promise<void> {
-    const { slots } = this.deps;
+  ): Promise<boolean> {
+    const { slots, store, leaseMs, owner } = this.deps;
     // The slot comes before the log: the logged time must bound when the request can reach DingTalk, so the
     // request may not wait for a slot after it.
     await slots.acquire();
     const startedAt = this.deps.now();
+    // The wait for a slot can outlast the lease (64 slow sends of other robots). Once it lapsed, another
+    // instance may have taken the robot and sent these entries: this decision is stale. While it holds, no
+    // one else can have sent for this robot, so renewing it keeps the decision good (time only frees slots).
+    if (startedAt >= this.leaseUntil) {
+      slots.release();
+      return false;
+    }
+    if (startedAt > this.leaseUntil - leaseMs / 2) {
+      let renewed: boolean;
+      try {
+        renewed = await store.lease(this.robot.name, owner, leaseMs);
+      } catch (error) {
+        slots.release();
+        throw error;
+      }
+      if (!renewed) {
+        slots.release();
+        return false;
+      }
+      this.leaseUntil = startedAt + leaseMs;
+    }
     let handle: string;
     try {
       // Logged at the latest moment the request could reach DingTalk, so a crash mid-send still counts it.
@@ -285,6 +310,7 @@ export class RobotScheduler {
         this.wake(true);
       });
     this.flights.add(flight);
+    return true;
   }
 
   private async deliver(
