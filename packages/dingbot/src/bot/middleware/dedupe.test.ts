@@ -58,6 +58,22 @@ describe("MsgIdCache", () => {
     expect([cache.add("a"), cache.add("a")]).toEqual([true, false]);
   });
 
+  it("keeps an id added again after delete() when the ring drops its first add, whatever the TTL", () => {
+    for (const ttlMs of [Number.POSITIVE_INFINITY, 60_000]) {
+      const cache = new MsgIdCache({ max: 3, ttlMs, now: () => 0 });
+      cache.add("x");
+      cache.delete("x");
+      // Added again at the same moment: both adds of x expire at the same time.
+      expect(cache.add("x")).toBe(true);
+      cache.add("y");
+      // Full: the first add of x leaves the ring, and must not take the second with it.
+      cache.add("z");
+      expect(cache.has("x")).toBe(true);
+      expect(cache.add("x")).toBe(false);
+      expect(cache.size).toBe(3);
+    }
+  });
+
   it("refuses nonsense options", () => {
     expect(() => new MsgIdCache({ max: 0 })).toThrow(TypeError);
     expect(() => new MsgIdCache({ ttlMs: -1 })).toThrow(TypeError);

@@ -32,9 +32,16 @@ export const DEDUPE_DEFAULT_TTL_MS = 10 * 60_000;
  * tombstones that V8 walks on every `keys().next()`, which cost 20 % of a callback in the benchmark.)
  */
 export class MsgIdCache {
-  readonly #expiresAt = new Map<string, number>();
+  /**
+   * Each remembered id and the number of its add. The i-th add lands in ring slot i % max (every add writes
+   * at the tail, every eviction frees the head), so the number finds the slot, and it tells a slot's entry
+   * from a later add of the same id (forgotten, then added again) even when both expire at the same time.
+   */
+  readonly #addOf = new Map<string, number>();
   readonly #ring: string[];
+  readonly #ringAdd: Float64Array;
   readonly #ringExpiry: Float64Array;
+  #adds = 0;
   #head = 0;
   #count = 0;
   readonly #max: number;
@@ -56,6 +63,7 @@ export class MsgIdCache {
       throw new TypeError("dedupe max must be a positive integer");
     if (!(this.#ttlMs > 0)) throw new TypeError("dedupe ttlMs must be positive");
     this.#ring = new Array<string>(this.#max).fill("");
+    this.#ringAdd = new Float64Array(this.#max);
     this.#ringExpiry = new Float64Array(this.#max);
   }
 
@@ -69,14 +77,16 @@ export class MsgIdCache {
       now = this.#now();
       while (this.#count > 0 && this.#ringExpiry[this.#head]! <= now) this.#evictHead();
     }
-    const expiresAt = this.#expiresAt.get(id);
-    if (expiresAt !== undefined && expiresAt > now) return false;
+    const seen = this.#addOf.get(id);
+    if (seen !== undefined && this.#ringExpiry[seen % this.#max]! > now) return false;
     if (this.#count === this.#max) this.#evictHead();
-    const tail = (this.#head + this.#count) % this.#max;
+    const add = this.#adds++;
+    const tail = add % this.#max;
     this.#ring[tail] = id;
+    this.#ringAdd[tail] = add;
     this.#ringExpiry[tail] = now + this.#ttlMs;
     this.#count += 1;
-    this.#expiresAt.set(id, now + this.#ttlMs);
+    this.#addOf.set(id, add);
     return true;
   }
 
@@ -85,25 +95,25 @@ export class MsgIdCache {
    * before recording any of them).
    */
   has(id: string): boolean {
-    const expiresAt = this.#expiresAt.get(id);
-    return expiresAt !== undefined && (!this.#expires || expiresAt > this.#now());
+    const seen = this.#addOf.get(id);
+    return seen !== undefined && (!this.#expires || this.#ringExpiry[seen % this.#max]! > this.#now());
   }
 
   /** Forgets an id, so its next delivery counts as new. */
   delete(id: string): void {
     // The ring slot stays until it reaches the head; #evictHead skips ids the map no longer holds.
-    this.#expiresAt.delete(id);
+    this.#addOf.delete(id);
   }
 
   /** Number of remembered ids. */
   get size(): number {
-    return this.#expiresAt.size;
+    return this.#addOf.size;
   }
 
   #evictHead(): void {
     const id = this.#ring[this.#head]!;
-    // The map may hold a newer entry for the same id (re-added after it expired); keep that one.
-    if (this.#expiresAt.get(id) === this.#ringExpiry[this.#head]) this.#expiresAt.delete(id);
+    // The map may hold a later add of the same id (forgotten, then added again); keep that one.
+    if (this.#addOf.get(id) === this.#ringAdd[this.#head]) this.#addOf.delete(id);
     this.#ring[this.#head] = "";
     this.#head = (this.#head + 1) % this.#max;
     this.#count -= 1;
