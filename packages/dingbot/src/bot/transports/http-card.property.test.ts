@@ -108,7 +108,10 @@ describe("httpTransport() card path under random input", () => {
       }),
       { numRuns: 3000 },
     );
+    // The property must not hold vacuously: enough authentic requests, and actions that really ran. Both
+    // counts are random (about 200 and 40 per 3,000 runs, the second with a spread of ±7), so the bounds sit
+    // far below them: 30 for the second failed about once in ten runs.
     expect(authenticRuns).toBeGreaterThan(100);
-    expect(runs).toBeGreaterThan(30);
+    expect(runs).toBeGreaterThan(10);
   }, 120_000);
 });
