@@ -6,7 +6,7 @@ import { groupText, recordingResponder, T0, updateOf } from "./_fixtures.js";
 import { Bot } from "./bot.js";
 import { Context } from "./context.js";
 import * as botEntry from "./index.js";
-import { MsgIdCache } from "./middleware/dedupe.js";
+import { MsgIdCache } from "./msg-id-cache.js";
 import * as httpModule from "./transports/http.js";
 import { httpServerTransport } from "./transports/http.js";
 import type { TransportHooks } from "./transports/transport.js";

@@ -25,7 +25,8 @@ import type { StreamTimer } from "./card-stream.js";
 import { Composer, type MiddlewareFn } from "./composer.js";
 import { Context, type ContextCardServices } from "./context.js";
 import type { ContextMediaServices } from "./download.js";
-import { type DedupeOptions, dedupeWith, MsgIdCache } from "./middleware/dedupe.js";
+import { dedupeWith } from "./middleware/dedupe.js";
+import { type DedupeOptions, MsgIdCache } from "./msg-id-cache.js";
 import { type ApiFallback, Replier, type ReplierConfig } from "./replier.js";
 import type { Responder, Transport, TransportHooks, Update } from "./transports/transport.js";
 

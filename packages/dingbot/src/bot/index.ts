@@ -85,13 +85,13 @@ export {
   isQuotedReply,
   type MsgtypeContext,
 } from "./filters.js";
+export { dedupe } from "./middleware/dedupe.js";
 export {
   DEDUPE_DEFAULT_MAX,
   DEDUPE_DEFAULT_TTL_MS,
   type DedupeOptions,
-  dedupe,
   MsgIdCache,
-} from "./middleware/dedupe.js";
+} from "./msg-id-cache.js";
 export {
   type ApiFallback,
   type ApiFallbackRequest,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { MsgIdCache } from "./dedupe.js";
+import { MsgIdCache } from "../msg-id-cache.js";
 
 describe("MsgIdCache", () => {
   it("reports the first sighting true and repeats false", () => {

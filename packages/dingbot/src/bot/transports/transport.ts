@@ -6,7 +6,7 @@
 
 import type { InboundMessage } from "../../protocol/inbound/robot-message.js";
 import type { RobotMessageBody } from "../../protocol/outbound/messages.js";
-import type { MsgIdCache } from "../middleware/dedupe.js";
+import type { MsgIdCache } from "../msg-id-cache.js";
 
 /** One message delivered to the bot. */
 export interface Update {

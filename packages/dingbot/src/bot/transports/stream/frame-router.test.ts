@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import type { Logger } from "../../../logger.js";
-import { MsgIdCache } from "../../middleware/dedupe.js";
+import { MsgIdCache } from "../../msg-id-cache.js";
 import type { Link } from "./connection.js";
 import { FrameRouter, type FrameRouterConfig } from "./frame-router.js";
 

@@ -15,7 +15,7 @@ import {
   readDownstreamFrame,
   readInboundMessage,
 } from "../../../protocol/index.js";
-import type { MsgIdCache } from "../../middleware/dedupe.js";
+import type { MsgIdCache } from "../../msg-id-cache.js";
 import type { CardCallbackHandler, Dispatch, Responder, Update } from "../transport.js";
 import type { Link } from "./connection.js";
 

@@ -9,7 +9,7 @@ import { resolveBaseUrls } from "../../../client/base-url.js";
 import { type Logger, silentLogger } from "../../../logger.js";
 import { CARD_CALLBACK_TOPIC, ROBOT_MESSAGE_TOPIC } from "../../../protocol/index.js";
 import { VERSION } from "../../../version.js";
-import { MsgIdCache } from "../../middleware/dedupe.js";
+import { MsgIdCache } from "../../msg-id-cache.js";
 import type { CardCallbackHandler, Transport } from "../transport.js";
 import { Backoff, type BackoffOptions } from "./backoff.js";
 import {
