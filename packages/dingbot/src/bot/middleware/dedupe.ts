@@ -6,15 +6,7 @@
 
 import type { MiddlewareFn } from "../composer.js";
 import type { Context } from "../context.js";
-
 import { type DedupeOptions, MsgIdCache } from "../msg-id-cache.js";
-
-export {
-  DEDUPE_DEFAULT_MAX,
-  DEDUPE_DEFAULT_TTL_MS,
-  type DedupeOptions,
-  MsgIdCache,
-} from "../msg-id-cache.js";
 
 /**
  * Middleware that stops a message whose msgId was already seen; the Bot installs it first by default.
