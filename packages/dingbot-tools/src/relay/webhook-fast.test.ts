@@ -2,12 +2,11 @@ import { createHmac } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type RequestListener, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { getRequestListener } from "@hono/node-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { rawExchange } from "../http/_raw-exchange.js";
+import { rawAnswersOnOneConnection, rawExchange } from "../http/_raw-exchange.js";
 import { withFastRoutes } from "../http/fast-routes.js";
 import { createRelayApp } from "./app.js";
 import { parseRelayConfig } from "./config.js";
@@ -37,25 +36,6 @@ const deep = (depth: number) => `${"[".repeat(depth)}1${"]".repeat(depth)}`;
  */
 function exchange(port: number, request: string): Promise<string> {
   return rawExchange(port, request);
-}
-
-/** Writes raw requests on one kept-alive connection and returns the answers once `count` have arrived. */
-function converse(port: number, requests: string, count: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, "127.0.0.1");
-    let answer = "";
-    socket.setEncoding("utf8");
-    socket.on("data", (chunk: string) => {
-      answer += chunk;
-      const bodies = answer.match(/\r\n\r\n\{[^}]*\}/g) ?? [];
-      if (bodies.length >= count) {
-        socket.destroy();
-        resolve(answer.replace(/\r\nDate: [^\r]*\r\n/g, "\r\nDate: (masked)\r\n"));
-      }
-    });
-    socket.on("error", reject);
-    socket.write(requests);
-  });
 }
 
 interface Case {
@@ -169,6 +149,18 @@ routes:
     `Content-Length: ${Buffer.byteLength(body)}`,
     ...more,
   ];
+  /** An Alertmanager webhook on the default route, closing its connection. */
+  const ALERTS_REQUEST = [
+    "POST /alertmanager HTTP/1.1",
+    "Host: 127.0.0.1",
+    ...json(ALERTS),
+    "Connection: close",
+    "",
+    ALERTS,
+  ].join("\r\n");
+  /** The same raw request to the fast route and to the Hono route, each on its own connection. */
+  const bothAnswer = (request: string) =>
+    Promise.all([exchange(fastPort, request), exchange(honoPort, request)]);
   const cases: Case[] = [
     { name: "an Alertmanager webhook, accepted" },
     { name: "an accepted webhook on a kept-alive connection", keepAlive: true },
@@ -267,7 +259,9 @@ routes:
       ].join("\r\n");
     const before = leftToHono;
     const send = (port: number) =>
-      c.keepAlive ? converse(port, request(port), 1) : exchange(port, request(port));
+      c.keepAlive
+        ? rawAnswersOnOneConnection(port, [request(port)]).then((answers) => answers.join(""))
+        : exchange(port, request(port));
     const [viaFast, viaHono] = await Promise.all([send(fastPort), send(honoPort)]);
     expect(viaFast).toBe(viaHono);
     expect(viaFast).toMatch(/^HTTP\/1\.1 \d{3} /);
@@ -277,18 +271,7 @@ routes:
   it("answers 503 when the store refuses the webhook, as the Hono route", async () => {
     failing = true;
     try {
-      const request = [
-        "POST /alertmanager HTTP/1.1",
-        "Host: 127.0.0.1",
-        ...json(ALERTS),
-        "Connection: close",
-        "",
-        ALERTS,
-      ].join("\r\n");
-      const [viaFast, viaHono] = await Promise.all([
-        exchange(fastPort, request),
-        exchange(honoPort, request),
-      ]);
+      const [viaFast, viaHono] = await bothAnswer(ALERTS_REQUEST);
       expect(viaFast).toBe(viaHono);
       expect(viaFast).toMatch(/^HTTP\/1\.1 503 /);
     } finally {
@@ -300,18 +283,7 @@ routes:
     clockBroken = true;
     errors.length = 0;
     try {
-      const request = [
-        "POST /alertmanager HTTP/1.1",
-        "Host: 127.0.0.1",
-        ...json(ALERTS),
-        "Connection: close",
-        "",
-        ALERTS,
-      ].join("\r\n");
-      const [viaFast, viaHono] = await Promise.all([
-        exchange(fastPort, request),
-        exchange(honoPort, request),
-      ]);
+      const [viaFast, viaHono] = await bothAnswer(ALERTS_REQUEST);
       expect(viaFast).toBe(viaHono);
       expect(viaFast).toMatch(/^HTTP\/1\.1 500 /);
       expect(viaFast).toContain('{"status":"error","reason":"internal error"}');
@@ -332,11 +304,13 @@ routes:
       ...json(ALERTS, ["Origin: https://x"]),
     ];
     const accepted = ["POST /alertmanager HTTP/1.1", "Host: 127.0.0.1", ...json(ALERTS)];
-    const requests = `${refused.join("\r\n")}\r\n\r\n${ALERTS}${accepted.join("\r\n")}\r\n\r\n${ALERTS}`;
-    const [viaFast, viaHono] = await Promise.all([
-      converse(fastPort, requests, 2),
-      converse(honoPort, requests, 2),
-    ]);
+    const requests = [
+      `${refused.join("\r\n")}\r\n\r\n${ALERTS}`,
+      `${accepted.join("\r\n")}\r\n\r\n${ALERTS}`,
+    ];
+    const pipelined = async (port: number) =>
+      (await rawAnswersOnOneConnection(port, requests, true)).join("");
+    const [viaFast, viaHono] = await Promise.all([pipelined(fastPort), pipelined(honoPort)]);
     expect(viaFast.match(/HTTP\/1\.1 \d{3}/g)).toEqual(["HTTP/1.1 403", "HTTP/1.1 200"]);
     expect(viaFast).toBe(viaHono);
   });

@@ -213,26 +213,15 @@ describe("the node:http fast route of POST /robot/send", () => {
   });
 
   it("keeps a keep-alive connection usable after a refusal that left the body unread", async () => {
-    const socket = connect(fastPort, "127.0.0.1");
-    const answers: string[] = [];
-    let buffer = "";
-    socket.setEncoding("utf8");
-    const twoAnswers = new Promise<void>((resolve) => {
-      socket.on("data", (chunk: string) => {
-        buffer += chunk;
-        // Each answer is a head and a short JSON body; split on the end of each body.
-        for (let end = buffer.indexOf("}"); end !== -1; end = buffer.indexOf("}")) {
-          answers.push(buffer.slice(0, end + 1));
-          buffer = buffer.slice(end + 1);
-          if (answers.length === 2) resolve();
-        }
-      });
-    });
     const refused = `/robot/send?access_token=signed&timestamp=${NOW}&sign=AAAA`;
-    socket.write(`${head(refused, MESSAGE, fastPort)}\r\n\r\n${MESSAGE}`);
-    socket.write(`${head("/robot/send?access_token=plain", MESSAGE, fastPort)}\r\n\r\n${MESSAGE}`);
-    await twoAnswers;
-    socket.destroy();
+    const answers = await rawAnswersOnOneConnection(
+      fastPort,
+      [
+        `${head(refused, MESSAGE, fastPort)}\r\n\r\n${MESSAGE}`,
+        `${head("/robot/send?access_token=plain", MESSAGE, fastPort)}\r\n\r\n${MESSAGE}`,
+      ],
+      true,
+    );
     expect(answers[0]).toContain('"errcode":310000');
     expect(answers[1]).toContain('{"errcode":0,"errmsg":"ok"}');
   });
