@@ -2,8 +2,8 @@
  * Group commit for the SQLite store: writes asked for in the same event-loop turn, or the turn after it,
  * share one transaction, and each one's promise settles only after that transaction committed. A fan-out to
  * 500 robots makes about four writes per delivery (send logged, send corrected, entry removed, lease); one
- * commit each made the store the relay's largest cost (bench/RESULTS.md, issue 15.4). Durability is unchanged: nothing is reported written
- * before it is on disk (WAL; fsync as `synchronous` says).
+ * commit each made the store the relay's largest cost (bench/RESULTS.md, issue 15.4). Durability is
+ * unchanged: nothing is reported written before it is on disk (WAL; fsync as `synchronous` says).
  * @module
  */
 import type Database from "better-sqlite3";

@@ -87,6 +87,11 @@ function sameMessage(a: NewOutboxEntry, b: NewOutboxEntry): boolean {
   );
 }
 
+/** The `insert` statement's parameters for an entry: robot, route, created_at, next_at (due at once), message. */
+function insertParams(entry: NewOutboxEntry, message: string): [string, number, number, number, string] {
+  return [entry.robot, entry.route, entry.createdAt, entry.createdAt, message];
+}
+
 /** A stored message, parsed, with its digest lines. */
 function parseMessage(text: string): StoredMessage & { lines: DigestLine[] } {
   const message = JSON.parse(text) as StoredMessage;
@@ -206,8 +211,8 @@ export class SqliteStore implements RelayStore {
   }
 
   /**
-   * Group commit: webhooks arriving in the same event-loop turn (or the next) share one transaction (with the scheduler's
-   * writes of that turn), so a storm pays for one commit per batch instead of one per request. Each promise
+   * Group commit: webhooks arriving in the same event-loop turn (or the next) share one transaction (with the
+   * scheduler's writes of those turns), so a storm pays for one commit per batch instead of one per request. Each promise
    * resolves only after its batch committed. Entries are serialised here, before they join a batch: one
    * webhook that cannot be serialised is refused alone (EntryRejectedError) instead of failing the shared
    * transaction of every webhook in its batch.
@@ -223,18 +228,12 @@ export class SqliteStore implements RelayStore {
     if (entries.length === 1 && only) {
       // One row (a webhook for one robot, the usual case): one statement, no savepoint (see writeStatement).
       return this.writes
-        .writeStatement("enqueue", this.statements.insert, [
-          only.robot,
-          only.route,
-          only.createdAt,
-          only.createdAt,
-          messages[0],
-        ])
+        .writeStatement("enqueue", this.statements.insert, insertParams(only, messages[0] as string))
         .then(() => undefined);
     }
     return this.writes.write("enqueue", () => {
       entries.forEach((entry, i) => {
-        this.statements.insert.run(entry.robot, entry.route, entry.createdAt, entry.createdAt, messages[i]);
+        this.statements.insert.run(...insertParams(entry, messages[i] as string));
       });
     });
   }
