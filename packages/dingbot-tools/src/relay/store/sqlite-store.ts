@@ -87,7 +87,7 @@ function sameMessage(a: NewOutboxEntry, b: NewOutboxEntry): boolean {
   );
 }
 
-/** The `insert` statement's parameters for an entry: robot, route, created_at, next_at (due at once), message. */
+/** The `insert` statement's parameters: robot, route, created_at, next_at (due at once), message. */
 function insertParams(entry: NewOutboxEntry, message: string): [string, number, number, number, string] {
   return [entry.robot, entry.route, entry.createdAt, entry.createdAt, message];
 }
