@@ -1,17 +1,15 @@
 /**
- * A query's parameters read as a URL's `searchParams` reads them, for a fast route: a `/robot/send` query has three
- * parameters, and building `URLSearchParams` (its list, then `querystring`'s unescape per part) was ≈ 3 % of
- * the emulator's `/robot/send` under load (issue 15). The common case (every escape valid UTF-8) is decoded
- * with `decodeURIComponent`; anything else is left to `URLSearchParams` itself, so the values are always its
- * values (a property test compares them).
+ * A query's parameters read as a URL's `searchParams` reads them, for a fast route: a `/robot/send` query has
+ * three parameters, and building `URLSearchParams` (its list, then `querystring`'s unescape per part) was
+ * ≈ 3 % of the emulator's `/robot/send` under load (issue 15). The common case (every escape valid UTF-8) is
+ * decoded with `decodeURIComponent`; anything else is left to `URLSearchParams` itself, so the values are
+ * always its values (a property test compares them).
  * @module
  */
+import type { WebhookQuery } from "dingbot-sdk/protocol";
 
-/** What a route reads of a query. */
-export interface QueryParams {
-  /** The first value of `name`, as `URLSearchParams.get` returns it. */
-  get(name: string): string | null;
-}
+/** What a route reads of a query: the library's `webhookToken` takes it as it takes `URLSearchParams`. */
+export type QueryParams = WebhookQuery;
 
 /**
  * Reads a query string as `new URL(url).searchParams` would (a leading `?` of the text is part of the first

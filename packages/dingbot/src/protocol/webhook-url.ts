@@ -13,6 +13,12 @@ export const WEBHOOK_SESSION_PARAM = "session";
 /** A query parameter that can carry a webhook's credential. */
 export type WebhookTokenParam = typeof WEBHOOK_TOKEN_PARAM | typeof WEBHOOK_SESSION_PARAM;
 
+/** A parsed query as far as {@link webhookToken} reads it: `URLSearchParams`, or a reader that answers alike. */
+export interface WebhookQuery {
+  /** The first value of `name`, or null, as `URLSearchParams.get` answers. */
+  get(name: string): string | null;
+}
+
 /**
  * The credential of a webhook: the first of `params` present with a non-empty value.
  * @param source - the webhook URL (a string that is not a URL has none), or its parsed query
@@ -24,12 +30,12 @@ export type WebhookTokenParam = typeof WEBHOOK_TOKEN_PARAM | typeof WEBHOOK_SESS
  * webhookToken(sessionWebhook, ["access_token", "session"]) // the session value
  */
 export function webhookToken(
-  source: string | URL | URLSearchParams,
+  source: string | URL | WebhookQuery,
   params: readonly WebhookTokenParam[] = [WEBHOOK_TOKEN_PARAM],
 ): string | undefined {
-  let query: URLSearchParams;
-  if (source instanceof URLSearchParams) query = source;
-  else if (source instanceof URL) query = source.searchParams;
+  let query: WebhookQuery;
+  if (source instanceof URL) query = source.searchParams;
+  else if (typeof source !== "string") query = source;
   else if (URL.canParse(source)) query = new URL(source).searchParams;
   else return undefined;
   for (const param of params) {

@@ -7,7 +7,7 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import { ROBOT_SEND_PATH, WEBHOOK_MAX_BODY_BYTES, WEBHOOK_TOKEN_PARAM } from "dingbot-sdk/protocol";
+import { ROBOT_SEND_PATH, WEBHOOK_MAX_BODY_BYTES, webhookToken } from "dingbot-sdk/protocol";
 import type { QueryParams } from "../../http/query-params.js";
 import type { BodyRead } from "../../http/read-body.js";
 import type { EmulatorContext } from "../context.js";
@@ -62,8 +62,7 @@ export async function robotSend(request: RobotSendRequest, ctx: EmulatorContext)
   if (request.method !== "POST") {
     return refuse(ctx, request, undefined, { errcode: 43002, errmsg: "需要POST请求", reason: "method" });
   }
-  // webhookToken's rule (the first access_token, if not empty) on either server's query reader.
-  const accessToken = query.get(WEBHOOK_TOKEN_PARAM) || undefined;
+  const accessToken = webhookToken(query);
   if (!accessToken) {
     return refuse(ctx, request, undefined, {
       errcode: 40035,
