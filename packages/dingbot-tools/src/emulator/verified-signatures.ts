@@ -7,6 +7,7 @@
  * compared in constant time. Any other pair goes through the full `verifySignature`.
  * @module
  */
+import { timingSafeEqual } from "node:crypto";
 
 /** Secrets remembered at most; an emulator with more 加签 robots starts over (a miss only costs an HMAC). */
 const MAX_SECRETS = 256;
@@ -41,8 +42,7 @@ export function rememberGoodSignature(secret: string, timestamp: string, signatu
 
 /** String equality in time independent of where the strings differ (the length of a signature is public). */
 function sameText(a: string, b: string): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
-  return diff === 0;
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.byteLength === y.byteLength && timingSafeEqual(x, y);
 }
