@@ -176,18 +176,13 @@ export class RobotScheduler {
    * @returns how long to wait before the next decision (0: go on at once)
    */
   async step(): Promise<number> {
-    const { store, now, pollMs, leaseMs, owner } = this.deps;
+    const { store, now, pollMs } = this.deps;
     const robot = this.robot.name;
     // In-process enqueues wake the loop at once; polling still picks up what other processes wrote (Redis
     // instances, `dingbot relay dlq retry`).
     const idleMs = store.kind === "sqlite" ? Math.max(pollMs, 1000) : pollMs;
     const start = now();
-    // Only this process renews its own lease, so it stays ours until it lapses: renew at half-life, not
-    // at every step (a storm makes many steps).
-    if (start > this.leaseUntil - leaseMs / 2) {
-      if (!(await store.lease(robot, owner, leaseMs))) return pollMs;
-      this.leaseUntil = start + leaseMs;
-    }
+    if (!(await this.keepLease(start))) return pollMs;
     // The cheapest question first (one index lookup): an empty outbox, as at every idle poll and at the step
     // after a fan-out's answer, needs nothing else read. Entries in flight are due, so they never hide here.
     const due = await store.nextDueAt(robot);
@@ -242,6 +237,20 @@ export class RobotScheduler {
     return 0;
   }
 
+  /**
+   * Renews the robot's lease once it is past half its life. Only this process renews its own lease, so it
+   * stays ours until it lapses: renewing at every step would cost a write per step (a storm makes many).
+   * @param now - the scheduler's clock
+   * @returns false when another owner holds it
+   */
+  private async keepLease(now: number): Promise<boolean> {
+    const { store, leaseMs, owner } = this.deps;
+    if (now <= this.leaseUntil - leaseMs / 2) return true;
+    if (!(await store.lease(this.robot.name, owner, leaseMs))) return false;
+    this.leaseUntil = now + leaseMs;
+    return true;
+  }
+
   private body(message: RenderedMessage): RobotMessageBody {
     const at = {
       ...(message.atMobiles.length ? { atMobiles: message.atMobiles } : {}),
@@ -261,7 +270,7 @@ export class RobotScheduler {
     message: RenderedMessage,
     kind: "single" | "digest",
   ): Promise<boolean> {
-    const { slots, store, leaseMs, owner } = this.deps;
+    const { slots } = this.deps;
     // The slot comes before the log: the logged time must bound when the request can reach DingTalk, so the
     // request may not wait for a slot after it.
     await slots.acquire();
@@ -269,23 +278,16 @@ export class RobotScheduler {
     // The wait for a slot can outlast the lease (64 slow sends of other robots). Once it lapsed, another
     // instance may have taken the robot and sent these entries: this decision is stale. While it holds, no
     // one else can have sent for this robot, so renewing it keeps the decision good (time only frees slots).
-    if (startedAt >= this.leaseUntil) {
+    let held: boolean;
+    try {
+      held = startedAt < this.leaseUntil && (await this.keepLease(startedAt));
+    } catch (error) {
+      slots.release();
+      throw error;
+    }
+    if (!held) {
       slots.release();
       return false;
-    }
-    if (startedAt > this.leaseUntil - leaseMs / 2) {
-      let renewed: boolean;
-      try {
-        renewed = await store.lease(this.robot.name, owner, leaseMs);
-      } catch (error) {
-        slots.release();
-        throw error;
-      }
-      if (!renewed) {
-        slots.release();
-        return false;
-      }
-      this.leaseUntil = startedAt + leaseMs;
     }
     let handle: string;
     try {
