@@ -88,3 +88,12 @@ export function parseJson(text: string, maxDepth = MAX_JSON_DEPTH): JsonParse {
   }
   return { ok: true, value };
 }
+
+/**
+ * Whether a value is a JSON object (not null, not an array): what a reader of untrusted JSON checks before it
+ * reads a field.
+ * @param value - a parsed JSON value
+ */
+export function isJsonObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}

@@ -3,8 +3,9 @@
  * https://prometheus.io/docs/alerting/latest/configuration/#webhook_config
  * @module
  */
+import { isJsonObject } from "dingbot-sdk/protocol";
 import type { RelayAlert, SourceResult } from "../types.js";
-import { isRecord, mentionsOf, str, stringRecord, ZERO_TIME } from "./shared.js";
+import { mentionsOf, str, stringRecord, ZERO_TIME } from "./shared.js";
 
 /** Normalizes one Alertmanager-shaped alert (Grafana sends the same shape plus extra links). */
 export function normalizePromAlert(alert: Record<string, unknown>, groupStatus: string): RelayAlert {
@@ -34,7 +35,7 @@ export function normalizePromAlert(alert: Record<string, unknown>, groupStatus: 
  * @param body - the parsed JSON body
  */
 export function parseAlertmanager(body: unknown): SourceResult {
-  if (!isRecord(body)) return { kind: "invalid", reason: "body must be a JSON object" };
+  if (!isJsonObject(body)) return { kind: "invalid", reason: "body must be a JSON object" };
   if (body.version !== undefined && body.version !== "4") {
     return {
       kind: "invalid",
@@ -51,7 +52,7 @@ export function parseAlertmanager(body: unknown): SourceResult {
   }
   const alerts: RelayAlert[] = [];
   for (const [index, alert] of body.alerts.entries()) {
-    if (!isRecord(alert) || !isRecord(alert.labels)) {
+    if (!isJsonObject(alert) || !isJsonObject(alert.labels)) {
       return { kind: "invalid", reason: `alerts[${index}] must be an object with labels` };
     }
     alerts.push(normalizePromAlert(alert, status));

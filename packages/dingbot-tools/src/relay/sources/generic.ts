@@ -3,8 +3,9 @@
  * feed routing and digests when present.
  * @module
  */
+import { isJsonObject } from "dingbot-sdk/protocol";
 import type { RelayAlert, SourceResult } from "../types.js";
-import { isRecord, mentionsOf, str, stringRecord } from "./shared.js";
+import { mentionsOf, str, stringRecord } from "./shared.js";
 
 /**
  * Reads a generic JSON body (an object, or an array of objects: one alert each).
@@ -12,7 +13,7 @@ import { isRecord, mentionsOf, str, stringRecord } from "./shared.js";
  */
 export function parseGeneric(body: unknown): SourceResult {
   const items = Array.isArray(body) ? body : [body];
-  if (items.length === 0 || !items.every(isRecord)) {
+  if (items.length === 0 || !items.every(isJsonObject)) {
     return { kind: "invalid", reason: "body must be a JSON object or an array of objects" };
   }
   const alerts = items.map((item): RelayAlert => {
@@ -32,5 +33,5 @@ export function parseGeneric(body: unknown): SourceResult {
       ...mentionsOf(labels, annotations),
     };
   });
-  return { kind: "alerts", alerts, context: { body, ...(isRecord(body) ? body : { items: body }) } };
+  return { kind: "alerts", alerts, context: { body, ...(isJsonObject(body) ? body : { items: body }) } };
 }

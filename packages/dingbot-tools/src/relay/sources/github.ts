@@ -4,8 +4,9 @@
  * @module
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
+import { isJsonObject } from "dingbot-sdk/protocol";
 import type { RelayAlert, SourceResult } from "../types.js";
-import { isRecord, str } from "./shared.js";
+import { str } from "./shared.js";
 
 /** Events the relay turns into messages; any other event is acknowledged and ignored. */
 export const GITHUB_EVENTS = ["push", "pull_request", "issues", "workflow_run", "release"] as const;
@@ -37,7 +38,7 @@ export function verifyGithubSignature(
 }
 
 const login = (value: unknown): string =>
-  isRecord(value) ? (str(value.login) ?? str(value.name) ?? "") : "";
+  isJsonObject(value) ? (str(value.login) ?? str(value.name) ?? "") : "";
 
 /**
  * Reads a GitHub webhook body for the event named by `X-GitHub-Event`.
@@ -50,7 +51,7 @@ export function parseGithub(event: string | undefined, body: unknown): SourceRes
   if (!(GITHUB_EVENTS as readonly string[]).includes(event)) {
     return { kind: "ignored", reason: `event ${event} is not relayed` };
   }
-  if (!isRecord(body) || !isRecord(body.repository)) {
+  if (!isJsonObject(body) || !isJsonObject(body.repository)) {
     return { kind: "invalid", reason: "body must be a JSON object with a repository" };
   }
   const action = str(body.action);
@@ -120,7 +121,7 @@ function eventSummary(
     case "pull_request":
     case "issues": {
       const item = event === "pull_request" ? body.pull_request : body.issue;
-      if (!isRecord(item)) return undefined;
+      if (!isJsonObject(item)) return undefined;
       const merged = event === "pull_request" && action === "closed" && item.merged === true;
       const url = str(item.html_url);
       return {
@@ -134,7 +135,7 @@ function eventSummary(
     }
     case "workflow_run": {
       const run = body.workflow_run;
-      if (!isRecord(run)) return undefined;
+      if (!isJsonObject(run)) return undefined;
       const conclusion = str(run.conclusion) ?? "";
       const failed = ["failure", "timed_out", "startup_failure"].includes(conclusion);
       const url = str(run.html_url);
@@ -149,7 +150,7 @@ function eventSummary(
     }
     case "release": {
       const release = body.release;
-      if (!isRecord(release)) return undefined;
+      if (!isJsonObject(release)) return undefined;
       const url = str(release.html_url);
       return {
         name: `release ${repo}`,

@@ -4,21 +4,22 @@
  * https://grafana.com/docs/grafana/latest/alerting/configure-notifications/manage-contact-points/integrations/webhook-notifier/
  * @module
  */
+import { isJsonObject } from "dingbot-sdk/protocol";
 import type { SourceResult } from "../types.js";
 import { normalizePromAlert } from "./alertmanager.js";
-import { isRecord, str, stringRecord } from "./shared.js";
+import { str, stringRecord } from "./shared.js";
 
 /**
  * Reads a Grafana webhook body.
  * @param body - the parsed JSON body
  */
 export function parseGrafana(body: unknown): SourceResult {
-  if (!isRecord(body)) return { kind: "invalid", reason: "body must be a JSON object" };
+  if (!isJsonObject(body)) return { kind: "invalid", reason: "body must be a JSON object" };
   if (!Array.isArray(body.alerts)) return { kind: "invalid", reason: "alerts must be an array" };
   const status = str(body.status) ?? "firing";
   const alerts = [];
   for (const [index, alert] of body.alerts.entries()) {
-    if (!isRecord(alert)) return { kind: "invalid", reason: `alerts[${index}] must be an object` };
+    if (!isJsonObject(alert)) return { kind: "invalid", reason: `alerts[${index}] must be an object` };
     const normalized = normalizePromAlert(alert, status);
     // Grafana's own links beat the generator (rule editor) link for people reading the group.
     const url = str(alert.panelURL) ?? str(alert.dashboardURL) ?? normalized.url;

@@ -2,15 +2,11 @@
  * Helpers every source adapter uses to read untrusted JSON without trusting its shape.
  * @module
  */
-
-/** Whether a value is a plain JSON object. */
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
+import { isJsonObject } from "dingbot-sdk/protocol";
 
 /** Keeps the string-ish entries of an object (numbers and booleans become strings). */
 export function stringRecord(value: unknown): Record<string, string> {
-  if (!isRecord(value)) return {};
+  if (!isJsonObject(value)) return {};
   const out: Record<string, string> = {};
   for (const [key, item] of Object.entries(value)) {
     if (typeof item === "string") out[key] = item;

@@ -6,14 +6,11 @@
  * the schema was ≈ 4 % of the emulator's `/robot/send` under load (issue 15 profile) for the same answer.
  * @module
  */
+import { isJsonObject } from "../json.js";
 import { type CheckResult, check } from "../validate.js";
 import type { At } from "./at.js";
 import { type RobotMessageBody, RobotMessageBodySchema } from "./messages.js";
 
-type Fields = Record<string, unknown>;
-
-const isRecord = (value: unknown): value is Fields =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
 const isFilled = (value: unknown): value is string => typeof value === "string" && value.length > 0;
 
 /** An array of non-empty strings, copied (the schema's output is a new array too), else undefined. */
@@ -28,7 +25,7 @@ function filledStrings(value: unknown): string[] | undefined {
  * would refuse it or a key is present but undefined (the schema keeps such a key; JSON never has one).
  */
 function fastAt(value: unknown): At | null {
-  if (!isRecord(value)) return null;
+  if (!isJsonObject(value)) return null;
   const at: At = {};
   if ("atMobiles" in value) {
     const list = filledStrings(value.atMobiles);
@@ -49,16 +46,16 @@ function fastAt(value: unknown): At | null {
 
 /** The schema's output for a text or markdown body of the common shape, else undefined. */
 function fastBody(value: unknown): RobotMessageBody | undefined {
-  if (!isRecord(value)) return undefined;
+  if (!isJsonObject(value)) return undefined;
   const msgtype = value.msgtype;
   let body: RobotMessageBody;
   if (msgtype === "text") {
     const text = value.text;
-    if (!isRecord(text) || !isFilled(text.content)) return undefined;
+    if (!isJsonObject(text) || !isFilled(text.content)) return undefined;
     body = { msgtype, text: { content: text.content } };
   } else if (msgtype === "markdown") {
     const markdown = value.markdown;
-    if (!isRecord(markdown) || !isFilled(markdown.title) || !isFilled(markdown.text)) return undefined;
+    if (!isJsonObject(markdown) || !isFilled(markdown.title) || !isFilled(markdown.text)) return undefined;
     body = { msgtype, markdown: { title: markdown.title, text: markdown.text } };
   } else {
     return undefined;
