@@ -4,6 +4,7 @@
  * @module
  */
 import fc from "fast-check";
+import { isJsonObject } from "./json.js";
 
 /**
  * Every key of `base` and of its nested objects, each replaced by one of `values` (or removed: `undefined`),
@@ -26,9 +27,9 @@ export function mutationsOf<T extends Record<string, unknown>>(
       const parent = Object.entries(nested).find(([, inner]) => inner.includes(key))?.[0];
       const inner = parent === undefined ? undefined : value[parent];
       // Only into an object: JSON has no arrays with named keys.
-      const target = typeof inner === "object" && inner !== null && !Array.isArray(inner) ? inner : value;
-      if (replacement === undefined) delete (target as Record<string, unknown>)[key];
-      else (target as Record<string, unknown>)[key] = replacement;
+      const target = isJsonObject(inner) ? inner : value;
+      if (replacement === undefined) delete target[key];
+      else target[key] = replacement;
     }
     // As JSON.parse makes them: fast-check's records have no prototype.
     return structuredClone(value);
